@@ -1,0 +1,117 @@
+# uswap build. Variants share the sources and differ in flags and output dir:
+#   make                 -> build/            (release-ish: -O2 -g)
+#   make SAN=asan        -> build/asan/       (ASan + UBSan)
+#   make SAN=tsan        -> build/tsan/       (ThreadSanitizer)
+#   make CC=clang BUILD=build/clang            (another compiler, own dir)
+# Targets: all, check, demo, install, uninstall, fuzz, clean.
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION       := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+SAN     ?=
+BUILD   ?= build
+
+ifeq ($(SAN),)
+  OUT     := $(BUILD)
+  SANFLAGS :=
+else ifeq ($(SAN),asan)
+  OUT     := $(BUILD)/asan
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -DUSWAP_DEBUG=1
+else ifeq ($(SAN),tsan)
+  OUT     := $(BUILD)/tsan
+  SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer -DUSWAP_DEBUG=1
+else
+  $(error SAN must be empty, asan or tsan)
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc -Ibench \
+            -DUSWAP_VERSION_STRING='"$(VERSION)"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c17 $(WARN) -pthread -fPIC -fvisibility=hidden $(SANFLAGS)
+LDFLAGS  += -pthread $(SANFLAGS)
+LIBS     := -llz4 -lzstd -ldeflate -llzo2 -luring -lxxhash -lz -lmd -lm
+
+LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/uswap.c)
+CLI_SRC   := $(wildcard src/cli/*.c) $(wildcard bench/*.c)
+TEST_SRC  := $(wildcard tests/*/*.c)
+TEST_SRC  := $(filter-out tests/fuzz/%,$(TEST_SRC))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(OUT)/obj/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(OUT)/obj/%.o)
+TEST_BIN  := $(TEST_SRC:%.c=$(OUT)/%)
+
+SONAME    := libuswap.so.$(VERSION_MAJOR)
+
+all: deps $(OUT)/libuswap.a $(OUT)/libuswap.so.$(VERSION) $(OUT)/uswap $(OUT)/uswap.pc
+
+# Installs missing system packages (a no-op when all are present).
+deps:
+	@scripts/install-deps.sh
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/libuswap.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OUT)/libuswap.so.$(VERSION): $(LIB_OBJ) src/uswap.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/uswap.map \
+	      -o $@ $(LIB_OBJ) $(LDFLAGS) $(LIBS)
+	ln -sf libuswap.so.$(VERSION) $(OUT)/$(SONAME)
+	ln -sf $(SONAME) $(OUT)/libuswap.so
+
+$(OUT)/uswap: $(CLI_OBJ) $(OUT)/libuswap.a
+	$(CC) -o $@ $(CLI_OBJ) $(OUT)/libuswap.a $(LDFLAGS) $(LIBS)
+
+$(OUT)/uswap.pc: uswap.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Tests link the static library so they can reach internal (hidden) symbols.
+$(OUT)/tests/%: tests/%.c tests/helpers.h $(OUT)/libuswap.a $(filter-out $(OUT)/obj/src/cli/%,$(CLI_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(filter-out $(OUT)/obj/src/cli/%,$(CLI_OBJ)) \
+	      $(OUT)/libuswap.a $(LDFLAGS) $(LIBS)
+
+tests: $(TEST_BIN)
+
+# The whole suite: plain build, then ASan+UBSan, then TSan on the concurrency
+# tests (those whose file name starts with "mt-"). Ends with "N passed, N failed".
+check: deps
+	@scripts/check.sh
+
+demo: all
+	@scripts/demo.sh
+
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 include/uswap.h $(DESTDIR)$(INCDIR)/uswap.h
+	install -m 644 $(OUT)/libuswap.a $(DESTDIR)$(LIBDIR)/libuswap.a
+	install -m 755 $(OUT)/libuswap.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libuswap.so.$(VERSION)
+	ln -sf libuswap.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libuswap.so
+	install -m 644 $(OUT)/uswap.pc $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc
+	install -m 755 $(OUT)/uswap $(DESTDIR)$(BINDIR)/uswap
+
+uninstall:
+	rm -f $(DESTDIR)$(INCDIR)/uswap.h $(DESTDIR)$(LIBDIR)/libuswap.* \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc $(DESTDIR)$(BINDIR)/uswap
+
+clean:
+	rm -rf build
+
+.PHONY: all deps tests check demo fuzz install uninstall clean
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

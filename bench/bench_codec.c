@@ -1,0 +1,409 @@
+/*
+ * bench_codec.c - `uswap bench codec`: every compressor on every corpus.
+ *
+ * For each (corpus, compressor): the compression ratio, and compress and
+ * decompress MiB/s through uswap's per-CPU context path (codec_compress /
+ * codec_decompress) next to the raw library call on the same pages in the
+ * same run, with the ratio of the two. Rounds alternate which goes first
+ * and the median of each is reported. Then same-filled detection against
+ * memcmp with a zero page. Every page is verified after decompression.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libdeflate.h>
+#include <lz4.h>
+#include <lz4hc.h>
+#include <lzo/lzo1x.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "bench.h"
+#include "codec/codec.h"
+#include "corpus.h"
+
+#define SLOT CODEC_MAX_OUT
+#define MAX_LIST 16
+
+/* ------------------------------------------------------- raw references */
+
+struct raw_state {
+	int level;
+	ZSTD_CCtx *zc;
+	ZSTD_DCtx *zd;
+	struct libdeflate_compressor *dc;
+	struct libdeflate_decompressor *dd;
+	void *lzo_mem;
+};
+
+static int raw_compress(const char *name, struct raw_state *st, const void *src, void *dst, size_t cap)
+{
+	if (!strcmp(name, "lz4"))
+		return LZ4_compress_fast(src, dst, (int)PAGE_SIZE, (int)cap, st->level);
+	if (!strcmp(name, "lz4hc"))
+		return LZ4_compress_HC(src, dst, (int)PAGE_SIZE, (int)cap, st->level);
+	if (!strcmp(name, "zstd")) {
+		size_t n = ZSTD_compressCCtx(st->zc, dst, cap, src, PAGE_SIZE, st->level);
+		return ZSTD_isError(n) ? -1 : (int)n;
+	}
+	if (!strcmp(name, "deflate"))
+		return (int)libdeflate_deflate_compress(st->dc, src, PAGE_SIZE, dst, cap);
+	lzo_uint n = 0;
+	lzo1x_1_compress(src, PAGE_SIZE, dst, &n, st->lzo_mem);
+	return (int)n;
+}
+
+static int raw_decompress(const char *name, struct raw_state *st, const void *src, size_t len, void *dst)
+{
+	if (!strcmp(name, "lz4") || !strcmp(name, "lz4hc"))
+		return LZ4_decompress_safe(src, dst, (int)len, (int)PAGE_SIZE) == (int)PAGE_SIZE ? 0 : -1;
+	if (!strcmp(name, "zstd"))
+		return ZSTD_decompressDCtx(st->zd, dst, PAGE_SIZE, src, len) == PAGE_SIZE ? 0 : -1;
+	if (!strcmp(name, "deflate"))
+		return libdeflate_deflate_decompress(st->dd, src, len, dst, PAGE_SIZE, NULL) ? -1 : 0;
+	lzo_uint n = PAGE_SIZE;
+	return lzo1x_decompress_safe(src, len, dst, &n, NULL) == LZO_E_OK && n == PAGE_SIZE ? 0 : -1;
+}
+
+static void raw_setup(struct raw_state *st, int level)
+{
+	memset(st, 0, sizeof(*st));
+	st->level = level;
+	st->zc = ZSTD_createCCtx();
+	st->zd = ZSTD_createDCtx();
+	st->dc = libdeflate_alloc_compressor(level >= 0 && level <= 12 ? level : 6);
+	st->dd = libdeflate_alloc_decompressor();
+	st->lzo_mem = malloc(LZO1X_1_MEM_COMPRESS);
+	lzo_init();
+}
+
+static void raw_teardown(struct raw_state *st)
+{
+	ZSTD_freeCCtx(st->zc);
+	ZSTD_freeDCtx(st->zd);
+	libdeflate_free_compressor(st->dc);
+	libdeflate_free_decompressor(st->dd);
+	free(st->lzo_mem);
+}
+
+/* ------------------------------------------------------------ measuring */
+
+struct opts {
+	char *corpora[MAX_LIST], *codecs[MAX_LIST];
+	int nr_corpora, nr_codecs, rounds;
+	size_t bytes;
+	uint64_t seed;
+	bool json;
+	const char *dir;
+};
+
+struct pages {
+	unsigned char *src, *out, *hot;
+	int *len;
+	size_t n;
+};
+
+struct result {
+	const char *corpus, *codec;
+	double ratio, comp[2], decomp[2]; /* [0] uswap, [1] raw; MiB/s */
+	size_t same_filled;
+};
+
+static volatile uint64_t sink;
+
+static double time_compress(struct pages *pg, struct codec_pool *pool, const char *raw,
+			    struct raw_state *st)
+{
+	double t = bench_now();
+	for (size_t i = 0; i < pg->n; i++) {
+		const void *s = pg->src + i * PAGE_SIZE;
+		void *d = pg->out + i * SLOT;
+		pg->len[i] = pool ? codec_compress(pool, s, d, SLOT) : raw_compress(raw, st, s, d, SLOT);
+	}
+	return bench_now() - t;
+}
+
+static double time_decompress(struct pages *pg, struct codec_pool *pool, const char *raw,
+			      struct raw_state *st)
+{
+	uint64_t bad = 0;
+	double t = bench_now();
+	for (size_t i = 0; i < pg->n; i++) {
+		const void *s = pg->out + i * SLOT;
+		bad += (uint64_t)(pool ? codec_decompress(pool, s, (size_t)pg->len[i], pg->hot)
+				      : raw_decompress(raw, st, s, (size_t)pg->len[i], pg->hot)) != 0;
+	}
+	t = bench_now() - t;
+	sink += bad;
+	return t;
+}
+
+/* Decompress every page through uswap and compare with the original. */
+static size_t verify(struct pages *pg, struct codec_pool *pool)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i < pg->n; i++)
+		if (pg->len[i] <= 0 || codec_decompress(pool, pg->out + i * SLOT, (size_t)pg->len[i], pg->hot) ||
+		    memcmp(pg->hot, pg->src + i * PAGE_SIZE, PAGE_SIZE))
+			bad++;
+	return bad;
+}
+
+static double ratio_of(struct pages *pg)
+{
+	double in = 0, out = 0;
+	for (size_t i = 0; i < pg->n; i++) {
+		in += PAGE_SIZE;
+		out += pg->len[i] > 0 && pg->len[i] < (int)PAGE_SIZE ? (double)pg->len[i] : (double)PAGE_SIZE;
+	}
+	return in / out;
+}
+
+static int measure_codec(struct pages *pg, const char *spec, const struct opts *o, struct result *r)
+{
+	char err[256];
+	struct codec_pool *pool;
+	struct raw_state st;
+
+	if (codec_pool_create(spec, &pool, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench codec: %s\n", err);
+		return -EINVAL;
+	}
+	raw_setup(&st, pool->level);
+	double mib = (double)pg->n * PAGE_SIZE / (1 << 20), c[2][64], d[2][64];
+	for (int k = 0; k < o->rounds; k++) {
+		bench_progress("bench codec: %s %s round %d/%d", r->corpus, pool->name, k + 1, o->rounds);
+		for (int j = 0; j < 2; j++) {
+			int who = (j + k) % 2; /* alternate which path runs first */
+			c[who][k] = mib / time_compress(pg, who ? NULL : pool, pool->ops->name, &st);
+		}
+		for (int j = 0; j < 2; j++) {
+			int who = (j + k) % 2;
+			d[who][k] = mib / time_decompress(pg, who ? NULL : pool, pool->ops->name, &st);
+		}
+	}
+	time_compress(pg, pool, NULL, NULL);
+	size_t bad = verify(pg, pool);
+	r->codec = strdup(pool->name);
+	r->ratio = ratio_of(pg);
+	for (int w = 0; w < 2; w++) {
+		r->comp[w] = bench_median(c[w], o->rounds);
+		r->decomp[w] = bench_median(d[w], o->rounds);
+	}
+	raw_teardown(&st);
+	codec_pool_destroy(pool);
+	if (bad) {
+		bench_progress_done();
+		fprintf(stderr, "uswap bench codec: %s on %s: %zu pages did not round-trip\n", spec, r->corpus, bad);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Same-filled detection vs memcmp against a zero page: [0] ours, [1] memcmp. */
+static void measure_same_filled(struct pages *pg, const struct opts *o, double out[2], size_t *count)
+{
+	static const unsigned char zero[PAGE_SIZE];
+	double mib = (double)pg->n * PAGE_SIZE / (1 << 20), v[2][64];
+	uint64_t val;
+
+	for (int k = 0; k < o->rounds; k++)
+		for (int j = 0; j < 2; j++) {
+			int who = (j + k) % 2;
+			size_t hits = 0;
+			double t = bench_now();
+			for (size_t i = 0; i < pg->n; i++) {
+				const unsigned char *p = pg->src + i * PAGE_SIZE;
+				hits += who ? memcmp(p, zero, PAGE_SIZE) == 0 : codec_same_filled(p, &val);
+			}
+			v[who][k] = mib / (bench_now() - t);
+			sink += hits;
+			if (!who)
+				*count = hits;
+		}
+	out[0] = bench_median(v[0], o->rounds);
+	out[1] = bench_median(v[1], o->rounds);
+}
+
+/* -------------------------------------------------------------- output */
+
+static void print_table(const struct result *r, int n, double sf[][2], const size_t *sfc,
+			char **corpora, int nc, size_t pages)
+{
+	printf("uswap bench codec: %zu pages (%.0f MiB) per corpus, median of rounds, MiB/s of page data\n\n",
+	       pages, (double)pages * PAGE_SIZE / (1 << 20));
+	printf("%-7s %-10s %6s | %9s %9s %6s | %9s %9s %6s\n", "corpus", "codec", "ratio", "comp", "raw",
+	       "x", "decomp", "raw", "x");
+	for (int i = 0; i < n; i++)
+		printf("%-7s %-10s %6.3f | %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f\n", r[i].corpus, r[i].codec,
+		       r[i].ratio, r[i].comp[0], r[i].comp[1], r[i].comp[0] / r[i].comp[1], r[i].decomp[0],
+		       r[i].decomp[1], r[i].decomp[0] / r[i].decomp[1]);
+	printf("\nsame-filled detection vs memcmp(page, zero page):\n");
+	printf("%-7s %9s %9s %6s %12s\n", "corpus", "detect", "memcmp", "x", "same-filled");
+	for (int i = 0; i < nc; i++)
+		printf("%-7s %9.0f %9.0f %6.3f %12zu\n", corpora[i], sf[i][0], sf[i][1], sf[i][0] / sf[i][1], sfc[i]);
+	printf("\nratio: page bytes / compressed bytes (a page that does not shrink counts as 4096);\n"
+	       "comp/decomp: uswap's per-CPU path; raw: the library call alone; x = uswap / raw.\n");
+}
+
+static void print_json(const struct result *r, int n, double sf[][2], const size_t *sfc, char **corpora,
+		       int nc, size_t pages)
+{
+	printf("{\"pages\": %zu, \"codec\": [", pages);
+	for (int i = 0; i < n; i++)
+		printf("%s\n  {\"corpus\": \"%s\", \"codec\": \"%s\", \"ratio\": %.4f, \"compress_mibs\": %.1f, "
+		       "\"compress_raw_mibs\": %.1f, \"decompress_mibs\": %.1f, \"decompress_raw_mibs\": %.1f}",
+		       i ? "," : "", r[i].corpus, r[i].codec, r[i].ratio, r[i].comp[0], r[i].comp[1], r[i].decomp[0],
+		       r[i].decomp[1]);
+	printf("],\n \"same_filled\": [");
+	for (int i = 0; i < nc; i++)
+		printf("%s\n  {\"corpus\": \"%s\", \"detect_mibs\": %.1f, \"memcmp_zero_mibs\": %.1f, "
+		       "\"same_filled_pages\": %zu}", i ? "," : "", corpora[i], sf[i][0], sf[i][1], sfc[i]);
+	printf("]}\n");
+}
+
+/* --------------------------------------------------------------- main */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: uswap bench codec [options]\n"
+		"Compress and decompress page corpora with every compressor, through uswap's\n"
+		"per-CPU path and through the raw library call, and compare.\n\n"
+		"  -c, --corpus LIST   corpora, comma-separated, or 'all' (default: all)\n"
+		"                      zero, text, binary, random, mixed, heap\n"
+		"  -z, --codec LIST    compressors, e.g. lz4,zstd:3 or 'all' (default: all)\n"
+		"                      lz4[:accel], lz4hc[:1-12], zstd[:level], deflate[:0-12], lzo\n"
+		"  -s, --size SIZE     page data per corpus (default 32M; K, M, G suffixes)\n"
+		"  -r, --rounds N      timed rounds per path, median reported (default 5)\n"
+		"      --seed N        corpus seed (default 1, as the kernel anchor)\n"
+		"      --corpus-dir D  where corpus files are built and kept\n"
+		"                      (default $USWAP_CORPUS_DIR or /var/tmp/uswap-corpus)\n"
+		"      --json          machine-readable output on stdout\n"
+		"  -h, --help          this text\n");
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"corpus", 1, 0, 'c'}, {"codec", 1, 0, 'z'}, {"size", 1, 0, 's'}, {"rounds", 1, 0, 'r'},
+		{"seed", 1, 0, 'S'}, {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0}};
+	static char all_corpora[] = "zero,text,binary,random,mixed,heap", all_codecs[] = "lz4,lz4hc,zstd,deflate,lzo";
+	char *corpora = all_corpora, *codecs = all_codecs, *end;
+	int c;
+
+	*o = (struct opts){.rounds = 5, .bytes = 32u << 20, .seed = 1};
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:z:s:r:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': corpora = strcmp(optarg, "all") ? optarg : all_corpora; break;
+		case 'z': codecs = strcmp(optarg, "all") ? optarg : all_codecs; break;
+		case 's':
+			if (bench_parse_size(optarg, &o->bytes) || o->bytes < PAGE_SIZE) {
+				fprintf(stderr, "uswap bench codec: --size '%s' is not a size of at least 4K\n", optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			o->rounds = (int)strtol(optarg, &end, 10);
+			if (*end || o->rounds < 1 || o->rounds > 64) {
+				fprintf(stderr, "uswap bench codec: --rounds '%s' is not a number from 1 to 64\n", optarg);
+				return 2;
+			}
+			break;
+		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'D': o->dir = optarg; break;
+		case 'j': o->json = true; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "uswap bench codec: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	o->nr_corpora = bench_split(strdup(corpora), o->corpora, MAX_LIST);
+	o->nr_codecs = bench_split(strdup(codecs), o->codecs, MAX_LIST);
+	for (int i = 0; i < o->nr_corpora; i++)
+		if (!corpus_valid(o->corpora[i])) {
+			fprintf(stderr, "uswap bench codec: corpus '%s' is unknown (have: zero, text, binary, "
+					"random, mixed, heap)\n", o->corpora[i]);
+			return 2;
+		}
+	for (int i = 0; i < o->nr_codecs; i++) {
+		const struct codec_ops *ops;
+		int level;
+		char err[256];
+		if (codec_parse(o->codecs[i], &ops, &level, err, sizeof(err))) {
+			fprintf(stderr, "uswap bench codec: %s\n", err);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int bench_corpus(const struct opts *o, const char *name, struct pages *pg, struct result *res,
+			int *nres, double sf[2], size_t *sfc)
+{
+	struct corpus_set cs;
+	char err[512];
+	int ret = corpus_open(&cs, o->dir, name, 1.0, err, sizeof(err));
+
+	if (ret) {
+		fprintf(stderr, "uswap bench codec: %s\n", err);
+		return ret;
+	}
+	corpus_fill(&cs, name, o->seed, pg->src, pg->n);
+	corpus_close(&cs);
+	measure_same_filled(pg, o, sf, sfc);
+	for (int j = 0; j < o->nr_codecs; j++) {
+		struct result *r = &res[(*nres)++];
+		r->corpus = name;
+		ret = measure_codec(pg, o->codecs[j], o, r);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int bench_codec_main(int argc, char **argv)
+{
+	struct opts o;
+	int ret = parse(argc, argv, &o);
+
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	struct pages pg = {.n = o.bytes / PAGE_SIZE};
+	pg.src = aligned_alloc(PAGE_SIZE, pg.n * PAGE_SIZE);
+	pg.out = malloc(pg.n * SLOT);
+	pg.hot = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	pg.len = calloc(pg.n, sizeof(int));
+	struct result *res = calloc((size_t)(o.nr_corpora * o.nr_codecs), sizeof(*res));
+	double sf[MAX_LIST][2];
+	size_t sfc[MAX_LIST];
+	int nres = 0;
+
+	if (!pg.src || !pg.out || !pg.hot || !pg.len || !res) {
+		fprintf(stderr, "uswap bench codec: out of memory for %zu pages\n", pg.n);
+		return 1;
+	}
+	bench_pin_cpu();
+	for (int i = 0; i < o.nr_corpora && !ret; i++)
+		ret = bench_corpus(&o, o.corpora[i], &pg, res, &nres, sf[i], &sfc[i]);
+	bench_progress_done();
+	if (!ret) {
+		if (o.json)
+			print_json(res, nres, sf, sfc, o.corpora, o.nr_corpora, pg.n);
+		else
+			print_table(res, nres, sf, sfc, o.corpora, o.nr_corpora, pg.n);
+	}
+	free(pg.src);
+	free(pg.out);
+	free(pg.hot);
+	free(pg.len);
+	for (int i = 0; i < nres; i++)
+		free((void *)res[i].codec);
+	free(res);
+	return ret ? 1 : 0;
+}

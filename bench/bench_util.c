@@ -1,0 +1,101 @@
+/*
+ * bench_util.c - timing, pinning, medians and progress for the benchmarks.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static bool progress_shown;
+
+double bench_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void bench_pin_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void bench_progress(const char *fmt, ...)
+{
+	va_list ap;
+	bool tty = isatty(2);
+
+	va_start(ap, fmt);
+	fputs(tty ? "\r\033[K" : "", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tty ? "" : "\n", stderr);
+	va_end(ap);
+	progress_shown = tty;
+}
+
+void bench_progress_done(void)
+{
+	if (progress_shown)
+		fputs("\r\033[K", stderr);
+	progress_shown = false;
+}
+
+int bench_split(char *s, char **out, int max)
+{
+	int n = 0;
+	for (char *tok = strtok(s, ","); tok && n < max; tok = strtok(NULL, ","))
+		out[n++] = tok;
+	return n;
+}
+
+int bench_parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double mult = 1 << 20;
+
+	if (end == s || errno || v <= 0)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': mult = 1 << 10; end++; break;
+	case 'M': mult = 1 << 20; end++; break;
+	case 'G': mult = 1 << 30; end++; break;
+	case 0: break;
+	default: return -EINVAL;
+	}
+	if (toupper((unsigned char)*end) == 'I' && toupper((unsigned char)end[1]) == 'B')
+		end += 2;
+	else if (toupper((unsigned char)*end) == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*out = (size_t)(v * mult);
+	return 0;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite (`make check`, and what .ci/run runs):
+#   1. build with gcc and clang, -Wall -Wextra -Werror;
+#   2. every test on the plain build;
+#   3. every test again under ASan+UBSan (leaks included);
+#   4. the concurrency tests (tests/*/mt-*) under TSan;
+#   5. a short libFuzzer run of every decompressor (tests/fuzz/).
+# Ends with one line "N passed, N failed, N skipped" summed over all runs and
+# exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh || exit 1
+J=$(nproc)
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+export RESULT_FILE=$results
+build_failed=0
+
+build() { # label, make args...
+  local label=$1; shift
+  echo "== build: $label"
+  if ! make -s -j"$J" "$@" all tests >/dev/null; then
+    echo "[$label] FAIL build"; echo "0 1 0" >>"$results"; build_failed=1; return 1
+  fi
+}
+
+tests_of() { # dir, pattern
+  find "$1/tests" -type f -executable -name "$2" | sort
+  find tests -name "$2.sh" -path 'tests/*/*' 2>/dev/null | sort
+}
+
+build gcc && tests/run.sh -j "$J" -l "[plain] " $(tests_of build '*')
+build clang CC=clang BUILD=build/clang
+# ASan/UBSan: stress tests run at a smaller scale (sanitizers cost 3-10x).
+if build asan SAN=asan; then
+  USWAP_TEST_SCALE=0.3 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    tests/run.sh -j "$J" -l "[asan] " $(find build/asan/tests -type f -executable | sort)
+fi
+if build tsan SAN=tsan; then
+  USWAP_TEST_SCALE=0.3 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    tests/run.sh -j "$J" -l "[tsan] " $(find build/tsan/tests -type f -executable -name 'mt-*' | sort)
+fi
+FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh --as-test
+
+read -r p f s < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$results")
+echo
+echo "total: $p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ] && [ "$build_failed" -eq 0 ]

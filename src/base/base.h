@@ -1,0 +1,87 @@
+/*
+ * base.h - what every layer needs: allocation with fault injection, OS
+ * wrappers, per-CPU slots and counters, latency histograms and the radix
+ * tree. Prototypes are grouped by the file that defines them.
+ */
+#ifndef USWAP_BASE_H
+#define USWAP_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/atomic.h"
+#include "base/lock.h"
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  ((size_t)1 << PAGE_SHIFT)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* alloc.c: every allocation of uswap's own metadata goes through here, so
+ * tests can make the Nth one fail and check that nothing leaks. */
+void *base_malloc(size_t size);
+void *base_calloc(size_t n, size_t size);
+void *base_aligned_alloc(size_t align, size_t size); /* zeroed */
+void base_free(void *p);
+/* Make the nth allocation from now fail (1 = the next one); 0 disables.
+ * Global: only tests use it, from one thread at a time. */
+void base_alloc_fail_nth(long n);
+/* Has the armed failure fired since it was armed? */
+bool base_alloc_failed(void);
+
+/* os.c: system calls wrapped once; each returns 0 or -errno. */
+int os_mmap_anon(size_t len, size_t align, void **out);
+int os_munmap(void *p, size_t len);
+int os_madvise(void *p, size_t len, int advice);
+uint64_t os_now_ns(void);
+
+/* percpu.c */
+unsigned pcpu_nr_possible(void); /* fixed for the life of the process */
+unsigned pcpu_current(void);     /* in [0, pcpu_nr_possible()) */
+/* Tests: pin this thread's notion of "current CPU" (-1 = the real one). */
+void pcpu_set_override(int cpu);
+
+/* counter.c: per-CPU counters summed on read. add() is lock-free and
+ * touches only the current CPU's cache line; read() is racy by design
+ * (a sum of relaxed loads): exact once writers have quiesced. */
+struct pcpu_counters;
+struct pcpu_counters *pcpu_counters_create(unsigned nr);
+void pcpu_counters_destroy(struct pcpu_counters *c);
+void pcpu_counter_add(struct pcpu_counters *c, unsigned idx, int64_t v);
+int64_t pcpu_counter_read(const struct pcpu_counters *c, unsigned idx);
+void pcpu_counters_reset(struct pcpu_counters *c);
+
+/* hist.c: log-linear latency histogram (16 sub-buckets per power of two,
+ * relative error under 6.25%), lock-free record. */
+#define HIST_SUB_BITS 4
+#define HIST_BUCKETS  (((64 - HIST_SUB_BITS) + 1) << HIST_SUB_BITS)
+struct hist {
+	_Atomic uint64_t bucket[HIST_BUCKETS]; /* atomic */
+	_Atomic uint64_t count, sum, max;      /* atomic */
+};
+void hist_reset(struct hist *h);
+void hist_record(struct hist *h, uint64_t v);
+uint64_t hist_percentile(const struct hist *h, double p); /* p in [0,100] */
+uint64_t hist_max(const struct hist *h);
+uint64_t hist_count(const struct hist *h);
+double hist_mean(const struct hist *h);
+void hist_merge(struct hist *dst, const struct hist *src);
+
+/* rtree.c: see the top of rtree.c. */
+struct rtree;
+struct rtree *rtree_create(void);
+void rtree_destroy(struct rtree *t);
+void *rtree_lookup(const struct rtree *t, uint64_t key);
+int rtree_store(struct rtree *t, uint64_t key, void *val, void **old);
+void *rtree_erase(struct rtree *t, uint64_t key);
+bool rtree_cmpxchg(struct rtree *t, uint64_t key, void *expect, void *val);
+void *rtree_find_next(const struct rtree *t, uint64_t *key);
+uint64_t rtree_count(const struct rtree *t);
+size_t rtree_node_bytes(const struct rtree *t);
+
+#endif

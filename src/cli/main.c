@@ -1,0 +1,58 @@
+/*
+ * main.c - the `uswap` command: dispatch to subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "uswap.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: uswap <command> [options]\n\n"
+		"User-space compressed swap: zsmalloc, zswap, swap slots and the swap cache,\n"
+		"rebuilt as a library and tools.\n\n"
+		"commands:\n"
+		"  bench codec   compressors on page corpora: ratio and MiB/s, uswap's\n"
+		"                per-CPU path next to the raw library call\n"
+		"  version       print the version\n"
+		"  help          this text\n\n"
+		"'uswap <command> --help' describes a command's options.\n");
+}
+
+static int bench_main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fprintf(argc < 2 ? stderr : stdout,
+			"usage: uswap bench <benchmark> [options]\n\nbenchmarks:\n"
+			"  codec   compressors on page corpora (uswap bench codec --help)\n");
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "codec"))
+		return bench_codec_main(argc - 1, argv + 1);
+	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec)\n", argv[1]);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("uswap %s\n", uswap_version());
+		return 0;
+	}
+	if (!strcmp(cmd, "bench"))
+		return bench_main(argc - 1, argv + 1);
+	fprintf(stderr, "uswap: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return 2;
+}
