@@ -14,7 +14,6 @@ int bench_codec_main(int argc, char **argv);
 /* bench_util.c */
 double bench_now(void);               /* seconds, monotonic */
 void bench_pin_cpu(void);             /* pin to the CPU we are on (less noise) */
-double bench_median(double *v, int n); /* sorts v */
 /* Progress on stderr, overwritten in place on a terminal. */
 void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bench_progress_done(void);

@@ -4,8 +4,8 @@
  * For each (corpus, compressor): the compression ratio, and compress and
  * decompress MiB/s through uswap's per-CPU context path (codec_compress /
  * codec_decompress) next to the raw library call on the same pages in the
- * same run, with the ratio of the two. Rounds alternate which goes first
- * and the median of each is reported. Then same-filled detection against
+ * same run, with the ratio of the two. The two paths alternate in 1 MiB
+ * slices, each going first half the time, and each one's time is summed. Then same-filled detection against
  * memcmp with a zero page. Every page is verified after decompression.
  */
 #include <errno.h>
@@ -112,31 +112,49 @@ struct result {
 
 static volatile uint64_t sink;
 
-static double time_compress(struct pages *pg, struct codec_pool *pool, const char *raw,
-			    struct raw_state *st)
+/* Pages per timing slice: raw and uswap alternate slice by slice, so drift
+ * (frequency, a neighbour on the other core) hits both alike. 1 MiB: more
+ * than L2, so neither path runs from a cache the other warmed. */
+#define SLICE 256
+
+static void compress_slice(struct pages *pg, size_t from, size_t to, struct codec_pool *pool, const char *raw,
+			   struct raw_state *st)
 {
-	double t = bench_now();
-	for (size_t i = 0; i < pg->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		const void *s = pg->src + i * PAGE_SIZE;
 		void *d = pg->out + i * SLOT;
 		pg->len[i] = pool ? codec_compress(pool, s, d, SLOT) : raw_compress(raw, st, s, d, SLOT);
 	}
-	return bench_now() - t;
 }
 
-static double time_decompress(struct pages *pg, struct codec_pool *pool, const char *raw,
-			      struct raw_state *st)
+static void decompress_slice(struct pages *pg, size_t from, size_t to, struct codec_pool *pool, const char *raw,
+			     struct raw_state *st)
 {
 	uint64_t bad = 0;
-	double t = bench_now();
-	for (size_t i = 0; i < pg->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		const void *s = pg->out + i * SLOT;
 		bad += (uint64_t)(pool ? codec_decompress(pool, s, (size_t)pg->len[i], pg->hot)
 				      : raw_decompress(raw, st, s, (size_t)pg->len[i], pg->hot)) != 0;
 	}
-	t = bench_now() - t;
 	sink += bad;
-	return t;
+}
+
+typedef void (*slice_fn)(struct pages *pg, size_t from, size_t to, struct codec_pool *pool, const char *raw,
+			 struct raw_state *st);
+
+/* One pass over all pages, slice by slice, alternating which path goes
+ * first; adds each path's time to t[0] (uswap) and t[1] (raw). */
+static void timed_pass(struct pages *pg, slice_fn fn, struct codec_pool *pool, struct raw_state *st, double t[2])
+{
+	for (size_t from = 0, k = 0; from < pg->n; from += SLICE, k++) {
+		size_t to = MIN(from + SLICE, pg->n);
+		for (int j = 0; j < 2; j++) {
+			int who = (int)((j + k) % 2);
+			double t0 = bench_now();
+			fn(pg, from, to, who ? NULL : pool, pool->ops->name, st);
+			t[who] += bench_now() - t0;
+		}
+	}
 }
 
 /* Decompress every page through uswap and compare with the original. */
@@ -171,25 +189,21 @@ static int measure_codec(struct pages *pg, const char *spec, const struct opts *
 		return -EINVAL;
 	}
 	raw_setup(&st, pool->level);
-	double mib = (double)pg->n * PAGE_SIZE / (1 << 20), c[2][64], d[2][64];
+	double mib = (double)pg->n * PAGE_SIZE / (1 << 20) * o->rounds, c[2] = {0}, d[2] = {0};
 	for (int k = 0; k < o->rounds; k++) {
 		bench_progress("bench codec: %s %s round %d/%d", r->corpus, pool->name, k + 1, o->rounds);
-		for (int j = 0; j < 2; j++) {
-			int who = (j + k) % 2; /* alternate which path runs first */
-			c[who][k] = mib / time_compress(pg, who ? NULL : pool, pool->ops->name, &st);
-		}
-		for (int j = 0; j < 2; j++) {
-			int who = (j + k) % 2;
-			d[who][k] = mib / time_decompress(pg, who ? NULL : pool, pool->ops->name, &st);
-		}
+		timed_pass(pg, compress_slice, pool, &st, c);
+		/* Both decompress the raw call's output: the same bytes. */
+		compress_slice(pg, 0, pg->n, NULL, pool->ops->name, &st);
+		timed_pass(pg, decompress_slice, pool, &st, d);
 	}
-	time_compress(pg, pool, NULL, NULL);
+	compress_slice(pg, 0, pg->n, pool, NULL, NULL);
 	size_t bad = verify(pg, pool);
 	r->codec = strdup(pool->name);
 	r->ratio = ratio_of(pg);
 	for (int w = 0; w < 2; w++) {
-		r->comp[w] = bench_median(c[w], o->rounds);
-		r->decomp[w] = bench_median(d[w], o->rounds);
+		r->comp[w] = mib / c[w];
+		r->decomp[w] = mib / d[w];
 	}
 	raw_teardown(&st);
 	codec_pool_destroy(pool);
@@ -201,29 +215,31 @@ static int measure_codec(struct pages *pg, const char *spec, const struct opts *
 	return 0;
 }
 
-/* Same-filled detection vs memcmp against a zero page: [0] ours, [1] memcmp. */
+/* Same-filled detection vs memcmp against a zero page: [0] ours, [1] memcmp.
+ * Interleaved slice by slice like the codec passes. */
 static void measure_same_filled(struct pages *pg, const struct opts *o, double out[2], size_t *count)
 {
 	static const unsigned char zero[PAGE_SIZE];
-	double mib = (double)pg->n * PAGE_SIZE / (1 << 20), v[2][64];
+	double mib = (double)pg->n * PAGE_SIZE / (1 << 20) * o->rounds, t[2] = {0};
+	size_t hits[2] = {0};
 	uint64_t val;
 
-	for (int k = 0; k < o->rounds; k++)
-		for (int j = 0; j < 2; j++) {
-			int who = (j + k) % 2;
-			size_t hits = 0;
-			double t = bench_now();
-			for (size_t i = 0; i < pg->n; i++) {
-				const unsigned char *p = pg->src + i * PAGE_SIZE;
-				hits += who ? memcmp(p, zero, PAGE_SIZE) == 0 : codec_same_filled(p, &val);
+	for (int r = 0; r < o->rounds; r++)
+		for (size_t from = 0, k = 0; from < pg->n; from += SLICE, k++)
+			for (int j = 0; j < 2; j++) {
+				int who = (int)((j + k) % 2);
+				size_t to = MIN(from + SLICE, pg->n);
+				double t0 = bench_now();
+				for (size_t i = from; i < to; i++) {
+					const unsigned char *p = pg->src + i * PAGE_SIZE;
+					hits[who] += who ? memcmp(p, zero, PAGE_SIZE) == 0 : codec_same_filled(p, &val);
+				}
+				t[who] += bench_now() - t0;
 			}
-			v[who][k] = mib / (bench_now() - t);
-			sink += hits;
-			if (!who)
-				*count = hits;
-		}
-	out[0] = bench_median(v[0], o->rounds);
-	out[1] = bench_median(v[1], o->rounds);
+	sink += hits[1];
+	*count = hits[0] / (size_t)o->rounds;
+	out[0] = mib / t[0];
+	out[1] = mib / t[1];
 }
 
 /* -------------------------------------------------------------- output */
@@ -231,7 +247,7 @@ static void measure_same_filled(struct pages *pg, const struct opts *o, double o
 static void print_table(const struct result *r, int n, double sf[][2], const size_t *sfc,
 			char **corpora, int nc, size_t pages)
 {
-	printf("uswap bench codec: %zu pages (%.0f MiB) per corpus, median of rounds, MiB/s of page data\n\n",
+	printf("uswap bench codec: %zu pages (%.0f MiB) per corpus, MiB/s of page data over all rounds\n\n",
 	       pages, (double)pages * PAGE_SIZE / (1 << 20));
 	printf("%-7s %-10s %6s | %9s %9s %6s | %9s %9s %6s\n", "corpus", "codec", "ratio", "comp", "raw",
 	       "x", "decomp", "raw", "x");
@@ -276,7 +292,7 @@ static void usage(FILE *f)
 		"  -z, --codec LIST    compressors, e.g. lz4,zstd:3 or 'all' (default: all)\n"
 		"                      lz4[:accel], lz4hc[:1-12], zstd[:level], deflate[:0-12], lzo\n"
 		"  -s, --size SIZE     page data per corpus (default 32M; K, M, G suffixes)\n"
-		"  -r, --rounds N      timed rounds per path, median reported (default 5)\n"
+		"  -r, --rounds N      timed passes over the pages (default 5)\n"
 		"      --seed N        corpus seed (default 1, as the kernel anchor)\n"
 		"      --corpus-dir D  where corpus files are built and kept\n"
 		"                      (default $USWAP_CORPUS_DIR or /var/tmp/uswap-corpus)\n"

@@ -34,18 +34,6 @@ void bench_pin_cpu(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-double bench_median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 void bench_progress(const char *fmt, ...)
 {
 	va_list ap;

@@ -14,7 +14,7 @@ trap 'rm -rf "$logdir"' EXIT
 
 run_one() {
   local t=$1 name log rc start end
-  name=${t#*/tests/}; name=${name%.sh}
+  name=${t#*tests/}; name=${name%.sh}
   log="$logdir/$(echo "$name" | tr / _).log"
   start=$(date +%s%N)
   if [[ $t == *.sh ]]; then timeout -k 5 "$timeout_s" bash "$t" >"$log" 2>&1; else timeout -k 5 "$timeout_s" "$t" >"$log" 2>&1; fi
@@ -29,14 +29,14 @@ export logdir timeout_s
 pass=0 fail=0 skip=0 failed=()
 tests=()
 for t in "$@"; do
-  n=${t#*/tests/}; n=${n%.sh}
+  n=${t#*tests/}; n=${n%.sh}
   if [[ " ${TEST_EXCLUDE:-} " == *" $n "* ]]; then echo "${label}EXCLUDED $n"; continue; fi
   tests+=("$t")
 done
 printf '%s\n' "${tests[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {}
 
 for t in "${tests[@]}"; do
-  n=${t#*/tests/}; n=${n%.sh}
+  n=${t#*tests/}; n=${n%.sh}
   log="$logdir/$(echo "$n" | tr / _).log"
   read -r rc _ secs <"$log.rc"
   case $rc in

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Description: the uswap command: help and version succeed; unknown
+# commands, unknown options and bad values fail with exit 2 and a message
+# naming the problem; a small `bench codec` run prints a table and valid
+# JSON with every requested row.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+u=$root/build/uswap
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # exit-code pattern cmd...
+  local code=$1 pat=$2; shift 2
+  out=$("$@" 2>&1); rc=$?
+  [ $rc -eq "$code" ] || fail "'$*' exited $rc, expected $code: $out"
+  grep -q -- "$pat" <<<"$out" || fail "'$*' did not say '$pat': $out"
+}
+export USWAP_CORPUS_DIR=$(mktemp -d)
+trap 'rm -rf "$USWAP_CORPUS_DIR"' EXIT
+
+expect 0 "usage: uswap" "$u" --help
+expect 0 "uswap 0\." "$u" version
+expect 2 "usage: uswap" "$u"
+expect 2 "unknown command 'frobnicate'" "$u" frobnicate
+expect 2 "unknown benchmark 'nope'" "$u" bench nope
+expect 0 "\-\-corpus" "$u" bench codec --help
+expect 2 "compressor 'lz5' is unknown" "$u" bench codec --codec lz5
+expect 2 "level '99' is not a whole number from" "$u" bench codec --codec zstd:99
+expect 2 "corpus 'nosuch' is unknown" "$u" bench codec --corpus nosuch
+expect 2 "not a size" "$u" bench codec --size 12Q
+expect 2 "not a number from 1 to 64" "$u" bench codec --rounds 0
+expect 2 "unexpected argument 'extra'" "$u" bench codec extra
+expect 2 "usage" "$u" bench codec --bogus
+
+out=$("$u" bench codec --corpus zero,random --codec lz4,zstd:3 -s 256K -r 1 2>/dev/null) || fail "bench codec failed"
+for row in "zero    lz4:1" "zero    zstd:3" "random  lz4:1" "random  zstd:3"; do
+  grep -q "^$row " <<<"$out" || fail "table lacks '$row': $out"
+done
+"$u" bench codec --corpus random --codec lz4 -s 64K -r 1 --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+r = d["codec"][0]
+assert r["corpus"] == "random" and r["codec"] == "lz4:1" and r["compress_mibs"] > 0, r
+assert d["same_filled"][0]["same_filled_pages"] == 0
+' || fail "bad JSON"
+echo "cli ok"
