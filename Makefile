@@ -50,7 +50,7 @@ TEST_BIN  := $(TEST_SRC:%.c=$(OUT)/%)
 
 SONAME    := libuswap.so.$(VERSION_MAJOR)
 
-all: deps $(OUT)/libuswap.a $(OUT)/libuswap.so.$(VERSION) $(OUT)/uswap $(OUT)/uswap.pc
+all: deps $(OUT)/libuswap.a $(OUT)/libuswap.so.$(VERSION) $(OUT)/uswap
 
 # Installs missing system packages (a no-op when all are present).
 deps:
@@ -72,10 +72,6 @@ $(OUT)/libuswap.so.$(VERSION): $(LIB_OBJ) src/uswap.map
 
 $(OUT)/uswap: $(CLI_OBJ) $(OUT)/libuswap.a
 	$(CC) -o $@ $(CLI_OBJ) $(OUT)/libuswap.a $(LDFLAGS) $(LIBS)
-
-$(OUT)/uswap.pc: uswap.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Tests link the static library so they can reach internal (hidden) symbols.
 $(OUT)/tests/%: tests/%.c tests/helpers.h $(OUT)/libuswap.a $(filter-out $(OUT)/obj/src/cli/%,$(CLI_OBJ))
@@ -103,7 +99,8 @@ install: all
 	install -m 755 $(OUT)/libuswap.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libuswap.so.$(VERSION)
 	ln -sf libuswap.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libuswap.so
-	install -m 644 $(OUT)/uswap.pc $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' uswap.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc
 	install -m 755 $(OUT)/uswap $(DESTDIR)$(BINDIR)/uswap
 
 uninstall:

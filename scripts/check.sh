@@ -29,16 +29,16 @@ tests_of() { # dir, pattern
   find tests -name "$2.sh" -path 'tests/*/*' 2>/dev/null | sort
 }
 
-build gcc && tests/run.sh -j "$J" -l "[plain] " $(tests_of build '*')
+build gcc && tests/run.sh -j "$J" -l "[plain]" $(tests_of build '*')
 build clang CC=clang BUILD=build/clang
 # ASan/UBSan: stress tests run at a smaller scale (sanitizers cost 3-10x).
 if build asan SAN=asan; then
   USWAP_TEST_SCALE=0.3 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    tests/run.sh -j "$J" -l "[asan] " $(find build/asan/tests -type f -executable | sort)
+    tests/run.sh -j "$J" -l "[asan]" $(find build/asan/tests -type f -executable | sort)
 fi
 if build tsan SAN=tsan; then
   USWAP_TEST_SCALE=0.3 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    tests/run.sh -j "$J" -l "[tsan] " $(find build/tsan/tests -type f -executable -name 'mt-*' | sort)
+    tests/run.sh -j "$J" -l "[tsan]" $(find build/tsan/tests -type f -executable -name 'mt-*' | sort)
 fi
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh --as-test
 
