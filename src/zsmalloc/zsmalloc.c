@@ -1,0 +1,1028 @@
+/*
+ * zsmalloc.c - the compressed object allocator (design-digest 2.1).
+ *
+ * Objects are grouped into size classes 16 bytes apart, 32..4096 bytes.
+ * A class stores its objects in zspages: chains of 1..16 pages from page/
+ * treated as one span, so an object may straddle two pages. Each class
+ * picks the chain length that wastes the least of the span; classes that
+ * end up with the same (pages, objects) per zspage share one class. An
+ * object too big to share a zspage goes to the huge class: a page each.
+ *
+ * Handles: zs_malloc returns an index into the pool's handle table; the
+ * slot holds the object's encoded location (zspage, index), and a
+ * non-huge object starts with a header holding its handle, so compaction
+ * and migration can find and rewrite the slot when they move an object.
+ * A huge zspage keeps its one handle in the zspage. Free objects form a
+ * list through their headers.
+ *
+ * Fullness: a zspage is in one of 12 groups of its class by the share of
+ * its objects in use (0, <10%, ... , <90%, <99%-ish, 100%, as the kernel
+ * groups them). Allocation takes the fullest non-full zspage; compaction
+ * moves objects from the emptiest into the fullest and frees emptied ones.
+ * An empty zspage is not freed at once: it is flagged and queued, and the
+ * queue is freed in batches (deferred free).
+ *
+ * Lock order (outermost first):
+ *   pool.lock (rwlock)      read: decode a handle and pin its zspage, zs_free,
+ *                           deferred free; write: compaction, page migration
+ *   class.lock (mutex)      fullness lists, zspage inuse/freeobj/flags, headers,
+ *                           class statistics, handle slots of the class's objects
+ *   zspage.lock (zs_lock)   readers (zs_read, zs_write) hold it across their copy
+ *                           and may sleep; compaction and migration only try-lock
+ *                           it for write and skip a busy zspage (race R8)
+ *   zspage.migrate_lock     the page chain: read to walk or free pages[], write
+ *                           to replace one (migration) (race R8)
+ *   handle_lock, free_lock  leaves; page/ and rtree locks below everything.
+ * A reader holds pool.lock only while decoding the handle and taking the
+ * zspage lock; since writers of zspage.lock also hold pool.lock for write,
+ * a reader never waits on zspage.lock while holding pool.lock.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "page/page.h"
+#include "zsmalloc/zsmalloc.h"
+
+#define HDR_SIZE       8            /* handle header in a non-huge object */
+#define OBJ_ALLOCATED  1ull         /* header tag bit */
+#define OBJ_NONE       0xffffu      /* end of a zspage's free list */
+#define OBJ_IDX_BITS   12           /* up to 2048 objects per zspage */
+#define HCHUNK_SHIFT   12           /* handle slots per table chunk: 4096 */
+#define HCHUNK_SLOTS   (1u << HCHUNK_SHIFT)
+#define HCHUNKS_MAX    16384        /* 64M handles */
+#define HANDLE_FREE    (1ull << 63) /* tag of a free handle slot */
+#define DEFER_BATCH    16           /* empty zspages freed together */
+#define ZSP_FREEING    1            /* zspage.flags: empty, queued for free */
+
+/* ---------------------------------------------------------------- types */
+
+/* Reader/writer lock: readers may hold it across a copy (and sleep);
+ * writers only try-lock. v > 0: that many readers; -1: a writer. */
+struct zs_lock {
+	_Atomic int v;
+};
+
+struct size_class;
+
+struct zspage {
+	struct zspage *prev, *next;  /* class.lock: fullness group list */
+	struct size_class *class;    /* constant */
+	uint16_t inuse;              /* class.lock */
+	uint16_t freeobj;            /* class.lock: first free object, OBJ_NONE if full */
+	uint8_t group;               /* class.lock */
+	uint8_t flags;               /* class.lock */
+	uint8_t nr_pages;            /* constant */
+	struct zs_lock lock;         /* see the lock order */
+	rwlock_t migrate_lock;       /* guards pages[] as a chain */
+	unsigned long huge_handle;   /* class.lock: huge class only */
+	void *pages[];               /* migrate_lock; read also under zspage.lock or class.lock */
+};
+
+struct size_class {
+	mutex_t lock;
+	unsigned size;               /* constant: bytes per object slot */
+	unsigned pages_per_zspage;   /* constant */
+	unsigned objs_per_zspage;    /* constant */
+	bool huge;                   /* constant */
+	struct zspage *group[ZS_NR_GROUPS]; /* lock: list heads */
+	uint64_t nr_in_group[ZS_NR_GROUPS]; /* lock */
+	uint64_t nr_zspages, obj_used;       /* lock */
+};
+
+struct zs_pool {
+	char name[32];
+	struct zs_config cfg;
+	rwlock_t lock;
+	struct size_class *class_of[ZS_NR_CLASSES]; /* by size index; merged classes share */
+	struct size_class *huge;
+	unsigned max_slot;           /* largest slot of a non-huge class */
+	struct pg_pool *pages;
+	struct rtree *page_owner;    /* page number -> zspage (migration); own lock */
+
+	mutex_t handle_lock;         /* guards handle_next, handle_free */
+	_Atomic(_Atomic uint64_t *) *hchunk; /* [HCHUNKS_MAX]; chunk published with release */
+	uint64_t handle_next, handle_free;
+	_Atomic size_t hchunk_bytes;
+
+	mutex_t free_lock;           /* guards deferred, nr_deferred */
+	struct zspage *deferred;
+	unsigned nr_deferred;
+
+	_Atomic bool compacting;     /* one automatic compaction at a time */
+	_Atomic uint64_t objs, pages_compacted, compactions, pages_migrated, alloc_fail;
+	_Atomic size_t zspage_bytes;
+};
+
+/* ------------------------------------------------------- zspage lock */
+
+static void zsl_read_lock(struct zs_lock *l)
+{
+	for (;;) {
+		int v = atomic_load_relaxed(&l->v);
+		if (v >= 0 && atomic_compare_exchange_weak_explicit(&l->v, &v, v + 1, memory_order_acquire,
+								     memory_order_relaxed))
+			return;
+		sched_yield(); /* a compactor holds it; it never waits on us */
+	}
+}
+
+static void zsl_read_unlock(struct zs_lock *l) { atomic_fetch_sub_explicit(&l->v, 1, memory_order_release); }
+
+static bool zsl_write_trylock(struct zs_lock *l)
+{
+	int zero = 0;
+	return atomic_compare_exchange_strong_explicit(&l->v, &zero, -1, memory_order_acquire, memory_order_relaxed);
+}
+
+static void zsl_write_unlock(struct zs_lock *l) { atomic_store_rel(&l->v, 0); }
+
+/* ------------------------------------------------------- locations */
+
+static uint64_t loc_make(struct zspage *z, unsigned idx)
+{
+	return (((uint64_t)(uintptr_t)z >> 6) << OBJ_IDX_BITS) | idx;
+}
+
+static struct zspage *loc_zspage(uint64_t loc) { return (struct zspage *)(uintptr_t)((loc >> OBJ_IDX_BITS) << 6); }
+static unsigned loc_idx(uint64_t loc) { return (unsigned)(loc & ((1u << OBJ_IDX_BITS) - 1)); }
+
+/* The slot of a handle. The chunk exists: the handle was handed out. */
+static _Atomic uint64_t *handle_slot(struct zs_pool *pool, unsigned long h)
+{
+	_Atomic uint64_t *chunk = atomic_load_acq(&pool->hchunk[h >> HCHUNK_SHIFT]);
+	return &chunk[h & (HCHUNK_SLOTS - 1)];
+}
+
+/* ------------------------------------------------------- handles */
+
+static unsigned long handle_alloc(struct zs_pool *pool)
+{
+	unsigned long h = 0;
+
+	mutex_lock(&pool->handle_lock);
+	if (pool->handle_free) {
+		h = pool->handle_free;
+		pool->handle_free = atomic_load_relaxed(handle_slot(pool, h)) & ~HANDLE_FREE;
+	} else if (pool->handle_next < (uint64_t)HCHUNKS_MAX * HCHUNK_SLOTS) {
+		uint64_t c = pool->handle_next >> HCHUNK_SHIFT;
+		if (!atomic_load_relaxed(&pool->hchunk[c])) {
+			_Atomic uint64_t *chunk = base_aligned_alloc(CACHE_LINE, HCHUNK_SLOTS * sizeof(uint64_t));
+			if (chunk) {
+				atomic_store_rel(&pool->hchunk[c], chunk);
+				atomic_add_relaxed(&pool->hchunk_bytes, HCHUNK_SLOTS * sizeof(uint64_t));
+			}
+		}
+		if (atomic_load_relaxed(&pool->hchunk[c]))
+			h = pool->handle_next++;
+	}
+	mutex_unlock(&pool->handle_lock);
+	return h;
+}
+
+static void handle_release(struct zs_pool *pool, unsigned long h)
+{
+	mutex_lock(&pool->handle_lock);
+	atomic_store_relaxed(handle_slot(pool, h), HANDLE_FREE | pool->handle_free);
+	pool->handle_free = h;
+	mutex_unlock(&pool->handle_lock);
+}
+
+/* ------------------------------------------------------- object bytes */
+
+/* Copy len bytes at byte offset off of the zspage span out to buf or in
+ * from buf, across a page boundary if need be. Caller pins the chain
+ * (zspage.lock, class.lock or migrate_lock). */
+static void span_copy(struct zspage *z, size_t off, void *buf, size_t len, bool in)
+{
+	char *b = buf;
+
+	while (len) {
+		char *page = z->pages[off >> PAGE_SHIFT];
+		size_t poff = off & (PAGE_SIZE - 1), n = MIN(len, PAGE_SIZE - poff);
+		if (in)
+			memcpy(page + poff, b, n);
+		else
+			memcpy(b, page + poff, n);
+		off += n;
+		b += n;
+		len -= n;
+	}
+}
+
+/* The header word of object idx (16-byte aligned: never straddles). */
+static uint64_t *obj_header(struct zspage *z, unsigned idx)
+{
+	size_t off = (size_t)idx * z->class->size;
+	return (uint64_t *)((char *)z->pages[off >> PAGE_SHIFT] + (off & (PAGE_SIZE - 1)));
+}
+
+static size_t obj_payload(struct zspage *z, unsigned idx)
+{
+	return (size_t)idx * z->class->size + (z->class->huge ? 0 : HDR_SIZE);
+}
+
+/* ------------------------------------------------------- fullness */
+
+static unsigned group_of(const struct size_class *c, unsigned inuse)
+{
+	if (inuse == 0)
+		return 0;
+	if (inuse == c->objs_per_zspage)
+		return ZS_NR_GROUPS - 1;
+	unsigned ratio = 100 * inuse / c->objs_per_zspage;
+	return MIN(ratio / 10 + 1, ZS_NR_GROUPS - 2);
+}
+
+static void list_insert(struct size_class *c, struct zspage *z, unsigned g)
+{
+	z->group = (uint8_t)g;
+	z->prev = NULL;
+	z->next = c->group[g];
+	if (z->next)
+		z->next->prev = z;
+	c->group[g] = z;
+	c->nr_in_group[g]++;
+}
+
+static void list_remove(struct size_class *c, struct zspage *z)
+{
+	if (z->prev)
+		z->prev->next = z->next;
+	else
+		c->group[z->group] = z->next;
+	if (z->next)
+		z->next->prev = z->prev;
+	z->prev = z->next = NULL;
+	c->nr_in_group[z->group]--;
+}
+
+/* Move z to the group its inuse says. class.lock held. */
+static void fix_fullness(struct size_class *c, struct zspage *z)
+{
+	unsigned g = group_of(c, z->inuse);
+
+	if (g != z->group) {
+		list_remove(c, z);
+		list_insert(c, z, g);
+	}
+}
+
+/* ------------------------------------------------------- zspages */
+
+static size_t zspage_struct_size(unsigned nr_pages)
+{
+	return sizeof(struct zspage) + nr_pages * sizeof(void *);
+}
+
+static void zspage_free_pages(struct zs_pool *pool, struct zspage *z)
+{
+	for (unsigned i = 0; i < z->nr_pages; i++)
+		if (z->pages[i]) {
+			rtree_erase(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT);
+			pg_free(pool->pages, z->pages[i]);
+		}
+}
+
+static void zspage_destroy(struct zs_pool *pool, struct zspage *z)
+{
+	read_lock(&z->migrate_lock); /* walk the chain only under it (R8) */
+	zspage_free_pages(pool, z);
+	read_unlock(&z->migrate_lock);
+	rwlock_destroy(&z->migrate_lock);
+	atomic_sub_relaxed(&pool->zspage_bytes, zspage_struct_size(z->nr_pages));
+	base_free(z);
+}
+
+/* Link a new zspage's free objects through their headers. */
+static void zspage_init_freelist(struct zspage *z)
+{
+	struct size_class *c = z->class;
+
+	z->freeobj = 0;
+	if (c->huge)
+		return;
+	for (unsigned i = 0; i < c->objs_per_zspage; i++)
+		*obj_header(z, i) = (uint64_t)(i + 1 < c->objs_per_zspage ? i + 1 : OBJ_NONE) << 1;
+}
+
+/* A new, empty zspage for class c, or NULL (page supply or memory
+ * exhausted). Called without locks. */
+static struct zspage *zspage_create(struct zs_pool *pool, struct size_class *c)
+{
+	struct zspage *z = base_aligned_alloc(64, zspage_struct_size(c->pages_per_zspage));
+
+	if (!z)
+		return NULL;
+	z->class = c;
+	z->nr_pages = (uint8_t)c->pages_per_zspage;
+	rwlock_init(&z->migrate_lock);
+	atomic_add_relaxed(&pool->zspage_bytes, zspage_struct_size(z->nr_pages));
+	for (unsigned i = 0; i < z->nr_pages; i++) {
+		z->pages[i] = pg_alloc(pool->pages);
+		if (!z->pages[i] ||
+		    rtree_store(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT, z, NULL)) {
+			if (z->pages[i])
+				pg_free(pool->pages, z->pages[i]);
+			z->pages[i] = NULL;
+			zspage_destroy(pool, z);
+			return NULL;
+		}
+	}
+	zspage_init_freelist(z);
+	return z;
+}
+
+/* ------------------------------------------------------- objects */
+
+/* Take a free object of z for handle h; returns its location.
+ * class.lock held, z not full. */
+static uint64_t obj_malloc(struct size_class *c, struct zspage *z, unsigned long h)
+{
+	unsigned idx = z->freeobj;
+
+	if (c->huge) {
+		z->freeobj = OBJ_NONE;
+		z->huge_handle = h;
+	} else {
+		uint64_t *hdr = obj_header(z, idx);
+		z->freeobj = (uint16_t)(*hdr >> 1);
+		*hdr = ((uint64_t)h << 1) | OBJ_ALLOCATED;
+	}
+	z->inuse++;
+	c->obj_used++;
+	return loc_make(z, idx);
+}
+
+/* Give object idx of z back to its free list. class.lock held. */
+static void obj_free(struct size_class *c, struct zspage *z, unsigned idx)
+{
+	if (c->huge) {
+		z->huge_handle = 0;
+		z->freeobj = 0;
+	} else {
+		*obj_header(z, idx) = (uint64_t)z->freeobj << 1;
+		z->freeobj = (uint16_t)idx;
+	}
+	z->inuse--;
+	c->obj_used--;
+}
+
+/* Take an emptied zspage off its class and queue it for freeing.
+ * class.lock held; the caller calls defer_commit() after unlocking. */
+static void zspage_retire(struct size_class *c, struct zspage *z)
+{
+	list_remove(c, z);
+	z->flags |= ZSP_FREEING;
+	c->nr_zspages--;
+}
+
+static void deferred_free_run(struct zs_pool *pool)
+{
+	mutex_lock(&pool->free_lock);
+	struct zspage *list = pool->deferred;
+	pool->deferred = NULL;
+	pool->nr_deferred = 0;
+	mutex_unlock(&pool->free_lock);
+	if (!list)
+		return;
+	/* pool.lock (read) keeps migration, which finds zspages through
+	 * page_owner under pool.lock (write), away from what we free. */
+	read_lock(&pool->lock);
+	for (struct zspage *z = list, *next; z; z = next) {
+		next = z->next;
+		zspage_destroy(pool, z);
+	}
+	read_unlock(&pool->lock);
+}
+
+static void defer_commit(struct zs_pool *pool, struct zspage *z)
+{
+	mutex_lock(&pool->free_lock);
+	z->next = pool->deferred;
+	pool->deferred = z;
+	bool run = ++pool->nr_deferred >= DEFER_BATCH;
+	mutex_unlock(&pool->free_lock);
+	if (run)
+		deferred_free_run(pool);
+}
+
+/* ------------------------------------------------------- classes */
+
+/* The chain length (1..max) whose span the class wastes least of; ties go
+ * to the shorter chain. */
+static unsigned best_chain(unsigned size, unsigned max_chain)
+{
+	unsigned best = 1;
+	uint64_t best_used = 0;
+
+	for (unsigned p = 1; p <= max_chain; p++) {
+		uint64_t span = (uint64_t)p * PAGE_SIZE, used = span / size * size;
+		/* used/span > best_used/best_span, in integers */
+		if (used * best > best_used * p) {
+			best = p;
+			best_used = used;
+		}
+	}
+	return best;
+}
+
+static struct size_class *class_new(unsigned size, unsigned pages, bool huge)
+{
+	struct size_class *c = base_calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	mutex_init(&c->lock);
+	c->size = size;
+	c->pages_per_zspage = pages;
+	c->objs_per_zspage = (unsigned)(pages * PAGE_SIZE / size);
+	c->huge = huge;
+	return c;
+}
+
+/* Build the classes, largest first so a smaller class with the same shape
+ * can join the larger one. */
+static int classes_init(struct zs_pool *pool)
+{
+	struct size_class *prev = NULL;
+
+	pool->huge = class_new(PAGE_SIZE, 1, true);
+	if (!pool->huge)
+		return -ENOMEM;
+	for (int i = ZS_NR_CLASSES - 1; i >= 0; i--) {
+		unsigned size = ZS_MIN_ALLOC_SIZE + (unsigned)i * ZS_SIZE_STEP;
+		unsigned pages = best_chain(size, pool->cfg.max_chain);
+		unsigned objs = (unsigned)(pages * PAGE_SIZE / size);
+		if (objs == 1) { /* cannot share a zspage: huge */
+			pool->class_of[i] = pool->huge;
+			continue;
+		}
+		if (!pool->max_slot)
+			pool->max_slot = size;
+		if (prev && prev->pages_per_zspage == pages && prev->objs_per_zspage == objs) {
+			pool->class_of[i] = prev;
+			continue;
+		}
+		prev = class_new(size, pages, false);
+		if (!prev)
+			return -ENOMEM;
+		pool->class_of[i] = prev;
+	}
+	return 0;
+}
+
+static struct size_class *class_for(struct zs_pool *pool, size_t size)
+{
+	size_t slot = size + HDR_SIZE;
+
+	if (slot > pool->max_slot)
+		return pool->huge;
+	slot = MAX(slot, ZS_MIN_ALLOC_SIZE);
+	return pool->class_of[(slot - ZS_MIN_ALLOC_SIZE + ZS_SIZE_STEP - 1) / ZS_SIZE_STEP];
+}
+
+/* Call fn on each distinct class once, smallest first, then the huge one. */
+static void for_each_class(struct zs_pool *pool, void (*fn)(struct zs_pool *, struct size_class *, void *),
+			   void *arg)
+{
+	struct size_class *last = NULL;
+
+	for (unsigned i = 0; i < ZS_NR_CLASSES; i++) {
+		struct size_class *c = pool->class_of[i];
+		if (c && c != last && c != pool->huge)
+			fn(pool, c, arg);
+		last = c;
+	}
+	fn(pool, pool->huge, arg);
+}
+
+/* ------------------------------------------------------- pool */
+
+static void class_teardown(struct zs_pool *pool, struct size_class *c, void *arg)
+{
+	for (unsigned g = 0; g < ZS_NR_GROUPS; g++)
+		while (c->group[g]) {
+			struct zspage *z = c->group[g];
+			list_remove(c, z);
+			zspage_destroy(pool, z);
+		}
+	mutex_destroy(&c->lock);
+	base_free(c);
+}
+
+/*
+ * Destroy the pool and everything in it, live objects included. No other
+ * call on the pool may be running or follow.
+ */
+void zs_destroy_pool(struct zs_pool *pool)
+{
+	if (!pool)
+		return;
+	deferred_free_run(pool);
+	struct size_class *last = NULL;
+	for (unsigned i = 0; i < ZS_NR_CLASSES; i++) {
+		struct size_class *c = pool->class_of[i];
+		if (c && c != last && c != pool->huge)
+			class_teardown(pool, c, NULL);
+		last = c;
+	}
+	if (pool->huge)
+		class_teardown(pool, pool->huge, NULL);
+	if (pool->hchunk)
+		for (unsigned i = 0; i < HCHUNKS_MAX; i++)
+			base_free((void *)atomic_load_relaxed(&pool->hchunk[i]));
+	base_free((void *)pool->hchunk);
+	rtree_destroy(pool->page_owner);
+	pg_pool_destroy(pool->pages);
+	rwlock_destroy(&pool->lock);
+	mutex_destroy(&pool->handle_lock);
+	mutex_destroy(&pool->free_lock);
+	base_free(pool);
+}
+
+/*
+ * Create a pool named name (for statistics) with cfg (NULL: defaults).
+ * Returns 0, -EINVAL (max_chain above 16) or -ENOMEM. Free with
+ * zs_destroy_pool().
+ */
+int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool **out)
+{
+	struct zs_pool *pool;
+
+	if (cfg && cfg->max_chain > ZS_MAX_CHAIN)
+		return -EINVAL;
+	pool = base_calloc(1, sizeof(*pool));
+	if (!pool)
+		return -ENOMEM;
+	snprintf(pool->name, sizeof(pool->name), "%s", name ? name : "zs");
+	if (cfg)
+		pool->cfg = *cfg;
+	if (!pool->cfg.max_chain)
+		pool->cfg.max_chain = 8;
+	if (!pool->cfg.compact_threshold)
+		pool->cfg.compact_threshold = 25;
+	if (!pool->cfg.compact_min_pages)
+		pool->cfg.compact_min_pages = 64;
+	rwlock_init(&pool->lock);
+	mutex_init(&pool->handle_lock);
+	mutex_init(&pool->free_lock);
+	pool->handle_next = 1; /* handle 0 means failure */
+	pool->hchunk = base_calloc(HCHUNKS_MAX, sizeof(*pool->hchunk));
+	pool->page_owner = rtree_create();
+	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes};
+	if (!pool->hchunk || !pool->page_owner || pg_pool_create(&pc, &pool->pages) || classes_init(pool)) {
+		zs_destroy_pool(pool);
+		return -ENOMEM;
+	}
+	*out = pool;
+	return 0;
+}
+
+const char *zs_pool_name(struct zs_pool *pool) { return pool->name; }
+
+size_t zs_huge_class_size(struct zs_pool *pool) { return pool->max_slot - HDR_SIZE; }
+
+/* ------------------------------------------------------- alloc / free */
+
+/* The fullest zspage of c with a free object. class.lock held. */
+static struct zspage *find_zspage(struct size_class *c)
+{
+	for (int g = ZS_NR_GROUPS - 2; g >= 1; g--)
+		if (c->group[g])
+			return c->group[g];
+	return c->group[0];
+}
+
+/*
+ * Allocate size bytes (1..4096). Returns a handle, or 0 when size is out of
+ * range or memory (page supply, handle table) is exhausted; the pool is
+ * unchanged then. Any thread; may allocate pages. The object's content is
+ * undefined until zs_write.
+ */
+unsigned long zs_malloc(struct zs_pool *pool, size_t size)
+{
+	if (size == 0 || size > PAGE_SIZE)
+		return 0;
+	struct size_class *c = class_for(pool, size);
+	unsigned long h = handle_alloc(pool);
+	if (!h)
+		goto fail;
+	mutex_lock(&c->lock);
+	struct zspage *z = find_zspage(c);
+	if (!z) {
+		mutex_unlock(&c->lock);
+		z = zspage_create(pool, c);
+		if (!z) {
+			handle_release(pool, h);
+			goto fail;
+		}
+		mutex_lock(&c->lock);
+		list_insert(c, z, 0);
+		c->nr_zspages++;
+	}
+	atomic_store_rel(handle_slot(pool, h), obj_malloc(c, z, h));
+	fix_fullness(c, z);
+	mutex_unlock(&c->lock);
+	atomic_add_relaxed(&pool->objs, 1);
+	return h;
+fail:
+	atomic_add_relaxed(&pool->alloc_fail, 1);
+	return 0;
+}
+
+static uint64_t class_freeable_pages(const struct size_class *c)
+{
+	if (c->huge)
+		return 0;
+	uint64_t wasted = c->nr_zspages * c->objs_per_zspage - c->obj_used;
+	return wasted / c->objs_per_zspage * c->pages_per_zspage;
+}
+
+static uint64_t compact_class(struct zs_pool *pool, struct size_class *c);
+
+/* Compact c on its own when its freeable pages cross the threshold. */
+static void maybe_auto_compact(struct zs_pool *pool, struct size_class *c, uint64_t freeable, uint64_t pages)
+{
+	if (pool->cfg.compact_threshold >= 100 || freeable * 100 < pages * pool->cfg.compact_threshold ||
+	    freeable < MAX(pool->cfg.compact_min_pages / 8, (size_t)1))
+		return;
+	bool expected = false;
+	if (!atomic_compare_exchange_strong(&pool->compacting, &expected, true))
+		return;
+	compact_class(pool, c);
+	atomic_fetch_add(&pool->compactions, 1);
+	atomic_store_rel(&pool->compacting, false);
+}
+
+/* Free the object behind handle (0 is ignored). Any thread. */
+void zs_free(struct zs_pool *pool, unsigned long h)
+{
+	if (!h)
+		return;
+	read_lock(&pool->lock);
+	uint64_t loc = atomic_load_acq(handle_slot(pool, h));
+	struct zspage *z = loc_zspage(loc);
+	struct size_class *c = z->class;
+	mutex_lock(&c->lock);
+	read_unlock(&pool->lock); /* class.lock now keeps the object in place */
+	obj_free(c, z, loc_idx(loc));
+	fix_fullness(c, z);
+	bool empty = z->inuse == 0;
+	if (empty)
+		zspage_retire(c, z);
+	uint64_t freeable = class_freeable_pages(c), pages = c->nr_zspages * c->pages_per_zspage;
+	mutex_unlock(&c->lock);
+	handle_release(pool, h);
+	atomic_sub_relaxed(&pool->objs, 1);
+	if (empty)
+		defer_commit(pool, z);
+	maybe_auto_compact(pool, c, freeable, pages);
+}
+
+/* ------------------------------------------------------- access */
+
+/* Decode h and pin its zspage for reading. Returns the zspage. */
+static struct zspage *pin_object(struct zs_pool *pool, unsigned long h, unsigned *idx)
+{
+	read_lock(&pool->lock);
+	uint64_t loc = atomic_load_acq(handle_slot(pool, h));
+	struct zspage *z = loc_zspage(loc);
+	zsl_read_lock(&z->lock);
+	read_unlock(&pool->lock);
+	*idx = loc_idx(loc);
+	return z;
+}
+
+/*
+ * Start reading len bytes of the object: returns a pointer to them, into
+ * the pool when they lie in one page, else a copy in local (len bytes).
+ * The object cannot move until zs_read_end(pool, handle). May sleep inside.
+ */
+const void *zs_read_begin(struct zs_pool *pool, unsigned long h, void *local, size_t len)
+{
+	unsigned idx;
+	struct zspage *z = pin_object(pool, h, &idx);
+	size_t off = obj_payload(z, idx), poff = off & (PAGE_SIZE - 1);
+
+	if (poff + len <= PAGE_SIZE)
+		return (char *)z->pages[off >> PAGE_SHIFT] + poff;
+	span_copy(z, off, local, len, false);
+	return local;
+}
+
+void zs_read_end(struct zs_pool *pool, unsigned long h)
+{
+	/* The location is stable while we hold the zspage read lock. */
+	struct zspage *z = loc_zspage(atomic_load_acq(handle_slot(pool, h)));
+	zsl_read_unlock(&z->lock);
+}
+
+/* Copy len bytes of the object out to dst. */
+void zs_read(struct zs_pool *pool, unsigned long h, void *dst, size_t len)
+{
+	unsigned idx;
+	struct zspage *z = pin_object(pool, h, &idx);
+
+	span_copy(z, obj_payload(z, idx), dst, len, false);
+	zsl_read_unlock(&z->lock);
+}
+
+/* Copy len bytes (at most the size allocated) from src into the object. */
+void zs_write(struct zs_pool *pool, unsigned long h, const void *src, size_t len)
+{
+	unsigned idx;
+	struct zspage *z = pin_object(pool, h, &idx);
+
+	span_copy(z, obj_payload(z, idx), (void *)src, len, true);
+	zsl_read_unlock(&z->lock);
+}
+
+/* The first page of the object's bytes (tests drive migration with it). */
+void *zs_handle_page(struct zs_pool *pool, unsigned long h)
+{
+	unsigned idx;
+	struct zspage *z = pin_object(pool, h, &idx);
+	void *page = z->pages[obj_payload(z, idx) >> PAGE_SHIFT];
+
+	zsl_read_unlock(&z->lock);
+	return page;
+}
+
+/* ------------------------------------------------------- compaction */
+
+/* A zspage of c to compact from (emptiest first) or into (fullest first),
+ * write-locked; busy ones are skipped. class.lock held. */
+static struct zspage *pick_locked(struct size_class *c, bool emptiest, struct zspage *not)
+{
+	for (int k = 1; k <= ZS_NR_GROUPS - 2; k++) {
+		int g = emptiest ? k : ZS_NR_GROUPS - 1 - k;
+		for (struct zspage *z = c->group[g]; z; z = z->next)
+			if (z != not && zsl_write_trylock(&z->lock))
+				return z;
+	}
+	return NULL;
+}
+
+/* Move src's objects into dst until src is empty or dst is full. pool.lock
+ * (write), class.lock and both zspage locks (write) held. */
+static void move_objects(struct zs_pool *pool, struct size_class *c, struct zspage *src, struct zspage *dst)
+{
+	static _Thread_local char buf[PAGE_SIZE];
+	size_t len = c->size - HDR_SIZE;
+
+	for (unsigned idx = 0; idx < c->objs_per_zspage && src->inuse && dst->freeobj != OBJ_NONE; idx++) {
+		uint64_t hdr = *obj_header(src, idx);
+		if (!(hdr & OBJ_ALLOCATED))
+			continue;
+		unsigned long h = (unsigned long)(hdr >> 1);
+		span_copy(src, obj_payload(src, idx), buf, len, false);
+		uint64_t loc = obj_malloc(c, dst, h);
+		span_copy(dst, obj_payload(dst, loc_idx(loc)), buf, len, true);
+		atomic_store_rel(handle_slot(pool, h), loc);
+		obj_free(c, src, idx);
+	}
+}
+
+/* One compaction step on c: returns 1 if it emptied a zspage, 0 if it
+ * only filled one, -1 when there is nothing (more) to do. */
+static int compact_step(struct zs_pool *pool, struct size_class *c)
+{
+	struct zspage *src = NULL, *dst = NULL;
+	int ret = -1;
+
+	write_lock(&pool->lock);
+	mutex_lock(&c->lock);
+	if (class_freeable_pages(c) && (src = pick_locked(c, true, NULL)) && (dst = pick_locked(c, false, src))) {
+		move_objects(pool, c, src, dst);
+		fix_fullness(c, src);
+		fix_fullness(c, dst);
+		ret = src->inuse == 0;
+		if (ret)
+			zspage_retire(c, src);
+	}
+	if (dst)
+		zsl_write_unlock(&dst->lock);
+	if (src)
+		zsl_write_unlock(&src->lock);
+	mutex_unlock(&c->lock);
+	write_unlock(&pool->lock);
+	if (ret == 1)
+		defer_commit(pool, src);
+	return ret;
+}
+
+/* Compact one class, one (src, dst) pair per lock hold so readers get
+ * in between. Each step fills or empties a zspage, so it terminates. */
+static uint64_t compact_class(struct zs_pool *pool, struct size_class *c)
+{
+	uint64_t freed = 0;
+	int r;
+
+	while ((r = compact_step(pool, c)) >= 0)
+		freed += (uint64_t)r * c->pages_per_zspage;
+	atomic_add_relaxed(&pool->pages_compacted, freed);
+	return freed;
+}
+
+static void compact_one(struct zs_pool *pool, struct size_class *c, void *arg)
+{
+	if (!c->huge)
+		*(uint64_t *)arg += compact_class(pool, c);
+}
+
+/*
+ * Compact every class and free the emptied zspages. Returns the pages
+ * freed. Any thread; busy zspages (being read) are skipped, not waited for.
+ */
+uint64_t zs_compact(struct zs_pool *pool)
+{
+	uint64_t freed = 0;
+
+	for_each_class(pool, compact_one, &freed);
+	deferred_free_run(pool);
+	atomic_add_relaxed(&pool->compactions, 1);
+	return freed;
+}
+
+/* ------------------------------------------------------- migration */
+
+/*
+ * Move one page of a zspage to a new page from page/ (the analogue of the
+ * kernel migrating a zsmalloc page), so page/ can empty and return whole
+ * chunks. Returns 0; -ENOENT if page is not a live zspage page; -EBUSY if
+ * its zspage is being read (try again later); -ENOMEM.
+ */
+int zs_migrate_page(struct zs_pool *pool, void *page)
+{
+	int ret = 0;
+	void *fresh = pg_alloc(pool->pages);
+
+	if (!fresh)
+		return -ENOMEM;
+	write_lock(&pool->lock);
+	struct zspage *z = rtree_lookup(pool->page_owner, (uintptr_t)page >> PAGE_SHIFT);
+	if (!z) {
+		ret = -ENOENT;
+		goto out;
+	}
+	struct size_class *c = z->class;
+	mutex_lock(&c->lock);
+	if (z->flags & ZSP_FREEING)
+		ret = -ENOENT;
+	else if (!zsl_write_trylock(&z->lock))
+		ret = -EBUSY;
+	else if (rtree_store(pool->page_owner, (uintptr_t)fresh >> PAGE_SHIFT, z, NULL))
+		ret = -ENOMEM;
+	if (ret) {
+		if (ret == -ENOMEM)
+			zsl_write_unlock(&z->lock);
+		mutex_unlock(&c->lock);
+		goto out;
+	}
+	write_lock(&z->migrate_lock); /* rewrite the chain (R8) */
+	for (unsigned i = 0; i < z->nr_pages; i++)
+		if (z->pages[i] == page) {
+			memcpy(fresh, page, PAGE_SIZE);
+			z->pages[i] = fresh;
+		}
+	write_unlock(&z->migrate_lock);
+	rtree_erase(pool->page_owner, (uintptr_t)page >> PAGE_SHIFT);
+	zsl_write_unlock(&z->lock);
+	mutex_unlock(&c->lock);
+	write_unlock(&pool->lock);
+	pg_free(pool->pages, page);
+	atomic_add_relaxed(&pool->pages_migrated, 1);
+	return 0;
+out:
+	write_unlock(&pool->lock);
+	pg_free(pool->pages, fresh);
+	return ret;
+}
+
+/* ------------------------------------------------------- statistics */
+
+uint64_t zs_get_total_pages(struct zs_pool *pool) { return pg_used_bytes(pool->pages) >> PAGE_SHIFT; }
+
+void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->pages = zs_get_total_pages(pool);
+	st->objs = atomic_load_relaxed(&pool->objs);
+	st->pages_compacted = atomic_load_relaxed(&pool->pages_compacted);
+	st->compactions = atomic_load_relaxed(&pool->compactions);
+	st->pages_migrated = atomic_load_relaxed(&pool->pages_migrated);
+	st->alloc_fail = atomic_load_relaxed(&pool->alloc_fail);
+	mutex_lock(&pool->free_lock);
+	st->zspages_deferred = pool->nr_deferred;
+	mutex_unlock(&pool->free_lock);
+	st->meta_bytes = atomic_load_relaxed(&pool->zspage_bytes) + atomic_load_relaxed(&pool->hchunk_bytes) +
+			 rtree_node_bytes(pool->page_owner);
+}
+
+struct stats_walk {
+	struct zs_class_stats *out;
+	unsigned n, max;
+};
+
+static void class_stats_one(struct zs_pool *pool, struct size_class *c, void *arg)
+{
+	struct stats_walk *w = arg;
+
+	if (w->n >= w->max)
+		return;
+	struct zs_class_stats *s = &w->out[w->n++];
+	mutex_lock(&c->lock);
+	s->size = c->size;
+	s->pages_per_zspage = c->pages_per_zspage;
+	s->objs_per_zspage = c->objs_per_zspage;
+	s->obj_allocated = c->nr_zspages * c->objs_per_zspage;
+	s->obj_used = c->obj_used;
+	s->pages_used = c->nr_zspages * c->pages_per_zspage;
+	s->freeable = class_freeable_pages(c);
+	for (unsigned g = 0; g < ZS_NR_GROUPS; g++)
+		s->groups[g] = c->nr_in_group[g];
+	mutex_unlock(&c->lock);
+}
+
+unsigned zs_class_stats(struct zs_pool *pool, struct zs_class_stats *out, unsigned max)
+{
+	struct stats_walk w = {out, 0, max};
+
+	for_each_class(pool, class_stats_one, &w);
+	return w.n;
+}
+
+/* ------------------------------------------------------- validation */
+
+static int bad(const char *what, const struct size_class *c)
+{
+	fprintf(stderr, "zsmalloc: class %u: %s\n", c->size, what);
+	return -EUCLEAN;
+}
+
+/* Check one zspage: free list length, headers, handle slots. */
+static int zspage_validate(struct zs_pool *pool, struct size_class *c, struct zspage *z, unsigned g)
+{
+	unsigned nfree = 0, used = 0;
+
+	if (z->class != c || z->group != g || group_of(c, z->inuse) != g || (z->flags & ZSP_FREEING))
+		return bad("zspage in the wrong group or class", c);
+	if (c->huge) {
+		used = z->inuse;
+		if (used > 1 || (used && atomic_load_relaxed(handle_slot(pool, z->huge_handle)) != loc_make(z, 0)))
+			return bad("huge zspage handle mismatch", c);
+		return 0;
+	}
+	for (unsigned i = z->freeobj; i != OBJ_NONE; i = (unsigned)(*obj_header(z, i) >> 1)) {
+		if (i >= c->objs_per_zspage || ++nfree > c->objs_per_zspage)
+			return bad("free list corrupt", c);
+		if (*obj_header(z, i) & OBJ_ALLOCATED)
+			return bad("allocated object on the free list", c);
+	}
+	for (unsigned i = 0; i < c->objs_per_zspage; i++) {
+		uint64_t hdr = *obj_header(z, i);
+		if (!(hdr & OBJ_ALLOCATED))
+			continue;
+		used++;
+		if (atomic_load_relaxed(handle_slot(pool, (unsigned long)(hdr >> 1))) != loc_make(z, i))
+			return bad("handle does not point back at its object", c);
+	}
+	if (used != z->inuse || used + nfree != c->objs_per_zspage)
+		return bad("inuse does not match the objects", c);
+	return 0;
+}
+
+static void class_validate(struct zs_pool *pool, struct size_class *c, void *arg)
+{
+	int *ret = arg;
+	uint64_t zspages = 0, used = 0;
+
+	mutex_lock(&c->lock);
+	for (unsigned g = 0; g < ZS_NR_GROUPS && !*ret; g++) {
+		uint64_t n = 0;
+		for (struct zspage *z = c->group[g]; z && !*ret; z = z->next, n++) {
+			*ret = zspage_validate(pool, c, z, g);
+			used += z->inuse;
+		}
+		zspages += n;
+		if (!*ret && n != c->nr_in_group[g])
+			*ret = bad("group count mismatch", c);
+	}
+	if (!*ret && (zspages != c->nr_zspages || used != c->obj_used))
+		*ret = bad("class totals mismatch", c);
+	mutex_unlock(&c->lock);
+}
+
+/* Check every class, zspage and handle. Blocks all other pool users. */
+int zs_validate(struct zs_pool *pool)
+{
+	int ret = 0;
+
+	write_lock(&pool->lock);
+	for_each_class(pool, class_validate, &ret);
+	write_unlock(&pool->lock);
+	return ret;
+}
