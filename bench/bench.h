@@ -8,8 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* bench_codec.c */
+/* bench_codec.c, bench_zsmalloc.c */
 int bench_codec_main(int argc, char **argv);
+int bench_zsmalloc_main(int argc, char **argv);
 
 /* bench_util.c */
 double bench_now(void);               /* seconds, monotonic */

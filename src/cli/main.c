@@ -16,6 +16,7 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  bench codec   compressors on page corpora: ratio and MiB/s, uswap's\n"
 		"                per-CPU path next to the raw library call\n"
+		"  bench zsmalloc  density and speed of the compressed object allocator\n"
 		"  version       print the version\n"
 		"  help          this text\n\n"
 		"'uswap <command> --help' describes a command's options.\n");
@@ -26,12 +27,15 @@ static int bench_main(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fprintf(argc < 2 ? stderr : stdout,
 			"usage: uswap bench <benchmark> [options]\n\nbenchmarks:\n"
-			"  codec   compressors on page corpora (uswap bench codec --help)\n");
+			"  codec      compressors on page corpora (uswap bench codec --help)\n"
+			"  zsmalloc   the compressed object allocator: density, speed\n");
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "codec"))
 		return bench_codec_main(argc - 1, argv + 1);
-	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec)\n", argv[1]);
+	if (!strcmp(argv[1], "zsmalloc"))
+		return bench_zsmalloc_main(argc - 1, argv + 1);
+	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec, zsmalloc)\n", argv[1]);
 	return 2;
 }
 
