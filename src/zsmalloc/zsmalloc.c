@@ -33,7 +33,8 @@
  *                           it for write and skip a busy zspage (race R8)
  *   zspage.migrate_lock     the page chain: read to walk or free pages[], write
  *                           to replace one (migration) (race R8)
- *   handle_lock, free_lock  leaves; page/ and rtree locks below everything.
+ *   handle_cache.lock -> handle_lock; free_lock: leaves; page/ and rtree
+ *                           locks below everything.
  * A reader holds pool.lock only while decoding the handle and taking the
  * zspage lock; since writers of zspage.lock also hold pool.lock for write,
  * a reader never waits on zspage.lock while holding pool.lock.
@@ -101,6 +102,15 @@ struct size_class {
 	uint64_t nr_zspages, obj_used;       /* lock */
 };
 
+#define HCACHE_MAX   64 /* free handles per CPU */
+#define HCACHE_BATCH 32 /* moved to or from the table at once */
+
+struct handle_cache {
+	cache_aligned mutex_t lock; /* guards nr, h */
+	unsigned nr;
+	unsigned long h[HCACHE_MAX];
+};
+
 struct zs_pool {
 	char name[32];
 	struct zs_config cfg;
@@ -111,6 +121,8 @@ struct zs_pool {
 	struct pg_pool *pages;
 	struct rtree *page_owner;    /* page number -> zspage (migration); own lock */
 
+	unsigned nr_hcache;
+	struct handle_cache *hcache; /* [nr_hcache]: per-CPU stacks of free handles */
 	mutex_t handle_lock;         /* guards handle_next, handle_free */
 	_Atomic(_Atomic uint64_t *) *hchunk; /* [HCHUNKS_MAX]; chunk published with release */
 	uint64_t handle_next, handle_free;
@@ -167,36 +179,66 @@ static _Atomic uint64_t *handle_slot(struct zs_pool *pool, unsigned long h)
 
 /* ------------------------------------------------------- handles */
 
+/* A handle from the table: the free list first, then a never-used one
+ * (adding a table chunk when needed). 0 when the table is full or a chunk
+ * cannot be allocated. handle_lock held. */
+static unsigned long handle_take_locked(struct zs_pool *pool)
+{
+	if (pool->handle_free) {
+		unsigned long h = pool->handle_free;
+		pool->handle_free = atomic_load_relaxed(handle_slot(pool, h)) & ~HANDLE_FREE;
+		return h;
+	}
+	if (pool->handle_next >= (uint64_t)HCHUNKS_MAX * HCHUNK_SLOTS)
+		return 0;
+	uint64_t c = pool->handle_next >> HCHUNK_SHIFT;
+	if (!atomic_load_relaxed(&pool->hchunk[c])) {
+		_Atomic uint64_t *chunk = base_aligned_alloc(CACHE_LINE, HCHUNK_SLOTS * sizeof(uint64_t));
+		if (!chunk)
+			return 0;
+		atomic_store_rel(&pool->hchunk[c], chunk);
+		atomic_add_relaxed(&pool->hchunk_bytes, HCHUNK_SLOTS * sizeof(uint64_t));
+	}
+	return pool->handle_next++;
+}
+
+static void handle_put_locked(struct zs_pool *pool, unsigned long h)
+{
+	atomic_store_relaxed(handle_slot(pool, h), HANDLE_FREE | pool->handle_free);
+	pool->handle_free = h;
+}
+
+/* A free handle, from this CPU's cache (refilled in a batch), or 0. */
 static unsigned long handle_alloc(struct zs_pool *pool)
 {
+	struct handle_cache *hc = &pool->hcache[pcpu_current() % pool->nr_hcache];
 	unsigned long h = 0;
 
-	mutex_lock(&pool->handle_lock);
-	if (pool->handle_free) {
-		h = pool->handle_free;
-		pool->handle_free = atomic_load_relaxed(handle_slot(pool, h)) & ~HANDLE_FREE;
-	} else if (pool->handle_next < (uint64_t)HCHUNKS_MAX * HCHUNK_SLOTS) {
-		uint64_t c = pool->handle_next >> HCHUNK_SHIFT;
-		if (!atomic_load_relaxed(&pool->hchunk[c])) {
-			_Atomic uint64_t *chunk = base_aligned_alloc(CACHE_LINE, HCHUNK_SLOTS * sizeof(uint64_t));
-			if (chunk) {
-				atomic_store_rel(&pool->hchunk[c], chunk);
-				atomic_add_relaxed(&pool->hchunk_bytes, HCHUNK_SLOTS * sizeof(uint64_t));
-			}
-		}
-		if (atomic_load_relaxed(&pool->hchunk[c]))
-			h = pool->handle_next++;
+	mutex_lock(&hc->lock);
+	if (!hc->nr) {
+		mutex_lock(&pool->handle_lock);
+		while (hc->nr < HCACHE_BATCH && (h = handle_take_locked(pool)))
+			hc->h[hc->nr++] = h;
+		mutex_unlock(&pool->handle_lock);
 	}
-	mutex_unlock(&pool->handle_lock);
+	h = hc->nr ? hc->h[--hc->nr] : 0;
+	mutex_unlock(&hc->lock);
 	return h;
 }
 
 static void handle_release(struct zs_pool *pool, unsigned long h)
 {
-	mutex_lock(&pool->handle_lock);
-	atomic_store_relaxed(handle_slot(pool, h), HANDLE_FREE | pool->handle_free);
-	pool->handle_free = h;
-	mutex_unlock(&pool->handle_lock);
+	struct handle_cache *hc = &pool->hcache[pcpu_current() % pool->nr_hcache];
+
+	mutex_lock(&hc->lock);
+	if (hc->nr == HCACHE_MAX) {
+		mutex_lock(&pool->handle_lock);
+		for (unsigned i = 0; i < HCACHE_BATCH; i++)
+			handle_put_locked(pool, hc->h[--hc->nr]);
+		mutex_unlock(&pool->handle_lock);
+	}
+	hc->h[hc->nr++] = h;
+	mutex_unlock(&hc->lock);
 }
 
 /* ------------------------------------------------------- object bytes */
@@ -286,19 +328,21 @@ static size_t zspage_struct_size(unsigned nr_pages)
 	return sizeof(struct zspage) + nr_pages * sizeof(void *);
 }
 
-static void zspage_free_pages(struct zs_pool *pool, struct zspage *z)
+static void zspage_free_pages(struct zs_pool *pool, struct zspage *z, bool registered)
 {
 	for (unsigned i = 0; i < z->nr_pages; i++)
 		if (z->pages[i]) {
-			rtree_erase(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT);
+			if (registered)
+				rtree_erase(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT);
 			pg_free(pool->pages, z->pages[i]);
 		}
 }
 
-static void zspage_destroy(struct zs_pool *pool, struct zspage *z)
+/* Free z and its pages; registered: its pages are in page_owner. */
+static void zspage_destroy(struct zs_pool *pool, struct zspage *z, bool registered)
 {
 	read_lock(&z->migrate_lock); /* walk the chain only under it (R8) */
-	zspage_free_pages(pool, z);
+	zspage_free_pages(pool, z, registered);
 	read_unlock(&z->migrate_lock);
 	rwlock_destroy(&z->migrate_lock);
 	atomic_sub_relaxed(&pool->zspage_bytes, zspage_struct_size(z->nr_pages));
@@ -317,8 +361,26 @@ static void zspage_init_freelist(struct zspage *z)
 		*obj_header(z, i) = (uint32_t)(i + 1 < c->objs_per_zspage ? i + 1 : OBJ_NONE) << 1;
 }
 
+/* Make z's pages findable by migration, all or none. Only once z is fully
+ * built: migration may move a page the moment it can find it. pool.lock
+ * (read) keeps migration (write) out while we register or unwind. */
+static int zspage_register(struct zs_pool *pool, struct zspage *z)
+{
+	int err = 0;
+	unsigned i;
+
+	read_lock(&pool->lock);
+	for (i = 0; i < z->nr_pages && !err; i++)
+		err = rtree_store(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT, z, NULL);
+	if (err)
+		while (i-- > 0)
+			rtree_erase(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT);
+	read_unlock(&pool->lock);
+	return err;
+}
+
 /* A new, empty zspage for class c, or NULL (page supply or memory
- * exhausted). Called without locks. */
+ * exhausted). Called without locks; nothing else sees z until it returns. */
 static struct zspage *zspage_create(struct zs_pool *pool, struct size_class *c)
 {
 	struct zspage *z = base_aligned_alloc(64, zspage_struct_size(c->pages_per_zspage));
@@ -329,19 +391,15 @@ static struct zspage *zspage_create(struct zs_pool *pool, struct size_class *c)
 	z->nr_pages = (uint8_t)c->pages_per_zspage;
 	rwlock_init(&z->migrate_lock);
 	atomic_add_relaxed(&pool->zspage_bytes, zspage_struct_size(z->nr_pages));
-	for (unsigned i = 0; i < z->nr_pages; i++) {
-		z->pages[i] = pg_alloc(pool->pages);
-		if (!z->pages[i] ||
-		    rtree_store(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT, z, NULL)) {
-			if (z->pages[i])
-				pg_free(pool->pages, z->pages[i]);
-			z->pages[i] = NULL;
-			zspage_destroy(pool, z);
-			return NULL;
-		}
-	}
+	for (unsigned i = 0; i < z->nr_pages; i++)
+		if (!(z->pages[i] = pg_alloc(pool->pages)))
+			goto fail;
 	zspage_init_freelist(z);
-	return z;
+	if (zspage_register(pool, z) == 0)
+		return z;
+fail:
+	zspage_destroy(pool, z, false);
+	return NULL;
 }
 
 /* ------------------------------------------------------- objects */
@@ -402,7 +460,7 @@ static void deferred_free_run(struct zs_pool *pool)
 	read_lock(&pool->lock);
 	for (struct zspage *z = list, *next; z; z = next) {
 		next = z->next;
-		zspage_destroy(pool, z);
+		zspage_destroy(pool, z, true);
 	}
 	read_unlock(&pool->lock);
 }
@@ -516,7 +574,7 @@ static void class_teardown(struct zs_pool *pool, struct size_class *c, void *arg
 		while (c->group[g]) {
 			struct zspage *z = c->group[g];
 			list_remove(c, z);
-			zspage_destroy(pool, z);
+			zspage_destroy(pool, z, true);
 		}
 	mutex_destroy(&c->lock);
 	base_free(c);
@@ -546,6 +604,9 @@ void zs_destroy_pool(struct zs_pool *pool)
 	base_free((void *)pool->hchunk);
 	rtree_destroy(pool->page_owner);
 	pg_pool_destroy(pool->pages);
+	for (unsigned i = 0; pool->hcache && i < pool->nr_hcache; i++)
+		mutex_destroy(&pool->hcache[i].lock);
+	base_free(pool->hcache);
 	rwlock_destroy(&pool->lock);
 	mutex_destroy(&pool->handle_lock);
 	mutex_destroy(&pool->free_lock);
@@ -581,8 +642,12 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 	pool->handle_next = 1; /* handle 0 means failure */
 	pool->hchunk = base_calloc(HCHUNKS_MAX, sizeof(*pool->hchunk));
 	pool->page_owner = rtree_create();
+	pool->nr_hcache = pcpu_nr_possible();
+	pool->hcache = base_aligned_alloc(CACHE_LINE, pool->nr_hcache * sizeof(*pool->hcache));
+	for (unsigned i = 0; pool->hcache && i < pool->nr_hcache; i++)
+		mutex_init(&pool->hcache[i].lock);
 	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes};
-	if (!pool->hchunk || !pool->page_owner || pg_pool_create(&pc, &pool->pages) || classes_init(pool)) {
+	if (!pool->hchunk || !pool->page_owner || !pool->hcache || pg_pool_create(&pc, &pool->pages) || classes_init(pool)) {
 		zs_destroy_pool(pool);
 		return -ENOMEM;
 	}
