@@ -1,0 +1,442 @@
+/*
+ * zswap.c - the compressed cache: entries, per-device trees, store, load,
+ * invalidate, limits and statistics (design-digest 2.2).
+ *
+ * A page swapped out is stored as an entry in its device's tree, keyed by
+ * offset: a fill word for a same-filled page, else the compressed page in
+ * the current pool's zsmalloc (or the page itself, uncompressed, when it
+ * does not compress and the group cannot write back). Compressed entries
+ * join the LRU last, once complete, so writeback never sees a half-built
+ * entry.
+ *
+ * Who may free an entry: only the holder of its slot's claim (the swap
+ * cache page lock of the layer above: store, load, writeback hold it), or
+ * invalidate when the slot itself is freed, which cannot happen while a
+ * claim exists. So a claim holder may use the entry it finds in the tree
+ * without a reference (R11). Rules kept here:
+ *   - a store that does not succeed erases the slot's older entry, or a
+ *     later writeback would put stale data over newer data on disk (R4);
+ *   - loads are exclusive, but the entry is freed only when the caller
+ *     says the page is installed (zswap_load_commit), never before (R3).
+ *
+ * Lock order: see zswap_internal.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zswap/zswap_internal.h"
+
+void zswap_count(struct zswap *z, enum zswap_counter c) { pcpu_counter_add(z->ctr, c, 1); }
+
+struct rtree *zswap_tree(struct zswap *z, swp_entry_t e)
+{
+	unsigned type = swp_type(e);
+	return type < MAX_SWAPFILES ? atomic_load_acq(&z->tree[type]) : NULL;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+/*
+ * Create a zswap instance. cfg may be NULL (defaults: lz4, 20% of the
+ * machine's memory, accept threshold 90%). Returns 0, -EINVAL (bad
+ * compressor or percentages, message in err), -ENOMEM.
+ */
+int zswap_create(const struct zswap_config *cfg, struct zswap **out, char *err, size_t errlen)
+{
+	struct zswap *z = base_calloc(1, sizeof(*z));
+	int ret;
+
+	if (!z)
+		return -ENOMEM;
+	if (cfg)
+		z->cfg = *cfg;
+	if (!z->cfg.compressor)
+		z->cfg.compressor = "lz4";
+	if (!z->cfg.budget)
+		z->cfg.budget = (size_t)sysconf(_SC_PHYS_PAGES) * PAGE_SIZE;
+	atomic_store_relaxed(&z->max_pool_percent, z->cfg.max_pool_percent ? z->cfg.max_pool_percent : 20);
+	atomic_store_relaxed(&z->accept_threshold, z->cfg.accept_threshold_percent ? z->cfg.accept_threshold_percent : 90);
+	atomic_store_relaxed(&z->enabled, !z->cfg.disabled);
+	if (atomic_load_relaxed(&z->max_pool_percent) > 100 || atomic_load_relaxed(&z->accept_threshold) > 100) {
+		snprintf(err, errlen, "zswap: percentages must be 0..100");
+		base_free(z);
+		return -EINVAL;
+	}
+	rwlock_init(&z->pools_lock);
+	mutex_init(&z->lru_lock);
+	mutex_init(&z->worker_lock);
+	pthread_cond_init(&z->worker_cond, NULL);
+	z->lru.next = z->lru.prev = &z->lru;
+	snprintf(z->root.name, sizeof(z->root.name), "root");
+	atomic_store_relaxed(&z->root.writeback, true);
+	z->ctr = pcpu_counters_create(ZC_NR);
+	ret = z->ctr ? zswap_set_compressor(z, z->cfg.compressor, err, errlen) : -ENOMEM;
+	if (!ret && !z->cfg.no_shrink_worker)
+		ret = zswap_writeback_start(z);
+	if (ret) {
+		zswap_destroy(z);
+		return ret;
+	}
+	*out = z;
+	return 0;
+}
+
+/* Destroy z: frees every entry still stored. Nothing else may run on z. */
+void zswap_destroy(struct zswap *z)
+{
+	if (!z)
+		return;
+	zswap_writeback_stop(z);
+	for (unsigned t = 0; t < MAX_SWAPFILES; t++)
+		zswap_swapoff(z, t);
+	if (z->current)
+		zswap_pool_put(z, z->current); /* the list's reference: last one now */
+	pcpu_counters_destroy(z->ctr);
+	pthread_cond_destroy(&z->worker_cond);
+	mutex_destroy(&z->worker_lock);
+	mutex_destroy(&z->lru_lock);
+	rwlock_destroy(&z->pools_lock);
+	base_free(z);
+}
+
+/* Make a tree for device type. 0, -EINVAL (bad type), -EEXIST, -ENOMEM. */
+int zswap_swapon(struct zswap *z, unsigned type)
+{
+	if (type >= MAX_SWAPFILES)
+		return -EINVAL;
+	struct rtree *t = rtree_create();
+	if (!t)
+		return -ENOMEM;
+	struct rtree *none = NULL;
+	if (!atomic_compare_exchange_strong(&z->tree[type], &none, t)) {
+		rtree_destroy(t);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Free device type's tree and whatever entries it still holds. The layer
+ * above has brought its pages back and no path can reach the device. */
+void zswap_swapoff(struct zswap *z, unsigned type)
+{
+	if (type >= MAX_SWAPFILES)
+		return;
+	struct rtree *t = atomic_xchg_acq_rel(&z->tree[type], NULL);
+	if (!t)
+		return;
+	uint64_t key = 0;
+	for (struct zswap_entry *e; (e = rtree_find_next(t, &key)); key++) {
+		rtree_erase(t, key);
+		zswap_entry_free(z, e);
+	}
+	rtree_destroy(t);
+}
+
+void zswap_set_writeback_ops(struct zswap *z, const struct zswap_wb_ops *ops)
+{
+	z->wb = *ops;
+	atomic_store_rel(&z->have_wb, true);
+}
+
+void zswap_set_enabled(struct zswap *z, bool on) { atomic_store_rel(&z->enabled, on); }
+
+int zswap_set_max_pool_percent(struct zswap *z, unsigned pct)
+{
+	if (pct > 100)
+		return -EINVAL;
+	atomic_store_relaxed(&z->max_pool_percent, pct);
+	return 0;
+}
+
+int zswap_set_accept_threshold(struct zswap *z, unsigned pct)
+{
+	if (pct > 100)
+		return -EINVAL;
+	atomic_store_relaxed(&z->accept_threshold, pct);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- groups */
+
+/* A group (the memory.zswap.* analogue): max_bytes of pool (0 = no limit),
+ * writeback allowed or not. NULL on allocation failure. */
+struct zswap_group *zswap_group_create(struct zswap *z, const char *name, size_t max_bytes, bool writeback)
+{
+	struct zswap_group *g = base_calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	snprintf(g->name, sizeof(g->name), "%s", name ? name : "group");
+	zswap_group_set(g, max_bytes, writeback);
+	return g;
+}
+
+void zswap_group_set(struct zswap_group *g, size_t max_bytes, bool writeback)
+{
+	atomic_store_relaxed(&g->max_bytes, max_bytes);
+	atomic_store_relaxed(&g->writeback, writeback);
+}
+
+/* The group must hold no entries. */
+void zswap_group_destroy(struct zswap *z, struct zswap_group *g) { base_free(g); }
+
+uint64_t zswap_group_bytes(struct zswap_group *g) { return atomic_load_relaxed(&g->bytes); }
+
+/* ---------------------------------------------------------------- limits */
+
+uint64_t zswap_max_pool_bytes(struct zswap *z)
+{
+	return (uint64_t)z->cfg.budget * atomic_load_relaxed(&z->max_pool_percent) / 100;
+}
+
+/* Is the pool above threshold_pct percent of its maximum? */
+bool zswap_over_limit(struct zswap *z, uint64_t threshold_pct)
+{
+	return zswap_pool_bytes(z) * 100 > zswap_max_pool_bytes(z) * threshold_pct;
+}
+
+/* The kernel's hysteresis: full at the limit, and refusing until the pool
+ * is back under accept_threshold percent of it. */
+static bool pool_full(struct zswap *z)
+{
+	uint64_t max = zswap_max_pool_bytes(z), total = zswap_pool_bytes(z);
+
+	if (total >= max)
+		atomic_store_relaxed(&z->pool_full, true);
+	else if (atomic_load_relaxed(&z->pool_full) &&
+		 total * 100 <= max * atomic_load_relaxed(&z->accept_threshold))
+		atomic_store_relaxed(&z->pool_full, false);
+	return atomic_load_relaxed(&z->pool_full);
+}
+
+static bool can_writeback(struct zswap *z, struct zswap_group *g)
+{
+	return atomic_load_acq(&z->have_wb) && atomic_load_relaxed(&g->writeback);
+}
+
+/* Over its group limit? Try writing back some of the group's entries first. */
+static bool group_full(struct zswap *z, struct zswap_group *g)
+{
+	size_t max = atomic_load_relaxed(&g->max_bytes);
+
+	if (!max || atomic_load_relaxed(&g->bytes) < max)
+		return false;
+	if (can_writeback(z, g))
+		zswap_shrink(z, 16, g);
+	return atomic_load_relaxed(&g->bytes) >= max;
+}
+
+/* ---------------------------------------------------------------- entries */
+
+/* Free an entry that is in no tree any more. Caller holds the slot's claim
+ * or is freeing the slot. */
+void zswap_entry_free(struct zswap *z, struct zswap_entry *e)
+{
+	zswap_lru_del(z, e);
+	if (e->length) {
+		zs_free(e->pool->zs, e->handle);
+		atomic_sub_relaxed(&e->group->bytes, e->length);
+		atomic_sub_relaxed(&z->stored_bytes, e->length);
+		if (e->raw)
+			atomic_sub_relaxed(&z->incompressible, 1);
+	} else {
+		atomic_sub_relaxed(&z->same_filled, 1);
+	}
+	atomic_sub_relaxed(&z->stored_pages, 1);
+	zswap_pool_put(z, e->pool);
+	base_free(e);
+}
+
+/* Erase and free whatever entry the slot has (R4: a failed store must not
+ * leave an older copy for writeback to find). */
+static void erase_old(struct zswap *z, struct rtree *t, swp_entry_t e)
+{
+	struct zswap_entry *old = rtree_erase(t, swp_offset(e));
+
+	if (old)
+		zswap_entry_free(z, old);
+}
+
+/* Compress page into pool p: fills entry length/handle/raw. 0 or -errno
+ * with the reject counted. */
+static int compress_into(struct zswap *z, struct zswap_pool *p, const void *page, struct zswap_entry *ent)
+{
+	static _Thread_local unsigned char buf[CODEC_MAX_OUT];
+	int len = codec_compress(p->codec, page, buf, p->huge_size);
+	const void *src = buf;
+
+	if (len == -E2BIG && !can_writeback(z, ent->group)) {
+		len = PAGE_SIZE; /* keep it raw: nowhere else to put it */
+		src = page;
+		ent->raw = true;
+	} else if (len < 0) {
+		zswap_count(z, len == -E2BIG ? ZC_REJECT_COMPRESS_POOR : ZC_REJECT_COMPRESS_FAIL);
+		return len;
+	}
+	ent->handle = zs_malloc(p->zs, (size_t)len);
+	if (!ent->handle) {
+		zswap_count(z, ZC_REJECT_ALLOC_FAIL);
+		zswap_kick_worker(z);
+		return -ENOMEM;
+	}
+	zs_write(p->zs, ent->handle, src, (size_t)len);
+	ent->length = (uint32_t)len;
+	return 0;
+}
+
+/* Account a stored entry. */
+static void account_store(struct zswap *z, struct zswap_entry *ent)
+{
+	atomic_add_relaxed(&z->stored_pages, 1);
+	if (!ent->length) {
+		atomic_add_relaxed(&z->same_filled, 1);
+	} else {
+		atomic_add_relaxed(&ent->group->bytes, ent->length);
+		atomic_add_relaxed(&z->stored_bytes, ent->length);
+		if (ent->raw)
+			atomic_add_relaxed(&z->incompressible, 1);
+	}
+	zswap_count(z, ZC_ZSWPOUT);
+}
+
+/* Fill ent from page; 0 or -errno (counted). */
+static int entry_fill(struct zswap *z, struct zswap_entry *ent, const void *page)
+{
+	if (codec_same_filled(page, &ent->value))
+		return 0;
+	if (group_full(z, ent->group)) {
+		zswap_count(z, ZC_REJECT_GROUP_LIMIT);
+		return -ENOSPC;
+	}
+	if (pool_full(z)) {
+		zswap_count(z, ZC_POOL_LIMIT_HIT);
+		zswap_kick_worker(z);
+		return -ENOSPC;
+	}
+	return compress_into(z, ent->pool, page, ent);
+}
+
+/*
+ * Store page as the content of slot e, charged to group g (NULL: root).
+ * The caller holds the slot's claim. On success the slot's older entry, if
+ * any, is replaced. On failure the older entry is erased too (R4) and the
+ * page must go to the backing store (or stay resident). Returns 0;
+ * -ENODEV (zswap disabled or no tree for the device); -ENOSPC (pool or
+ * group limit); -E2BIG (does not compress and the group can write back);
+ * -EIO (compressor failed); -ENOMEM.
+ */
+int zswap_store(struct zswap *z, swp_entry_t e, const void *page, struct zswap_group *g)
+{
+	struct rtree *t = zswap_tree(z, e);
+	struct zswap_entry *ent = NULL, *old = NULL;
+	int ret = -ENODEV;
+
+	if (!t)
+		return -ENODEV;
+	if (!atomic_load_relaxed(&z->enabled))
+		goto reject;
+	ent = base_calloc(1, sizeof(*ent));
+	if (!ent) {
+		zswap_count(z, ZC_REJECT_KMEMCACHE_FAIL);
+		ret = -ENOMEM;
+		goto reject;
+	}
+	ent->swpentry = e;
+	ent->group = g ? g : &z->root;
+	ent->pool = zswap_pool_current_get(z);
+	if ((ret = entry_fill(z, ent, page)))
+		goto reject;
+	if ((ret = rtree_store(t, swp_offset(e), ent, (void **)&old))) {
+		zswap_count(z, ZC_REJECT_KMEMCACHE_FAIL);
+		goto reject;
+	}
+	account_store(z, ent);
+	if (old)
+		zswap_entry_free(z, old);
+	if (ent->length)
+		zswap_lru_add(z, ent); /* last: writeback sees only complete entries */
+	return 0;
+reject:
+	if (ent) {
+		if (ent->length)
+			zs_free(ent->pool->zs, ent->handle);
+		zswap_pool_put(z, ent->pool);
+		base_free(ent);
+	}
+	erase_old(z, t, e);
+	return ret;
+}
+
+/*
+ * Decompress slot e's page into page. The caller holds the slot's claim.
+ * The entry stays until zswap_load_commit (the caller installed the page)
+ * or is kept if the install fails (R3). Returns 0; -ENOENT (not in zswap);
+ * -EIO (corrupt: the page must be poisoned, never used).
+ */
+int zswap_load(struct zswap *z, swp_entry_t e, void *page)
+{
+	struct rtree *t = zswap_tree(z, e);
+	struct zswap_entry *ent = t ? rtree_lookup(t, swp_offset(e)) : NULL;
+
+	if (!ent)
+		return -ENOENT;
+	if (zswap_pool_decompress(ent->pool, ent, page)) {
+		zswap_count(z, ZC_DECOMPRESS_FAIL);
+		return -EIO;
+	}
+	zswap_count(z, ZC_ZSWPIN);
+	return 0;
+}
+
+/* The page loaded from e is now authoritative (installed or cached): drop
+ * the compressed copy (exclusive load). Caller holds the slot's claim. */
+void zswap_load_commit(struct zswap *z, swp_entry_t e)
+{
+	struct rtree *t = zswap_tree(z, e);
+
+	if (t)
+		erase_old(z, t, e);
+}
+
+/* The slot e is being freed: drop its entry, if any. */
+void zswap_invalidate(struct zswap *z, swp_entry_t e)
+{
+	struct rtree *t = zswap_tree(z, e);
+
+	if (t)
+		erase_old(z, t, e);
+}
+
+/* Is there an entry for e? A hint unless the caller holds the claim. */
+bool zswap_contains(struct zswap *z, swp_entry_t e)
+{
+	struct rtree *t = zswap_tree(z, e);
+	return t && rtree_lookup(t, swp_offset(e)) != NULL;
+}
+
+void zswap_stats(struct zswap *z, struct zswap_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->pool_limit_hit = (uint64_t)pcpu_counter_read(z->ctr, ZC_POOL_LIMIT_HIT);
+	st->reject_reclaim_fail = (uint64_t)pcpu_counter_read(z->ctr, ZC_REJECT_RECLAIM_FAIL);
+	st->reject_alloc_fail = (uint64_t)pcpu_counter_read(z->ctr, ZC_REJECT_ALLOC_FAIL);
+	st->reject_kmemcache_fail = (uint64_t)pcpu_counter_read(z->ctr, ZC_REJECT_KMEMCACHE_FAIL);
+	st->reject_compress_fail = (uint64_t)pcpu_counter_read(z->ctr, ZC_REJECT_COMPRESS_FAIL);
+	st->reject_compress_poor = (uint64_t)pcpu_counter_read(z->ctr, ZC_REJECT_COMPRESS_POOR);
+	st->reject_group_limit = (uint64_t)pcpu_counter_read(z->ctr, ZC_REJECT_GROUP_LIMIT);
+	st->decompress_fail = (uint64_t)pcpu_counter_read(z->ctr, ZC_DECOMPRESS_FAIL);
+	st->written_back_pages = (uint64_t)pcpu_counter_read(z->ctr, ZC_WRITTEN_BACK);
+	st->zswpin = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPIN);
+	st->zswpout = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPOUT);
+	st->zswpwb = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPWB);
+	st->pool_total_size = zswap_pool_bytes(z);
+	st->stored_pages = atomic_load_relaxed(&z->stored_pages);
+	st->stored_incompressible_pages = atomic_load_relaxed(&z->incompressible);
+	st->same_filled_pages = atomic_load_relaxed(&z->same_filled);
+	st->stored_bytes = atomic_load_relaxed(&z->stored_bytes);
+	read_lock(&z->pools_lock);
+	st->nr_pools = z->nr_pools;
+	read_unlock(&z->pools_lock);
+}

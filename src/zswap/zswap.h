@@ -1,0 +1,101 @@
+/*
+ * zswap.h - zswap/: the compressed cache in front of the swap devices
+ * (design-digest 2.2), with the kernel's tunables and statistics.
+ */
+#ifndef USWAP_ZSWAP_H
+#define USWAP_ZSWAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "codec/codec.h"
+#include "zsmalloc/zsmalloc.h"
+
+/* A swap entry: device type (top 6 bits) and offset, as a PTE holds it. */
+typedef struct {
+	uint64_t val;
+} swp_entry_t;
+
+#define SWP_TYPE_SHIFT 58
+#define MAX_SWAPFILES  32
+
+static inline swp_entry_t swp_entry(unsigned type, uint64_t offset)
+{
+	return (swp_entry_t){((uint64_t)type << SWP_TYPE_SHIFT) | offset};
+}
+static inline unsigned swp_type(swp_entry_t e) { return (unsigned)(e.val >> SWP_TYPE_SHIFT); }
+static inline uint64_t swp_offset(swp_entry_t e) { return e.val & ((1ull << SWP_TYPE_SHIFT) - 1); }
+
+struct zswap;
+struct zswap_pool;
+struct zswap_group;
+
+/*
+ * How zswap hands an entry to the layer above for writeback (the protocol
+ * of races R1, R2, R11; see zswap_writeback.c):
+ *   claim   - create and lock the slot's swap-cache page, which pins the
+ *             device and excludes load, store and free of the slot. Returns
+ *             a page buffer, or NULL with *err = -EEXIST (already cached:
+ *             the page is hot or in flight; skip it) or -ENOENT (freed).
+ *   write   - write the decompressed page to the slot on the backing
+ *             store; 0 or -errno. zswap frees its copy only after success.
+ *   release - drop the claim; written says whether the backing store now
+ *             holds the page (else zswap still does).
+ */
+struct zswap_wb_ops {
+	void *(*claim)(void *arg, swp_entry_t e, int *err);
+	int (*write)(void *arg, swp_entry_t e, void *page);
+	void (*release)(void *arg, swp_entry_t e, void *page, bool written);
+	void *arg;
+};
+
+struct zswap_config {
+	const char *compressor;          /* default "lz4" */
+	size_t budget;                   /* bytes max_pool_percent is a percent of */
+	unsigned max_pool_percent;       /* default 20 */
+	unsigned accept_threshold_percent; /* default 90; 100 disables hysteresis */
+	bool disabled;                   /* start with enabled = false */
+	bool no_shrink_worker;           /* tests: no background writeback thread */
+	unsigned max_chain;              /* zsmalloc chain length, 0 = 8 */
+};
+
+/* Statistics, with the kernel's names. */
+struct zswap_stats {
+	uint64_t pool_limit_hit, reject_reclaim_fail, reject_alloc_fail, reject_kmemcache_fail,
+		reject_compress_fail, reject_compress_poor, reject_group_limit, decompress_fail,
+		written_back_pages, pool_total_size, stored_pages, stored_incompressible_pages,
+		same_filled_pages, zswpin, zswpout, zswpwb, nr_pools;
+	uint64_t stored_bytes;           /* compressed bytes of stored entries */
+};
+
+/* zswap.c */
+int zswap_create(const struct zswap_config *cfg, struct zswap **out, char *err, size_t errlen);
+void zswap_destroy(struct zswap *z);
+int zswap_swapon(struct zswap *z, unsigned type);
+void zswap_swapoff(struct zswap *z, unsigned type);
+void zswap_set_writeback_ops(struct zswap *z, const struct zswap_wb_ops *ops);
+int zswap_store(struct zswap *z, swp_entry_t e, const void *page, struct zswap_group *g);
+int zswap_load(struct zswap *z, swp_entry_t e, void *page);
+void zswap_load_commit(struct zswap *z, swp_entry_t e);
+void zswap_invalidate(struct zswap *z, swp_entry_t e);
+bool zswap_contains(struct zswap *z, swp_entry_t e);
+void zswap_stats(struct zswap *z, struct zswap_stats *st);
+void zswap_set_enabled(struct zswap *z, bool on);
+int zswap_set_compressor(struct zswap *z, const char *spec, char *err, size_t errlen);
+int zswap_set_max_pool_percent(struct zswap *z, unsigned pct);
+int zswap_set_accept_threshold(struct zswap *z, unsigned pct);
+uint64_t zswap_pool_bytes(struct zswap *z);
+uint64_t zswap_max_pool_bytes(struct zswap *z);
+struct zswap_group *zswap_group_create(struct zswap *z, const char *name, size_t max_bytes, bool writeback);
+void zswap_group_destroy(struct zswap *z, struct zswap_group *g);
+void zswap_group_set(struct zswap_group *g, size_t max_bytes, bool writeback);
+uint64_t zswap_group_bytes(struct zswap_group *g);
+
+/* zswap_writeback.c */
+long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only);
+int zswap_writeback_start(struct zswap *z);
+void zswap_writeback_stop(struct zswap *z);
+
+#endif

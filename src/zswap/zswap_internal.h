@@ -1,0 +1,110 @@
+/*
+ * zswap_internal.h - what zswap.c, zswap_pool.c and zswap_writeback.c
+ * share. Lock order for all three (outermost first):
+ *   the slot's claim (swap cache page lock of the layer above)
+ *   -> pools_lock (rwlock) -> tree (rtree's own lock, leaf for trees)
+ *   -> lru_lock (leaf) ; zsmalloc's and codec's locks are below all.
+ * lru_lock is never held while taking another lock: writeback drops it
+ * before it claims the slot or looks at the tree (R2).
+ */
+#ifndef USWAP_ZSWAP_INTERNAL_H
+#define USWAP_ZSWAP_INTERNAL_H
+
+#include <pthread.h>
+
+#include "zswap/zswap.h"
+
+#define ZSWAP_MAX_POOLS 8
+
+/*
+ * One per stored page. Found through the tree (by the slot's owner, who
+ * holds the slot's claim) or through the LRU (by writeback, which may not
+ * dereference it until it holds the claim and found the same pointer in
+ * the tree: R1, R2). Freed only by the claim holder, or by invalidate when
+ * the slot is freed, after it is unlinked from the LRU.
+ */
+struct zswap_entry {
+	swp_entry_t swpentry;         /* constant */
+	uint32_t length;              /* constant: bytes in the pool; 0 = same-filled */
+	bool raw;                     /* constant: stored uncompressed */
+	bool referenced;              /* lru_lock: second chance */
+	bool on_lru;                  /* lru_lock */
+	struct zswap_pool *pool;      /* constant; the entry holds a reference */
+	struct zswap_group *group;    /* constant */
+	unsigned long handle;         /* constant: zsmalloc handle (length > 0) */
+	uint64_t value;               /* constant: fill word (length == 0) */
+	struct zswap_entry *prev, *next; /* lru_lock */
+};
+
+/* A compressor + its zsmalloc pool + per-CPU contexts (zswap_pool.c). */
+struct zswap_pool {
+	struct codec_pool *codec;     /* constant */
+	struct zs_pool *zs;           /* constant */
+	_Atomic long ref;             /* atomic: entries + 1 while current */
+	size_t huge_size;             /* constant: larger objects take a page */
+};
+
+struct zswap_group {
+	char name[32];
+	_Atomic size_t max_bytes;     /* atomic: 0 = no limit */
+	_Atomic bool writeback;       /* atomic */
+	_Atomic uint64_t bytes;       /* atomic: pool bytes charged to the group */
+};
+
+enum zswap_counter {
+	ZC_POOL_LIMIT_HIT, ZC_REJECT_RECLAIM_FAIL, ZC_REJECT_ALLOC_FAIL, ZC_REJECT_KMEMCACHE_FAIL,
+	ZC_REJECT_COMPRESS_FAIL, ZC_REJECT_COMPRESS_POOR, ZC_REJECT_GROUP_LIMIT, ZC_DECOMPRESS_FAIL,
+	ZC_WRITTEN_BACK, ZC_ZSWPIN, ZC_ZSWPOUT, ZC_ZSWPWB, ZC_NR
+};
+
+struct zswap {
+	struct zswap_config cfg;
+	_Atomic bool enabled;
+	_Atomic unsigned max_pool_percent, accept_threshold;
+
+	rwlock_t pools_lock;          /* guards pools[], nr_pools, current */
+	struct zswap_pool *pools[ZSWAP_MAX_POOLS];
+	unsigned nr_pools;
+	struct zswap_pool *current;
+
+	_Atomic(struct rtree *) tree[MAX_SWAPFILES]; /* set by swapon, cleared by swapoff */
+
+	mutex_t lru_lock;             /* guards the LRU list and entries' lru fields */
+	struct zswap_entry lru;       /* list head: next = oldest, prev = newest */
+	uint64_t lru_len;
+
+	_Atomic bool pool_full;       /* atomic: over the limit, refusing until under threshold */
+	struct zswap_wb_ops wb;       /* set once before use */
+	_Atomic bool have_wb;
+
+	struct zswap_group root;      /* entries with no group */
+
+	/* The shrink worker (zswap_writeback.c). */
+	pthread_t worker;
+	bool worker_running;          /* worker_lock */
+	bool worker_stop, worker_kick; /* worker_lock */
+	mutex_t worker_lock;
+	pthread_cond_t worker_cond;
+
+	struct pcpu_counters *ctr;    /* enum zswap_counter */
+	_Atomic uint64_t stored_pages, same_filled, incompressible, stored_bytes; /* atomic */
+};
+
+/* zswap_pool.c */
+int zswap_pool_create(struct zswap *z, const char *spec, struct zswap_pool **out, char *err, size_t errlen);
+struct zswap_pool *zswap_pool_current_get(struct zswap *z);
+void zswap_pool_put(struct zswap *z, struct zswap_pool *p);
+int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, void *page);
+
+/* zswap.c */
+void zswap_entry_free(struct zswap *z, struct zswap_entry *e);
+struct rtree *zswap_tree(struct zswap *z, swp_entry_t e);
+bool zswap_over_limit(struct zswap *z, uint64_t threshold_pct);
+void zswap_count(struct zswap *z, enum zswap_counter c);
+
+/* zswap_writeback.c */
+void zswap_lru_add(struct zswap *z, struct zswap_entry *e);
+void zswap_lru_del(struct zswap *z, struct zswap_entry *e);
+void zswap_kick_worker(struct zswap *z);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * zswap_pool.c - zswap pools: a compressor with its per-CPU contexts and
+ * a zsmalloc pool, refcounted.
+ *
+ * The current pool takes new stores. Each entry holds a reference to the
+ * pool it was stored in, and the pool list holds one for the current pool.
+ * Changing the compressor makes a new current pool and drops the list's
+ * reference to the old one, which dies when its last entry is freed (as
+ * the kernel's percpu_ref does it). A reference is only ever taken from the
+ * current pool under pools_lock, so a count that reached zero stays there.
+ *
+ * Lock order: pools_lock -> zsmalloc and codec locks.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "zswap/zswap_internal.h"
+
+/* Build a pool for spec. 0, -EINVAL (bad spec, message in err), -ENOMEM. */
+int zswap_pool_create(struct zswap *z, const char *spec, struct zswap_pool **out, char *err, size_t errlen)
+{
+	struct zswap_pool *p = base_calloc(1, sizeof(*p));
+	struct zs_config zc = {.max_chain = z->cfg.max_chain};
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = codec_pool_create(spec, &p->codec, err, errlen);
+	if (!ret && (ret = zs_create_pool(spec, &zc, &p->zs)))
+		snprintf(err, errlen, "zswap: out of memory for a zsmalloc pool");
+	if (ret) {
+		codec_pool_destroy(p->codec);
+		base_free(p);
+		return ret;
+	}
+	p->huge_size = zs_huge_class_size(p->zs);
+	atomic_store_relaxed(&p->ref, 1);
+	*out = p;
+	return 0;
+}
+
+static void pool_destroy(struct zswap_pool *p)
+{
+	zs_destroy_pool(p->zs);
+	codec_pool_destroy(p->codec);
+	base_free(p);
+}
+
+/* The current pool, with a reference for the caller. */
+struct zswap_pool *zswap_pool_current_get(struct zswap *z)
+{
+	read_lock(&z->pools_lock);
+	struct zswap_pool *p = z->current;
+	atomic_add_relaxed(&p->ref, 1);
+	read_unlock(&z->pools_lock);
+	return p;
+}
+
+/* Drop a reference; the last one takes the pool off the list and frees it. */
+void zswap_pool_put(struct zswap *z, struct zswap_pool *p)
+{
+	if (atomic_sub_acq_rel(&p->ref, 1) != 1)
+		return;
+	write_lock(&z->pools_lock);
+	for (unsigned i = 0; i < z->nr_pools; i++)
+		if (z->pools[i] == p) {
+			z->pools[i] = z->pools[--z->nr_pools];
+			break;
+		}
+	write_unlock(&z->pools_lock);
+	pool_destroy(p);
+}
+
+/*
+ * Make spec the compressor of new stores. Stored entries keep their pool.
+ * Returns 0; -EINVAL (bad spec); -EBUSY (too many old pools still hold
+ * entries); -ENOMEM.
+ */
+int zswap_set_compressor(struct zswap *z, const char *spec, char *err, size_t errlen)
+{
+	struct zswap_pool *p, *old;
+	int ret = zswap_pool_create(z, spec, &p, err, errlen);
+
+	if (ret)
+		return ret;
+	write_lock(&z->pools_lock);
+	if (z->nr_pools == ZSWAP_MAX_POOLS) {
+		write_unlock(&z->pools_lock);
+		pool_destroy(p);
+		snprintf(err, errlen, "zswap: %d old pools still hold entries; try again later", ZSWAP_MAX_POOLS - 1);
+		return -EBUSY;
+	}
+	old = z->current;
+	z->pools[z->nr_pools++] = p;
+	z->current = p;
+	write_unlock(&z->pools_lock);
+	if (old)
+		zswap_pool_put(z, old); /* the list's reference */
+	return 0;
+}
+
+/* Bytes of pool memory of every pool (the kernel's pool_total_size). */
+uint64_t zswap_pool_bytes(struct zswap *z)
+{
+	uint64_t pages = 0;
+
+	read_lock(&z->pools_lock);
+	for (unsigned i = 0; i < z->nr_pools; i++)
+		pages += zs_get_total_pages(z->pools[i]->zs);
+	read_unlock(&z->pools_lock);
+	return pages * PAGE_SIZE;
+}
+
+/* Decompress (or fill, or copy) e into page. 0 or -EIO. */
+int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, void *page)
+{
+	static _Thread_local unsigned char local[PAGE_SIZE];
+
+	if (e->length == 0) {
+		codec_fill_page(page, e->value);
+		return 0;
+	}
+	if (e->raw) {
+		zs_read(p->zs, e->handle, page, PAGE_SIZE);
+		return 0;
+	}
+	const void *src = zs_read_begin(p->zs, e->handle, local, e->length);
+	int ret = codec_decompress(p->codec, src, e->length, page);
+	zs_read_end(p->zs, e->handle);
+	return ret ? -EIO : 0;
+}

@@ -1,0 +1,217 @@
+/*
+ * zswap_writeback.c - the LRU, writeback, and the shrink worker.
+ *
+ * Writeback is a swap-out resumed from the compressed copy: the oldest
+ * entries leave the pool for the backing store. The protocol, from the
+ * kernel's races (design-digest R1, R2, R11):
+ *   1. Under lru_lock, take the coldest entry. A referenced one gets a
+ *      second chance (bit cleared, rotated). Otherwise copy its swap entry
+ *      and its pointer out, rotate it to the tail, and drop lru_lock. From
+ *      here the entry may be freed at any moment: it is not dereferenced.
+ *   2. Claim the slot through the layer above (create its swap-cache page).
+ *      This pins the device against swapoff (R1) and excludes load, store
+ *      and free of the slot. -EEXIST: the slot is already cached, the page
+ *      is hot or in flight: skip it (R11).
+ *   3. Look the slot up in the tree again and compare with the pointer
+ *      copied out: a different (or no) entry means it was loaded, freed or
+ *      replaced meanwhile (R2): drop the claim, skip.
+ *   4. Decompress into the claimed page and write it. Only after the write
+ *      succeeded is the entry erased and the compressed copy freed; a
+ *      failed write leaves the entry where it was.
+ *
+ * Lock order: lru_lock is a leaf, never held across a claim, a tree
+ * operation or an entry free.
+ */
+#include <errno.h>
+
+#include "zswap/zswap_internal.h"
+
+/* ---------------------------------------------------------------- LRU */
+
+static void lru_unlink(struct zswap *z, struct zswap_entry *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	z->lru_len--;
+}
+
+static void lru_link_tail(struct zswap *z, struct zswap_entry *e)
+{
+	e->prev = z->lru.prev;
+	e->next = &z->lru;
+	z->lru.prev->next = e;
+	z->lru.prev = e;
+	z->lru_len++;
+}
+
+/* Add a complete entry as the newest. */
+void zswap_lru_add(struct zswap *z, struct zswap_entry *e)
+{
+	mutex_lock(&z->lru_lock);
+	e->referenced = true;
+	e->on_lru = true;
+	lru_link_tail(z, e);
+	mutex_unlock(&z->lru_lock);
+}
+
+/* Take e off the LRU before it is freed. */
+void zswap_lru_del(struct zswap *z, struct zswap_entry *e)
+{
+	if (!e->length)
+		return; /* same-filled entries never join the LRU */
+	mutex_lock(&z->lru_lock);
+	if (e->on_lru) {
+		lru_unlink(z, e);
+		e->on_lru = false;
+	}
+	mutex_unlock(&z->lru_lock);
+}
+
+/* ---------------------------------------------------------------- writeback */
+
+/* Steps 2-4 for the entry copied out as (id, token). 0 when written. */
+static int writeback_entry(struct zswap *z, swp_entry_t id, const struct zswap_entry *token)
+{
+	int err = 0;
+	void *page = z->wb.claim(z->wb.arg, id, &err);
+
+	if (!page)
+		return err ? err : -ENOENT;
+	struct rtree *t = zswap_tree(z, id);
+	struct zswap_entry *e = t ? rtree_lookup(t, swp_offset(id)) : NULL;
+	if (e != token) {
+		z->wb.release(z->wb.arg, id, page, false);
+		return -EAGAIN;
+	}
+	if (zswap_pool_decompress(e->pool, e, page)) {
+		zswap_count(z, ZC_DECOMPRESS_FAIL);
+		z->wb.release(z->wb.arg, id, page, false);
+		return -EIO;
+	}
+	err = z->wb.write(z->wb.arg, id, page);
+	if (err) {
+		zswap_count(z, ZC_REJECT_RECLAIM_FAIL);
+		z->wb.release(z->wb.arg, id, page, false);
+		return err;
+	}
+	/* Written: now, and only now, the compressed copy goes. */
+	if (rtree_cmpxchg(t, swp_offset(id), e, NULL))
+		zswap_entry_free(z, e);
+	zswap_count(z, ZC_WRITTEN_BACK);
+	zswap_count(z, ZC_ZSWPWB);
+	z->wb.release(z->wb.arg, id, page, true);
+	return 0;
+}
+
+/* Step 1: the next entry to write back, copied out, or false when the
+ * scan budget is spent or the LRU is empty. */
+static bool pick_coldest(struct zswap *z, struct zswap_group *only, swp_entry_t *id,
+			 const struct zswap_entry **token)
+{
+	bool found = false;
+
+	mutex_lock(&z->lru_lock);
+	struct zswap_entry *e = z->lru.next;
+	if (e != &z->lru) {
+		bool skip = (only && e->group != only) || !atomic_load_relaxed(&e->group->writeback);
+		if (!skip && !e->referenced) {
+			*id = e->swpentry;
+			*token = e;
+			found = true;
+		}
+		if (!skip)
+			e->referenced = false; /* second chance spent */
+		lru_unlink(z, e);       /* rotate before unlocking (R2) */
+		lru_link_tail(z, e);
+	}
+	mutex_unlock(&z->lru_lock);
+	return found;
+}
+
+/*
+ * Write back up to nr of the coldest entries (of group only, if given).
+ * Returns how many were written. Scans at most twice the LRU, so it ends
+ * even when every entry is hot. No-op without writeback ops. Any thread;
+ * sleeps in the layer above's write.
+ */
+long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
+{
+	long written = 0;
+
+	if (!atomic_load_acq(&z->have_wb))
+		return 0;
+	mutex_lock(&z->lru_lock);
+	uint64_t budget = 2 * z->lru_len + 2;
+	mutex_unlock(&z->lru_lock);
+	for (uint64_t scanned = 0; written < nr && scanned < budget; scanned++) {
+		swp_entry_t id;
+		const struct zswap_entry *token;
+		if (!pick_coldest(z, only, &id, &token)) {
+			mutex_lock(&z->lru_lock);
+			bool empty = z->lru.next == &z->lru;
+			mutex_unlock(&z->lru_lock);
+			if (empty)
+				break;
+			continue;
+		}
+		written += writeback_entry(z, id, token) == 0;
+	}
+	return written;
+}
+
+/* ---------------------------------------------------------------- worker */
+
+static void shrink_to_threshold(struct zswap *z)
+{
+	while (zswap_over_limit(z, atomic_load_relaxed(&z->accept_threshold)))
+		if (zswap_shrink(z, 64, NULL) <= 0)
+			break; /* nothing writable: stores stay refused until frees */
+}
+
+static void *worker_main(void *arg)
+{
+	struct zswap *z = arg;
+
+	mutex_lock(&z->worker_lock);
+	while (!z->worker_stop) {
+		while (!z->worker_kick && !z->worker_stop)
+			pthread_cond_wait(&z->worker_cond, &z->worker_lock.m);
+		z->worker_kick = false;
+		mutex_unlock(&z->worker_lock);
+		shrink_to_threshold(z);
+		mutex_lock(&z->worker_lock);
+	}
+	mutex_unlock(&z->worker_lock);
+	return NULL;
+}
+
+/* Ask the worker to bring the pool under the accept threshold. */
+void zswap_kick_worker(struct zswap *z)
+{
+	mutex_lock(&z->worker_lock);
+	z->worker_kick = true;
+	pthread_cond_signal(&z->worker_cond);
+	mutex_unlock(&z->worker_lock);
+}
+
+int zswap_writeback_start(struct zswap *z)
+{
+	int err = pthread_create(&z->worker, NULL, worker_main, z);
+
+	if (err)
+		return -err;
+	z->worker_running = true;
+	return 0;
+}
+
+void zswap_writeback_stop(struct zswap *z)
+{
+	if (!z->worker_running)
+		return;
+	mutex_lock(&z->worker_lock);
+	z->worker_stop = true;
+	pthread_cond_signal(&z->worker_cond);
+	mutex_unlock(&z->worker_lock);
+	pthread_join(z->worker, NULL);
+	z->worker_running = false;
+}

@@ -1,0 +1,133 @@
+/*
+ * Description: race R11 (design-digest 3). Every slot is stored once;
+ * then loaders (load + commit), freers (invalidate as the slot is freed)
+ * and a writeback thread race for the same entries. Each entry must end
+ * in exactly one way (loaded, freed, or written back) or still be stored:
+ * no double free (ASan), no entry handled twice, and the counters agree
+ * with what each side saw.
+ */
+#include <pthread.h>
+#include <unistd.h>
+
+#include "toyswap.h"
+
+#define SLOTS 4000
+enum { OUT_NONE, OUT_LOADED, OUT_FREED, OUT_WRITTEN };
+
+static struct toy toy;
+static _Atomic int outcome[SLOTS];
+static _Atomic int running = 1;
+static _Atomic long loaded, freed;
+
+static void settle(unsigned s, int how)
+{
+	int none = OUT_NONE;
+	if (!atomic_compare_exchange_strong(&outcome[s], &none, how)) {
+		fprintf(stderr, "slot %u ended twice: %d then %d\n", s, none, how);
+		exit(T_EXIT_FAIL);
+	}
+}
+
+static int wb_write(void *arg, swp_entry_t e, void *page)
+{
+	int r = toy_write(arg, e, page);
+	if (!r)
+		settle((unsigned)swp_offset(e), OUT_WRITTEN);
+	return r;
+}
+
+static void *loader(void *arg)
+{
+	uint64_t seed = (uintptr_t)arg + 5;
+	unsigned char page[4096], want[4096];
+
+	while (atomic_load(&running)) {
+		unsigned s = (unsigned)(t_rand(&seed) % SLOTS);
+		toy_lock(&toy, s);
+		if (zswap_load(toy.z, swp_entry(0, s), page) == 0) {
+			toy_content(want, s, 1);
+			T_ASSERT(!memcmp(page, want, 4096));
+			zswap_load_commit(toy.z, swp_entry(0, s));
+			settle(s, OUT_LOADED);
+			atomic_fetch_add(&loaded, 1);
+		}
+		toy_unlock(&toy, s);
+	}
+	return NULL;
+}
+
+static void *freer(void *arg)
+{
+	uint64_t seed = 77;
+
+	while (atomic_load(&running)) {
+		unsigned s = (unsigned)(t_rand(&seed) % SLOTS);
+		toy_lock(&toy, s); /* a slot is freed only with no cache page */
+		if (zswap_contains(toy.z, swp_entry(0, s))) {
+			zswap_invalidate(toy.z, swp_entry(0, s));
+			settle(s, OUT_FREED);
+			atomic_fetch_add(&freed, 1);
+		}
+		toy_unlock(&toy, s);
+	}
+	return NULL;
+}
+
+static void *writeback(void *arg)
+{
+	while (atomic_load(&running))
+		zswap_shrink(toy.z, 16, NULL);
+	return NULL;
+}
+
+int main(void)
+{
+	struct zswap *z;
+	char err[256];
+	unsigned char page[4096];
+	pthread_t l[2], f, w;
+	struct zswap_stats st;
+
+	T_ASSERT_EQ(zswap_create(&(struct zswap_config){.no_shrink_worker = true}, &z, err, sizeof(err)), 0);
+	toy_init(&toy, z, SLOTS);
+	struct zswap_wb_ops ops = {toy_claim, wb_write, toy_release, &toy};
+	zswap_set_writeback_ops(z, &ops);
+	for (unsigned s = 0; s < SLOTS; s++) {
+		toy_content(page, s, 1);
+		T_ASSERT_EQ(zswap_store(z, swp_entry(0, s), page, NULL), 0);
+	}
+	pthread_create(&w, NULL, writeback, NULL);
+	pthread_create(&f, NULL, freer, NULL);
+	for (uintptr_t i = 0; i < 2; i++)
+		pthread_create(&l[i], NULL, loader, (void *)i);
+	uint64_t deadline = os_now_ns() + (uint64_t)(2e9 * t_scale());
+	while (os_now_ns() < deadline) {
+		zswap_stats(z, &st);
+		if (st.stored_pages == 0)
+			break;
+		usleep(10000);
+	}
+	atomic_store(&running, 0);
+	pthread_join(w, NULL);
+	pthread_join(f, NULL);
+	pthread_join(l[0], NULL);
+	pthread_join(l[1], NULL);
+	zswap_stats(z, &st);
+	long written = atomic_load(&toy.written), remaining = 0;
+	for (unsigned s = 0; s < SLOTS; s++)
+		if (atomic_load(&outcome[s]) == OUT_NONE) {
+			T_ASSERT(zswap_contains(z, swp_entry(0, s)));
+			remaining++;
+		} else {
+			T_ASSERT(!zswap_contains(z, swp_entry(0, s)));
+		}
+	printf("%d entries: %ld loaded, %ld freed, %ld written back, %ld still stored\n", SLOTS,
+	       atomic_load(&loaded), atomic_load(&freed), written, remaining);
+	T_ASSERT_EQ(atomic_load(&loaded) + atomic_load(&freed) + written + remaining, SLOTS);
+	T_ASSERT_EQ(st.written_back_pages, written);
+	T_ASSERT_EQ(st.stored_pages, remaining);
+	T_ASSERT(atomic_load(&loaded) > 0 && atomic_load(&freed) > 0 && written > 0);
+	zswap_destroy(z);
+	toy_free(&toy);
+	return T_EXIT_PASS;
+}
