@@ -17,6 +17,7 @@ static void usage(FILE *f)
 		"  bench codec   compressors on page corpora: ratio and MiB/s, uswap's\n"
 		"                per-CPU path next to the raw library call\n"
 		"  bench zsmalloc  density and speed of the compressed object allocator\n"
+		"  bench zswap   store/load speed of the compressed cache, memory saved\n"
 		"  version       print the version\n"
 		"  help          this text\n\n"
 		"'uswap <command> --help' describes a command's options.\n");
@@ -28,14 +29,17 @@ static int bench_main(int argc, char **argv)
 		fprintf(argc < 2 ? stderr : stdout,
 			"usage: uswap bench <benchmark> [options]\n\nbenchmarks:\n"
 			"  codec      compressors on page corpora (uswap bench codec --help)\n"
-			"  zsmalloc   the compressed object allocator: density, speed\n");
+			"  zsmalloc   the compressed object allocator: density, speed\n"
+			"  zswap      the compressed cache: store/load vs the raw codec, memory saved\n");
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "codec"))
 		return bench_codec_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zsmalloc"))
 		return bench_zsmalloc_main(argc - 1, argv + 1);
-	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec, zsmalloc)\n", argv[1]);
+	if (!strcmp(argv[1], "zswap"))
+		return bench_zswap_main(argc - 1, argv + 1);
+	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec, zsmalloc, zswap)\n", argv[1]);
 	return 2;
 }
 

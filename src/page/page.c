@@ -15,6 +15,13 @@
  * When resident free memory exceeds the watermark, pg_trim() madvises the
  * excess away and unmaps chunks none of whose pages are out (whole chunks
  * go back to the OS; zsmalloc's page migration exists to make that happen).
+ * Either pg_free does that inline once free memory passes twice the
+ * watermark, or (trim_interval_ms) a background thread does it a little
+ * later, as jemalloc's decay does: each tick returns only the pages that
+ * stayed free for the whole interval. The free path then never makes a
+ * system call, and pages freed and soon reused never take a fault
+ * (measured: inline madvise made zswap's load+commit 20-30% slower while a
+ * pool drains, and the refaults cost its next stores as much again).
  *
  * Accounting: used_pages + free_pages = resident pages held; every page of
  * a mapped chunk is exactly one of used, free (cached or listed) or released:
@@ -25,8 +32,10 @@
  * trimmer the only one with pages in transit (on no list).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "base/base.h"
 #include "page/page.h"
@@ -73,6 +82,12 @@ struct pg_pool {
 	_Atomic uint64_t used_pages;  /* atomic */
 	_Atomic uint64_t cached_pages;/* atomic: pages in per-CPU caches */
 	_Atomic uint64_t nr_chunks, chunks_unmapped, alloc_fail; /* atomic */
+	uint64_t min_free;            /* pool.lock: fewest resident free pages since the last tick */
+	pthread_t trimmer;            /* with trim_interval_ms */
+	bool trimmer_running;         /* owner only */
+	mutex_t trimmer_lock;         /* guards trimmer_stop */
+	pthread_cond_t trimmer_cond;
+	bool trimmer_stop;
 };
 
 /* ---------------------------------------------------------------- lists */
@@ -187,6 +202,61 @@ static void chunk_remove_locked(struct pg_pool *p, struct pg_chunk *c)
 	mutex_lock(&p->lock);
 }
 
+static void trim_locked(struct pg_pool *p, uint64_t keep);
+
+/*
+ * One decay tick: give back only what stayed free for the whole interval
+ * (the fewest free pages seen since the last tick, above the watermark),
+ * so pages that are freed and soon reused never pay an madvise, a TLB
+ * shootdown and a refault.
+ */
+static void decay_tick(struct pg_pool *p)
+{
+	mutex_lock(&p->trim_lock);
+	mutex_lock(&p->lock);
+	uint64_t free_now = atomic_load_relaxed(&p->free.len), wm = p->cfg.free_watermark >> PAGE_SHIFT;
+	uint64_t idle = MIN(p->min_free, free_now);
+	if (idle > wm)
+		trim_locked(p, free_now - (idle - wm));
+	p->min_free = atomic_load_relaxed(&p->free.len);
+	mutex_unlock(&p->lock);
+	mutex_unlock(&p->trim_lock);
+}
+
+static void *trimmer_main(void *arg)
+{
+	struct pg_pool *p = arg;
+	struct timespec ts;
+
+	mutex_lock(&p->trimmer_lock);
+	while (!p->trimmer_stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)p->cfg.trim_interval_ms * 1000000u;
+		ts.tv_sec += (time_t)(ns / 1000000000u);
+		ts.tv_nsec = (long)(ns % 1000000000u);
+		pthread_cond_timedwait(&p->trimmer_cond, &p->trimmer_lock.m, &ts);
+		if (p->trimmer_stop)
+			break;
+		mutex_unlock(&p->trimmer_lock);
+		decay_tick(p);
+		mutex_lock(&p->trimmer_lock);
+	}
+	mutex_unlock(&p->trimmer_lock);
+	return NULL;
+}
+
+static void trimmer_stop(struct pg_pool *p)
+{
+	if (!p->trimmer_running)
+		return;
+	mutex_lock(&p->trimmer_lock);
+	p->trimmer_stop = true;
+	pthread_cond_signal(&p->trimmer_cond);
+	mutex_unlock(&p->trimmer_lock);
+	pthread_join(p->trimmer, NULL);
+	p->trimmer_running = false;
+}
+
 /* ---------------------------------------------------------------- pool */
 
 int pg_pool_create(const struct pg_config *cfg, struct pg_pool **out)
@@ -214,6 +284,15 @@ int pg_pool_create(const struct pg_config *cfg, struct pg_pool **out)
 		mutex_init(&p->pcp[i].lock);
 	list_init(&p->free);
 	list_init(&p->released);
+	mutex_init(&p->trimmer_lock);
+	pthread_cond_init(&p->trimmer_cond, NULL);
+	if (p->cfg.trim_interval_ms) {
+		if (pthread_create(&p->trimmer, NULL, trimmer_main, p)) {
+			pg_pool_destroy(p);
+			return -EAGAIN;
+		}
+		p->trimmer_running = true;
+	}
 	*out = p;
 	return 0;
 }
@@ -223,6 +302,9 @@ void pg_pool_destroy(struct pg_pool *p)
 {
 	if (!p)
 		return;
+	trimmer_stop(p);
+	mutex_destroy(&p->trimmer_lock);
+	pthread_cond_destroy(&p->trimmer_cond);
 	for (struct pg_chunk *c = p->chunks, *n; c; c = n) {
 		n = c->next_chunk;
 		os_munmap(c->base, PG_CHUNK_SIZE);
@@ -263,6 +345,7 @@ static void pcp_refill(struct pg_pool *p, struct pcpu_cache *c, unsigned n)
 		c->pages[c->nr++] = page_of(d);
 		atomic_add_relaxed(&p->cached_pages, 1);
 	}
+	p->min_free = MIN(p->min_free, atomic_load_relaxed(&p->free.len));
 	mutex_unlock(&p->lock);
 }
 
@@ -331,7 +414,9 @@ void pg_free(struct pg_pool *p, void *page)
 	c->pages[c->nr++] = page;
 	atomic_add_relaxed(&p->cached_pages, 1);
 	mutex_unlock(&c->lock);
-	if ((atomic_load_relaxed(&p->cached_pages) + atomic_load_relaxed(&p->free.len)) << PAGE_SHIFT > 2 * p->cfg.free_watermark)
+	if (!p->cfg.trim_interval_ms &&
+	    (atomic_load_relaxed(&p->cached_pages) + atomic_load_relaxed(&p->free.len)) << PAGE_SHIFT >
+		    2 * p->cfg.free_watermark)
 		pg_trim(p, false);
 }
 

@@ -19,6 +19,9 @@ struct pg_config {
 	size_t max_bytes;       /* pages in use never exceed this; 0 = no limit */
 	size_t free_watermark;  /* free resident bytes kept before returning to the OS; 0 = default 4 MiB */
 	bool use_madv_free;     /* MADV_FREE (lazy) instead of MADV_DONTNEED (exact RSS) */
+	unsigned trim_interval_ms; /* > 0: a background thread returns free pages above the
+				      watermark that stayed free this many ms, and pg_free
+				      never makes a system call; 0: pg_free trims inline */
 };
 
 struct pg_stats {

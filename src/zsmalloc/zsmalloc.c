@@ -21,7 +21,8 @@
  * groups them). Allocation takes the fullest non-full zspage; compaction
  * moves objects from the emptiest into the fullest and frees emptied ones.
  * An empty zspage is not freed at once: it is flagged and queued, and the
- * queue is freed in batches (deferred free).
+ * queue is freed in batches (deferred free); each class keeps one empty
+ * zspage for reuse until the next compaction.
  *
  * Lock order (outermost first):
  *   pool.lock (rwlock)      read: decode a handle and pin its zspage, zs_free,
@@ -646,7 +647,10 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 	pool->hcache = base_aligned_alloc(CACHE_LINE, pool->nr_hcache * sizeof(*pool->hcache));
 	for (unsigned i = 0; pool->hcache && i < pool->nr_hcache; i++)
 		mutex_init(&pool->hcache[i].lock);
-	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes};
+	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes,
+			       .trim_interval_ms = pool->cfg.trim_interval_ms < 0 ? 0
+						   : pool->cfg.trim_interval_ms ? (unsigned)pool->cfg.trim_interval_ms
+										: 1000};
 	if (!pool->hchunk || !pool->page_owner || !pool->hcache || pg_pool_create(&pc, &pool->pages) || classes_init(pool)) {
 		zs_destroy_pool(pool);
 		return -ENOMEM;
@@ -744,7 +748,10 @@ void zs_free(struct zs_pool *pool, unsigned long h)
 	read_unlock(&pool->lock); /* class.lock now keeps the object in place */
 	obj_free(c, z, loc_idx(loc));
 	fix_fullness(c, z);
-	bool empty = z->inuse == 0;
+	/* Keep one empty zspage per class for the next allocation: a class
+	 * hovering around a full zspage would otherwise build and tear down
+	 * a zspage per object. zs_compact gives it back. */
+	bool empty = z->inuse == 0 && c->nr_in_group[0] > 1;
 	if (empty)
 		zspage_retire(c, z);
 	uint64_t freeable = class_freeable_pages(c), pages = c->nr_zspages * c->pages_per_zspage;
@@ -888,11 +895,33 @@ static int compact_step(struct zs_pool *pool, struct size_class *c)
 	return ret;
 }
 
+/* Retire the class's empty zspages (kept for reuse by zs_free). */
+static uint64_t release_empty(struct zs_pool *pool, struct size_class *c)
+{
+	struct zspage *list = NULL;
+	uint64_t freed = 0;
+
+	mutex_lock(&c->lock);
+	while (c->group[0]) {
+		struct zspage *z = c->group[0];
+		zspage_retire(c, z);
+		z->next = list;
+		list = z;
+		freed += c->pages_per_zspage;
+	}
+	mutex_unlock(&c->lock);
+	for (struct zspage *z = list, *next; z; z = next) {
+		next = z->next;
+		defer_commit(pool, z);
+	}
+	return freed;
+}
+
 /* Compact one class, one (src, dst) pair per lock hold so readers get
  * in between. Each step fills or empties a zspage, so it terminates. */
 static uint64_t compact_class(struct zs_pool *pool, struct size_class *c)
 {
-	uint64_t freed = 0;
+	uint64_t freed = release_empty(pool, c);
 	int r;
 
 	while ((r = compact_step(pool, c)) >= 0)
@@ -903,8 +932,7 @@ static uint64_t compact_class(struct zs_pool *pool, struct size_class *c)
 
 static void compact_one(struct zs_pool *pool, struct size_class *c, void *arg)
 {
-	if (!c->huge)
-		*(uint64_t *)arg += compact_class(pool, c);
+	*(uint64_t *)arg += c->huge ? release_empty(pool, c) : compact_class(pool, c);
 }
 
 /*

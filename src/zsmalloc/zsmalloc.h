@@ -27,6 +27,8 @@ struct zs_config {
 	unsigned compact_threshold;  /* auto-compact when freeable pages exceed this
 					percent of the pool; 0 = 25, 100+ = off */
 	size_t compact_min_pages;    /* ... and at least this many pages; 0 = 64 */
+	int trim_interval_ms;        /* page/ returns pages free for this long to the OS from
+					a background thread; 0 = 1000 ms, < 0 = inline in frees */
 };
 
 struct zs_class_stats {

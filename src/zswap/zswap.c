@@ -22,6 +22,7 @@
  * Lock order: see zswap_internal.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -230,6 +231,68 @@ static bool group_full(struct zswap *z, struct zswap_group *g)
 
 /* ---------------------------------------------------------------- entries */
 
+/*
+ * Entries come from a small per-thread free list before malloc: a swap
+ * cycle frees and allocates one entry per page, and glibc's malloc/free
+ * (with its consolidation) cost more than the rest of the load path's
+ * bookkeeping. The list is bounded and handed back to malloc when the
+ * thread exits.
+ */
+#define ENTRY_CACHE_MAX 64
+
+struct entry_cache {
+	struct zswap_entry *head;
+	unsigned n;
+};
+
+static _Thread_local struct entry_cache entry_cache;
+static pthread_key_t entry_cache_key;
+static pthread_once_t entry_cache_once = PTHREAD_ONCE_INIT;
+
+static void entry_cache_drain(void *arg)
+{
+	struct entry_cache *c = arg;
+
+	while (c->head) {
+		struct zswap_entry *e = c->head;
+		c->head = e->next;
+		base_free(e);
+	}
+	c->n = 0;
+}
+
+static void entry_cache_init(void) { pthread_key_create(&entry_cache_key, entry_cache_drain); }
+
+static struct zswap_entry *entry_alloc(void)
+{
+	struct entry_cache *c = &entry_cache;
+	struct zswap_entry *e = c->head;
+
+	if (!e)
+		return base_calloc(1, sizeof(*e));
+	c->head = e->next;
+	c->n--;
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static void entry_release(struct zswap_entry *e)
+{
+	struct entry_cache *c = &entry_cache;
+
+	if (c->n >= ENTRY_CACHE_MAX) {
+		base_free(e);
+		return;
+	}
+	if (!c->n && !c->head) { /* first use on this thread: free the list at exit */
+		pthread_once(&entry_cache_once, entry_cache_init);
+		pthread_setspecific(entry_cache_key, c);
+	}
+	e->next = c->head;
+	c->head = e;
+	c->n++;
+}
+
 /* Free an entry that is in no tree any more. Caller holds the slot's claim
  * or is freeing the slot. */
 void zswap_entry_free(struct zswap *z, struct zswap_entry *e)
@@ -246,7 +309,7 @@ void zswap_entry_free(struct zswap *z, struct zswap_entry *e)
 	}
 	atomic_sub_relaxed(&z->stored_pages, 1);
 	zswap_pool_put(z, e->pool);
-	base_free(e);
+	entry_release(e);
 }
 
 /* Erase and free whatever entry the slot has (R4: a failed store must not
@@ -337,7 +400,7 @@ int zswap_store(struct zswap *z, swp_entry_t e, const void *page, struct zswap_g
 		return -ENODEV;
 	if (!atomic_load_relaxed(&z->enabled))
 		goto reject;
-	ent = base_calloc(1, sizeof(*ent));
+	ent = entry_alloc();
 	if (!ent) {
 		zswap_count(z, ZC_REJECT_KMEMCACHE_FAIL);
 		ret = -ENOMEM;
@@ -363,7 +426,7 @@ reject:
 		if (ent->length)
 			zs_free(ent->pool->zs, ent->handle);
 		zswap_pool_put(z, ent->pool);
-		base_free(ent);
+		entry_release(ent);
 	}
 	erase_old(z, t, e);
 	return ret;
