@@ -914,6 +914,7 @@ static uint64_t release_empty(struct zs_pool *pool, struct size_class *c)
 		next = z->next;
 		defer_commit(pool, z);
 	}
+	atomic_add_relaxed(&pool->pages_compacted, freed);
 	return freed;
 }
 
@@ -921,13 +922,13 @@ static uint64_t release_empty(struct zs_pool *pool, struct size_class *c)
  * in between. Each step fills or empties a zspage, so it terminates. */
 static uint64_t compact_class(struct zs_pool *pool, struct size_class *c)
 {
-	uint64_t freed = release_empty(pool, c);
+	uint64_t released = release_empty(pool, c), freed = 0;
 	int r;
 
 	while ((r = compact_step(pool, c)) >= 0)
 		freed += (uint64_t)r * c->pages_per_zspage;
 	atomic_add_relaxed(&pool->pages_compacted, freed);
-	return freed;
+	return released + freed;
 }
 
 static void compact_one(struct zs_pool *pool, struct size_class *c, void *arg)
