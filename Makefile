@@ -32,11 +32,13 @@ else
 endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc -Ibench \
-            -DUSWAP_VERSION_STRING='"$(VERSION)"'
+# CFLAGS, CPPFLAGS and LDFLAGS are the user's (default -O2 -g); what the
+# build needs is added separately so overriding them cannot drop it.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c17 $(WARN) -pthread -fPIC -fvisibility=hidden $(SANFLAGS)
-LDFLAGS  += -pthread $(SANFLAGS)
+REQ_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc -Ibench -DUSWAP_VERSION_STRING='"$(VERSION)"'
+REQ_CFLAGS   := -std=c17 $(WARN) -pthread -fPIC -fvisibility=hidden $(SANFLAGS)
+ALL_CFLAGS   = $(REQ_CPPFLAGS) $(CPPFLAGS) $(REQ_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS  = -pthread $(SANFLAGS) $(LDFLAGS)
 LIBS     := -llz4 -lzstd -ldeflate -llzo2 -luring -lxxhash -lz -lmd -lm
 
 LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/zsmalloc/*.c src/zswap/*.c src/uswap.c)
@@ -58,7 +60,7 @@ deps:
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUT)/libuswap.a: $(LIB_OBJ)
 	@rm -f $@
@@ -66,18 +68,18 @@ $(OUT)/libuswap.a: $(LIB_OBJ)
 
 $(OUT)/libuswap.so.$(VERSION): $(LIB_OBJ) src/uswap.map
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/uswap.map \
-	      -o $@ $(LIB_OBJ) $(LDFLAGS) $(LIBS)
+	      -o $@ $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
 	ln -sf libuswap.so.$(VERSION) $(OUT)/$(SONAME)
 	ln -sf $(SONAME) $(OUT)/libuswap.so
 
 $(OUT)/uswap: $(CLI_OBJ) $(OUT)/libuswap.a
-	$(CC) -o $@ $(CLI_OBJ) $(OUT)/libuswap.a $(LDFLAGS) $(LIBS)
+	$(CC) -o $@ $(CLI_OBJ) $(OUT)/libuswap.a $(ALL_LDFLAGS) $(LIBS)
 
 # Tests link the static library so they can reach internal (hidden) symbols.
 $(OUT)/tests/%: tests/%.c tests/helpers.h $(OUT)/libuswap.a $(filter-out $(OUT)/obj/src/cli/%,$(CLI_OBJ))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -o $@ $< $(filter-out $(OUT)/obj/src/cli/%,$(CLI_OBJ)) \
-	      $(OUT)/libuswap.a $(LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(filter-out $(OUT)/obj/src/cli/%,$(CLI_OBJ)) \
+	      $(OUT)/libuswap.a $(ALL_LDFLAGS) $(LIBS)
 
 tests: $(TEST_BIN)
 

@@ -238,6 +238,8 @@ static void *trimmer_main(void *arg)
 		if (p->trimmer_stop)
 			break;
 		mutex_unlock(&p->trimmer_lock);
+		if (p->cfg.tick)
+			p->cfg.tick(p->cfg.tick_arg);
 		decay_tick(p);
 		mutex_lock(&p->trimmer_lock);
 	}

@@ -22,6 +22,9 @@ struct pg_config {
 	unsigned trim_interval_ms; /* > 0: a background thread returns free pages above the
 				      watermark that stayed free this many ms, and pg_free
 				      never makes a system call; 0: pg_free trims inline */
+	void (*tick)(void *arg);   /* with trim_interval_ms: the owner's maintenance, run by
+				      the background thread before each trim */
+	void *tick_arg;
 };
 
 struct pg_stats {

@@ -21,8 +21,10 @@
  * groups them). Allocation takes the fullest non-full zspage; compaction
  * moves objects from the emptiest into the fullest and frees emptied ones.
  * An empty zspage is not freed at once: it is flagged and queued, and the
- * queue is freed in batches (deferred free); each class keeps one empty
- * zspage for reuse until the next compaction.
+ * queue is freed by the pool's maintenance tick (page/'s background
+ * thread), which also runs the automatic compaction that frees ask for:
+ * neither belongs on a swap-in path. Each class keeps one empty zspage for
+ * reuse until the next compaction.
  *
  * Lock order (outermost first):
  *   pool.lock (rwlock)      read: decode a handle and pin its zspage, zs_free,
@@ -62,7 +64,7 @@
 #define HCHUNK_SLOTS   (1u << HCHUNK_SHIFT)
 #define HCHUNKS_MAX    16384        /* 64M handles: fits the 31 bits of a header */
 #define HANDLE_FREE    (1ull << 63) /* tag of a free handle slot */
-#define DEFER_BATCH    16           /* empty zspages freed together */
+#define DEFER_MAX      1024         /* empty zspages queued before a free path frees them itself */
 #define ZSP_FREEING    1            /* zspage.flags: empty, queued for free */
 
 _Static_assert((uint64_t)HCHUNKS_MAX * HCHUNK_SLOTS <= (1ull << 31), "a handle must fit a header with its tag");
@@ -99,6 +101,7 @@ struct size_class {
 	unsigned objs_per_zspage;    /* constant */
 	bool huge;                   /* constant */
 	struct zspage *group[ZS_NR_GROUPS]; /* lock: list heads */
+	_Atomic bool compact_wanted;         /* atomic: fragmentation crossed the threshold */
 	uint64_t nr_in_group[ZS_NR_GROUPS]; /* lock */
 	uint64_t nr_zspages, obj_used;       /* lock */
 };
@@ -133,10 +136,13 @@ struct zs_pool {
 	struct zspage *deferred;
 	unsigned nr_deferred;
 
-	_Atomic bool compacting;     /* one automatic compaction at a time */
+	_Atomic bool compact_wanted; /* atomic: some class asked for compaction */
+	bool inline_maint;           /* constant: no background thread (trim_interval_ms < 0) */
 	_Atomic uint64_t objs, pages_compacted, compactions, pages_migrated, alloc_fail;
 	_Atomic size_t zspage_bytes;
 };
+
+static void zs_tick(void *arg);
 
 /* ------------------------------------------------------- zspage lock */
 
@@ -471,7 +477,8 @@ static void defer_commit(struct zs_pool *pool, struct zspage *z)
 	mutex_lock(&pool->free_lock);
 	z->next = pool->deferred;
 	pool->deferred = z;
-	bool run = ++pool->nr_deferred >= DEFER_BATCH;
+	/* Else the maintenance tick frees them. */
+	bool run = ++pool->nr_deferred >= (pool->inline_maint ? 16u : DEFER_MAX);
 	mutex_unlock(&pool->free_lock);
 	if (run)
 		deferred_free_run(pool);
@@ -647,7 +654,8 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 	pool->hcache = base_aligned_alloc(CACHE_LINE, pool->nr_hcache * sizeof(*pool->hcache));
 	for (unsigned i = 0; pool->hcache && i < pool->nr_hcache; i++)
 		mutex_init(&pool->hcache[i].lock);
-	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes,
+	pool->inline_maint = pool->cfg.trim_interval_ms < 0;
+	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes, .tick = zs_tick, .tick_arg = pool,
 			       .trim_interval_ms = pool->cfg.trim_interval_ms < 0 ? 0
 						   : pool->cfg.trim_interval_ms ? (unsigned)pool->cfg.trim_interval_ms
 										: 1000};
@@ -721,18 +729,18 @@ static uint64_t class_freeable_pages(const struct size_class *c)
 
 static uint64_t compact_class(struct zs_pool *pool, struct size_class *c);
 
-/* Compact c on its own when its freeable pages cross the threshold. */
+/* Flag c for the maintenance tick when its freeable pages cross the
+ * threshold: compaction takes the pool lock for writing and moves many
+ * objects, which does not belong on a swap-in path. */
 static void maybe_auto_compact(struct zs_pool *pool, struct size_class *c, uint64_t freeable, uint64_t pages)
 {
 	if (pool->cfg.compact_threshold >= 100 || freeable * 100 < pages * pool->cfg.compact_threshold ||
 	    freeable < MAX(pool->cfg.compact_min_pages / 8, (size_t)1))
 		return;
-	bool expected = false;
-	if (!atomic_compare_exchange_strong(&pool->compacting, &expected, true))
-		return;
-	compact_class(pool, c);
-	atomic_fetch_add(&pool->compactions, 1);
-	atomic_store_rel(&pool->compacting, false);
+	atomic_store_relaxed(&c->compact_wanted, true);
+	atomic_store_rel(&pool->compact_wanted, true);
+	if (pool->inline_maint)
+		zs_tick(pool);
 }
 
 /* Free the object behind handle (0 is ignored). Any thread. */
@@ -754,7 +762,9 @@ void zs_free(struct zs_pool *pool, unsigned long h)
 	bool empty = z->inuse == 0 && c->nr_in_group[0] > 1;
 	if (empty)
 		zspage_retire(c, z);
-	uint64_t freeable = class_freeable_pages(c), pages = c->nr_zspages * c->pages_per_zspage;
+	/* What compaction could gain, not counting the empty zspage kept for reuse. */
+	uint64_t kept = c->nr_in_group[0] * c->pages_per_zspage;
+	uint64_t freeable = class_freeable_pages(c) - kept, pages = c->nr_zspages * c->pages_per_zspage - kept;
 	mutex_unlock(&c->lock);
 	handle_release(pool, h);
 	atomic_sub_relaxed(&pool->objs, 1);
@@ -948,6 +958,34 @@ uint64_t zs_compact(struct zs_pool *pool)
 	deferred_free_run(pool);
 	atomic_add_relaxed(&pool->compactions, 1);
 	return freed;
+}
+
+static void compact_if_wanted(struct zs_pool *pool, struct size_class *c, void *arg)
+{
+	bool yes = true;
+
+	if (atomic_compare_exchange_strong(&c->compact_wanted, &yes, false)) {
+		compact_class(pool, c);
+		*(bool *)arg = true;
+	}
+}
+
+/*
+ * The pool's maintenance, run by page/'s background thread every
+ * trim_interval_ms: free the queued empty zspages, and compact the classes
+ * whose fragmentation crossed the threshold.
+ */
+static void zs_tick(void *arg)
+{
+	struct zs_pool *pool = arg;
+	bool yes = true, ran = false;
+
+	if (atomic_compare_exchange_strong(&pool->compact_wanted, &yes, false)) {
+		for_each_class(pool, compact_if_wanted, &ran);
+		if (ran)
+			atomic_add_relaxed(&pool->compactions, 1);
+	}
+	deferred_free_run(pool);
 }
 
 /* ------------------------------------------------------- migration */
