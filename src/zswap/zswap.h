@@ -88,6 +88,8 @@ int zswap_set_max_pool_percent(struct zswap *z, unsigned pct);
 int zswap_set_accept_threshold(struct zswap *z, unsigned pct);
 uint64_t zswap_pool_bytes(struct zswap *z);
 uint64_t zswap_max_pool_bytes(struct zswap *z);
+/* Is the pool above threshold_pct percent of its maximum? */
+bool zswap_over_limit(struct zswap *z, uint64_t threshold_pct);
 struct zswap_group *zswap_group_create(struct zswap *z, const char *name, size_t max_bytes, bool writeback);
 void zswap_group_destroy(struct zswap *z, struct zswap_group *g);
 void zswap_group_set(struct zswap_group *g, size_t max_bytes, bool writeback);

@@ -99,7 +99,7 @@ int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, voi
 /* zswap.c */
 void zswap_entry_free(struct zswap *z, struct zswap_entry *e);
 struct rtree *zswap_tree(struct zswap *z, swp_entry_t e);
-bool zswap_over_limit(struct zswap *z, uint64_t threshold_pct);
+
 void zswap_count(struct zswap *z, enum zswap_counter c);
 
 /* zswap_writeback.c */
