@@ -247,9 +247,9 @@ static void *trimmer_main(void *arg)
 	return NULL;
 }
 
-static void trimmer_stop(struct pg_pool *p)
+void pg_stop_background(struct pg_pool *p)
 {
-	if (!p->trimmer_running)
+	if (!p || !p->trimmer_running)
 		return;
 	mutex_lock(&p->trimmer_lock);
 	p->trimmer_stop = true;
@@ -304,7 +304,7 @@ void pg_pool_destroy(struct pg_pool *p)
 {
 	if (!p)
 		return;
-	trimmer_stop(p);
+	pg_stop_background(p);
 	mutex_destroy(&p->trimmer_lock);
 	pthread_cond_destroy(&p->trimmer_cond);
 	for (struct pg_chunk *c = p->chunks, *n; c; c = n) {

@@ -39,6 +39,9 @@ struct pg_stats {
 /* page.c */
 int pg_pool_create(const struct pg_config *cfg, struct pg_pool **out);
 void pg_pool_destroy(struct pg_pool *p);
+/* Stop the background thread (no more ticks or trims); idempotent. The
+ * owner calls it before tearing down what its tick touches. */
+void pg_stop_background(struct pg_pool *p);
 void *pg_alloc(struct pg_pool *p);
 void pg_free(struct pg_pool *p, void *page);
 void pg_stats(struct pg_pool *p, struct pg_stats *st);

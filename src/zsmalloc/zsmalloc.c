@@ -596,6 +596,7 @@ void zs_destroy_pool(struct zs_pool *pool)
 {
 	if (!pool)
 		return;
+	pg_stop_background(pool->pages); /* its tick walks the classes freed below */
 	deferred_free_run(pool);
 	struct size_class *last = NULL;
 	for (unsigned i = 0; i < ZS_NR_CLASSES; i++) {
