@@ -175,7 +175,8 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 		fails += store_pass(z, &raw, pages, out, len, n, ts);
 		if (k == 0) {
 			zswap_stats(z, &r->st);
-			r->saving = (double)n * PAGE_SIZE / (double)r->st.pool_total_size;
+			/* 0 = undefined: nothing took pool memory (all same-filled) */
+			r->saving = r->st.pool_total_size ? (double)n * PAGE_SIZE / (double)r->st.pool_total_size : 0;
 		}
 		bench_progress("bench zswap: %s round %d/%d: load", corpus, k + 1, o->rounds);
 		fails += load_pass(z, &raw, pages, out, len, n, tl);
@@ -207,12 +208,16 @@ static void zw_print(const struct zw_opts *o, const struct zw_result *r, int n)
 	       o->bytes >> 20, o->rounds);
 	printf("%-7s %9s %9s %6s | %9s %9s %6s | %7s %9s %8s %8s %8s\n", "corpus", "store", "raw comp", "x", "load",
 	       "raw dec", "x", "saving", "pool MiB", "stored", "same", "incomp");
-	for (int i = 0; i < n; i++)
-		printf("%-7s %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %7.3f %9.1f %8llu %8llu %8llu\n", r[i].corpus,
+	for (int i = 0; i < n; i++) {
+		char saving[16] = "-";
+		if (r[i].saving > 0)
+			snprintf(saving, sizeof(saving), "%.3f", r[i].saving);
+		printf("%-7s %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %7s %9.1f %8llu %8llu %8llu\n", r[i].corpus,
 		       r[i].store[0], r[i].store[1], r[i].store[0] / r[i].store[1], r[i].load[0], r[i].load[1],
-		       r[i].load[0] / r[i].load[1], r[i].saving, r[i].st.pool_total_size / 1048576.0,
+		       r[i].load[0] / r[i].load[1], saving, r[i].st.pool_total_size / 1048576.0,
 		       (unsigned long long)r[i].st.stored_pages, (unsigned long long)r[i].st.same_filled_pages,
 		       (unsigned long long)r[i].st.stored_incompressible_pages);
+	}
 	printf("\nstore: zswap_store; load: zswap_load + commit (exclusive); raw: the library call on the same\n"
 	       "pages; x = zswap / raw. saving: original bytes of all pages (zero pages included) / pool_total_size.\n");
 	if (!o->stats)
@@ -235,15 +240,27 @@ static void zw_print(const struct zw_opts *o, const struct zw_result *r, int n)
 	}
 }
 
+/* JSON has no infinity: an undefined saving is null. */
+static const char *fmt_saving(double v)
+{
+	static char buf[32];
+
+	if (v <= 0)
+		return "null";
+	snprintf(buf, sizeof(buf), "%.4f", v);
+	return buf;
+}
+
 static void zw_json(const struct zw_opts *o, const struct zw_result *r, int n)
 {
 	printf("{\"codec\": \"%s\", \"bytes\": %zu, \"rounds\": %d, \"results\": [", o->codec, o->bytes, o->rounds);
 	for (int i = 0; i < n; i++)
 		printf("%s\n {\"corpus\": \"%s\", \"store_pages_s\": %.0f, \"raw_compress_pages_s\": %.0f, "
-		       "\"load_pages_s\": %.0f, \"raw_decompress_pages_s\": %.0f, \"saving\": %.4f, "
+		       "\"load_pages_s\": %.0f, \"raw_decompress_pages_s\": %.0f, \"saving\": %s, "
 		       "\"pool_total_size\": %llu, \"stored_pages\": %llu, \"same_filled_pages\": %llu, "
 		       "\"stored_incompressible_pages\": %llu}",
-		       i ? "," : "", r[i].corpus, r[i].store[0], r[i].store[1], r[i].load[0], r[i].load[1], r[i].saving,
+		       i ? "," : "", r[i].corpus, r[i].store[0], r[i].store[1], r[i].load[0], r[i].load[1],
+		       fmt_saving(r[i].saving),
 		       (unsigned long long)r[i].st.pool_total_size, (unsigned long long)r[i].st.stored_pages,
 		       (unsigned long long)r[i].st.same_filled_pages,
 		       (unsigned long long)r[i].st.stored_incompressible_pages);

@@ -5,4 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "uswap demo: bench codec on every corpus (corpus files are built once, ~20 s)" >&2
-exec build/uswap bench codec --size "${DEMO_SIZE:-32M}" --rounds "${DEMO_ROUNDS:-3}" "$@"
+build/uswap bench codec --size "${DEMO_SIZE:-32M}" --rounds "${DEMO_ROUNDS:-3}" "$@"
+echo
+echo "uswap demo: the mixed corpus through zswap, with its statistics" >&2
+build/uswap bench zswap --size "${DEMO_SIZE:-32M}" --rounds "${DEMO_ROUNDS:-3}" --stats

@@ -41,4 +41,22 @@ r = d["codec"][0]
 assert r["corpus"] == "random" and r["codec"] == "lz4:1" and r["compress_mibs"] > 0, r
 assert d["same_filled"][0]["same_filled_pages"] == 0
 ' || fail "bad JSON"
+# The other benchmarks: a small run each, and their argument errors.
+expect 2 "chain '17' is not a number from 1 to 16" "$u" bench zsmalloc --chain 17
+expect 2 "must be 1 or 2" "$u" bench zsmalloc --threads 3
+expect 2 "compressor 'nope' is unknown" "$u" bench zswap --codec nope
+out=$("$u" bench zsmalloc --corpus random --size 1M --threads 2 --classes 2>/dev/null) || fail "bench zsmalloc failed"
+grep -q "^random " <<<"$out" || fail "bench zsmalloc table lacks random: $out"
+grep -q "obj_alloc" <<<"$out" || fail "bench zsmalloc --classes printed no class table"
+"$u" bench zswap --corpus zero,random --size 1M --rounds 1 --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+z, r = d["results"]
+assert z["corpus"] == "zero" and z["same_filled_pages"] == 256 and z["pool_total_size"] == 0 and z["saving"] is None, z
+assert r["stored_incompressible_pages"] == 256 and r["saving"] <= 1.0, r
+' || fail "bench zswap JSON wrong"
+out=$("$u" bench zswap --corpus zero --size 256K --rounds 1 --stats 2>/dev/null) || fail "bench zswap --stats failed"
+for k in pool_limit_hit reject_compress_poor written_back_pages pool_total_size stored_pages same_filled_pages; do
+  grep -q "  $k " <<<"$out" || fail "--stats lacks $k"
+done
 echo "cli ok"
