@@ -22,5 +22,25 @@ void bench_progress_done(void);
 /* Split "a,b,c" into at most max pieces (in place). Returns the count. */
 int bench_split(char *s, char **out, int max);
 int bench_parse_size(const char *s, size_t *out); /* "64", "64M", "1G" -> bytes (bare = MiB) */
+/* Option checks that print "uswap bench CMD: ..." and return 2 on a bad value. */
+int bench_opt_size(const char *cmd, const char *arg, size_t min, size_t *out);
+int bench_opt_uint(const char *cmd, const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *out);
+int bench_opt_corpora(const char *cmd, const char *list, char **out, int max, int *n);
+/* Time fn(who, from, to, arg) over [0, n) in slices of `slice` items, the
+ * two paths (who 0 and 1) alternating which goes first; adds each path's
+ * seconds to t[who]. Drift (frequency, a busy neighbour) hits both alike. */
+void bench_interleave(size_t n, size_t slice, void (*fn)(int who, size_t from, size_t to, void *arg), void *arg,
+		      double t[2]);
+
+/* raw_codec.c: the library's own calls, the reference of every codec bench. */
+struct raw_codec {
+	const char *name;
+	int level;
+	void *zc, *zd, *dc, *dd, *lzo;
+};
+int raw_codec_init(struct raw_codec *r, const char *name, int level);
+void raw_codec_free(struct raw_codec *r);
+int raw_codec_compress(struct raw_codec *r, const void *src, void *dst, size_t cap);
+int raw_codec_decompress(struct raw_codec *r, const void *src, size_t len, void *dst);
 
 #endif

@@ -10,14 +10,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libdeflate.h>
-#include <lz4.h>
-#include <lz4hc.h>
-#include <lzo/lzo1x.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
 #include "bench.h"
 #include "codec/codec.h"
@@ -26,72 +21,12 @@
 #define SLOT CODEC_MAX_OUT
 #define MAX_LIST 16
 
-/* ------------------------------------------------------- raw references */
-
-struct raw_state {
-	int level;
-	ZSTD_CCtx *zc;
-	ZSTD_DCtx *zd;
-	struct libdeflate_compressor *dc;
-	struct libdeflate_decompressor *dd;
-	void *lzo_mem;
-};
-
-static int raw_compress(const char *name, struct raw_state *st, const void *src, void *dst, size_t cap)
-{
-	if (!strcmp(name, "lz4"))
-		return LZ4_compress_fast(src, dst, (int)PAGE_SIZE, (int)cap, st->level);
-	if (!strcmp(name, "lz4hc"))
-		return LZ4_compress_HC(src, dst, (int)PAGE_SIZE, (int)cap, st->level);
-	if (!strcmp(name, "zstd")) {
-		size_t n = ZSTD_compressCCtx(st->zc, dst, cap, src, PAGE_SIZE, st->level);
-		return ZSTD_isError(n) ? -1 : (int)n;
-	}
-	if (!strcmp(name, "deflate"))
-		return (int)libdeflate_deflate_compress(st->dc, src, PAGE_SIZE, dst, cap);
-	lzo_uint n = 0;
-	lzo1x_1_compress(src, PAGE_SIZE, dst, &n, st->lzo_mem);
-	return (int)n;
-}
-
-static int raw_decompress(const char *name, struct raw_state *st, const void *src, size_t len, void *dst)
-{
-	if (!strcmp(name, "lz4") || !strcmp(name, "lz4hc"))
-		return LZ4_decompress_safe(src, dst, (int)len, (int)PAGE_SIZE) == (int)PAGE_SIZE ? 0 : -1;
-	if (!strcmp(name, "zstd"))
-		return ZSTD_decompressDCtx(st->zd, dst, PAGE_SIZE, src, len) == PAGE_SIZE ? 0 : -1;
-	if (!strcmp(name, "deflate"))
-		return libdeflate_deflate_decompress(st->dd, src, len, dst, PAGE_SIZE, NULL) ? -1 : 0;
-	lzo_uint n = PAGE_SIZE;
-	return lzo1x_decompress_safe(src, len, dst, &n, NULL) == LZO_E_OK && n == PAGE_SIZE ? 0 : -1;
-}
-
-static void raw_setup(struct raw_state *st, int level)
-{
-	memset(st, 0, sizeof(*st));
-	st->level = level;
-	st->zc = ZSTD_createCCtx();
-	st->zd = ZSTD_createDCtx();
-	st->dc = libdeflate_alloc_compressor(level >= 0 && level <= 12 ? level : 6);
-	st->dd = libdeflate_alloc_decompressor();
-	st->lzo_mem = malloc(LZO1X_1_MEM_COMPRESS);
-	lzo_init();
-}
-
-static void raw_teardown(struct raw_state *st)
-{
-	ZSTD_freeCCtx(st->zc);
-	ZSTD_freeDCtx(st->zd);
-	libdeflate_free_compressor(st->dc);
-	libdeflate_free_decompressor(st->dd);
-	free(st->lzo_mem);
-}
-
 /* ------------------------------------------------------------ measuring */
 
 struct opts {
 	char *corpora[MAX_LIST], *codecs[MAX_LIST];
-	int nr_corpora, nr_codecs, rounds;
+	int nr_corpora, nr_codecs;
+	unsigned rounds;
 	size_t bytes;
 	uint64_t seed;
 	bool json;
@@ -117,44 +52,36 @@ static volatile uint64_t sink;
  * than L2, so neither path runs from a cache the other warmed. */
 #define SLICE 256
 
-static void compress_slice(struct pages *pg, size_t from, size_t to, struct codec_pool *pool, const char *raw,
-			   struct raw_state *st)
+/* The two paths over a slice of pages: who 0 = uswap, 1 = the raw call. */
+struct pass {
+	struct pages *pg;
+	struct codec_pool *pool;
+	struct raw_codec *raw;
+};
+
+static void compress_slice(int who, size_t from, size_t to, void *arg)
 {
+	struct pass *p = arg;
+
 	for (size_t i = from; i < to; i++) {
-		const void *s = pg->src + i * PAGE_SIZE;
-		void *d = pg->out + i * SLOT;
-		pg->len[i] = pool ? codec_compress(pool, s, d, SLOT) : raw_compress(raw, st, s, d, SLOT);
+		const void *s = p->pg->src + i * PAGE_SIZE;
+		void *d = p->pg->out + i * SLOT;
+		p->pg->len[i] = who ? raw_codec_compress(p->raw, s, d, SLOT) : codec_compress(p->pool, s, d, SLOT);
 	}
 }
 
-static void decompress_slice(struct pages *pg, size_t from, size_t to, struct codec_pool *pool, const char *raw,
-			     struct raw_state *st)
+static void decompress_slice(int who, size_t from, size_t to, void *arg)
 {
+	struct pass *p = arg;
 	uint64_t bad = 0;
+
 	for (size_t i = from; i < to; i++) {
-		const void *s = pg->out + i * SLOT;
-		bad += (uint64_t)(pool ? codec_decompress(pool, s, (size_t)pg->len[i], pg->hot)
-				      : raw_decompress(raw, st, s, (size_t)pg->len[i], pg->hot)) != 0;
+		const void *s = p->pg->out + i * SLOT;
+		size_t len = (size_t)p->pg->len[i];
+		bad += (who ? raw_codec_decompress(p->raw, s, len, p->pg->hot)
+			    : codec_decompress(p->pool, s, len, p->pg->hot)) != 0;
 	}
 	sink += bad;
-}
-
-typedef void (*slice_fn)(struct pages *pg, size_t from, size_t to, struct codec_pool *pool, const char *raw,
-			 struct raw_state *st);
-
-/* One pass over all pages, slice by slice, alternating which path goes
- * first; adds each path's time to t[0] (uswap) and t[1] (raw). */
-static void timed_pass(struct pages *pg, slice_fn fn, struct codec_pool *pool, struct raw_state *st, double t[2])
-{
-	for (size_t from = 0, k = 0; from < pg->n; from += SLICE, k++) {
-		size_t to = MIN(from + SLICE, pg->n);
-		for (int j = 0; j < 2; j++) {
-			int who = (int)((j + k) % 2);
-			double t0 = bench_now();
-			fn(pg, from, to, who ? NULL : pool, pool->ops->name, st);
-			t[who] += bench_now() - t0;
-		}
-	}
 }
 
 /* Decompress every page through uswap and compare with the original. */
@@ -182,22 +109,27 @@ static int measure_codec(struct pages *pg, const char *spec, const struct opts *
 {
 	char err[256];
 	struct codec_pool *pool;
-	struct raw_state st;
+	struct raw_codec raw;
 
 	if (codec_pool_create(spec, &pool, err, sizeof(err))) {
 		fprintf(stderr, "uswap bench codec: %s\n", err);
 		return -EINVAL;
 	}
-	raw_setup(&st, pool->level);
-	double mib = (double)pg->n * PAGE_SIZE / (1 << 20) * o->rounds, c[2] = {0}, d[2] = {0};
-	for (int k = 0; k < o->rounds; k++) {
-		bench_progress("bench codec: %s %s round %d/%d", r->corpus, pool->name, k + 1, o->rounds);
-		timed_pass(pg, compress_slice, pool, &st, c);
-		/* Both decompress the raw call's output: the same bytes. */
-		compress_slice(pg, 0, pg->n, NULL, pool->ops->name, &st);
-		timed_pass(pg, decompress_slice, pool, &st, d);
+	if (raw_codec_init(&raw, pool->ops->name, pool->level)) {
+		fprintf(stderr, "uswap bench codec: out of memory for the raw %s reference\n", pool->ops->name);
+		codec_pool_destroy(pool);
+		return -ENOMEM;
 	}
-	compress_slice(pg, 0, pg->n, pool, NULL, NULL);
+	struct pass ps = {pg, pool, &raw};
+	double mib = (double)pg->n * PAGE_SIZE / (1 << 20) * o->rounds, c[2] = {0}, d[2] = {0};
+	for (unsigned k = 0; k < o->rounds; k++) {
+		bench_progress("bench codec: %s %s round %u/%u", r->corpus, pool->name, k + 1, o->rounds);
+		bench_interleave(pg->n, SLICE, compress_slice, &ps, c);
+		/* Both decompress the raw call's output: the same bytes. */
+		compress_slice(1, 0, pg->n, &ps);
+		bench_interleave(pg->n, SLICE, decompress_slice, &ps, d);
+	}
+	compress_slice(0, 0, pg->n, &ps);
 	size_t bad = verify(pg, pool);
 	r->codec = strdup(pool->name);
 	r->ratio = ratio_of(pg);
@@ -205,7 +137,7 @@ static int measure_codec(struct pages *pg, const char *spec, const struct opts *
 		r->comp[w] = mib / c[w];
 		r->decomp[w] = mib / d[w];
 	}
-	raw_teardown(&st);
+	raw_codec_free(&raw);
 	codec_pool_destroy(pool);
 	if (bad) {
 		bench_progress_done();
@@ -217,27 +149,32 @@ static int measure_codec(struct pages *pg, const char *spec, const struct opts *
 
 /* Same-filled detection vs memcmp against a zero page: [0] ours, [1] memcmp.
  * Interleaved slice by slice like the codec passes. */
-static void measure_same_filled(struct pages *pg, const struct opts *o, double out[2], size_t *count)
+struct sf_pass {
+	struct pages *pg;
+	size_t hits[2];
+};
+
+static void same_filled_slice(int who, size_t from, size_t to, void *arg)
 {
 	static const unsigned char zero[PAGE_SIZE];
-	double mib = (double)pg->n * PAGE_SIZE / (1 << 20) * o->rounds, t[2] = {0};
-	size_t hits[2] = {0};
+	struct sf_pass *p = arg;
 	uint64_t val;
 
-	for (int r = 0; r < o->rounds; r++)
-		for (size_t from = 0, k = 0; from < pg->n; from += SLICE, k++)
-			for (int j = 0; j < 2; j++) {
-				int who = (int)((j + k) % 2);
-				size_t to = MIN(from + SLICE, pg->n);
-				double t0 = bench_now();
-				for (size_t i = from; i < to; i++) {
-					const unsigned char *p = pg->src + i * PAGE_SIZE;
-					hits[who] += who ? memcmp(p, zero, PAGE_SIZE) == 0 : codec_same_filled(p, &val);
-				}
-				t[who] += bench_now() - t0;
-			}
-	sink += hits[1];
-	*count = hits[0] / (size_t)o->rounds;
+	for (size_t i = from; i < to; i++) {
+		const unsigned char *pg = p->pg->src + i * PAGE_SIZE;
+		p->hits[who] += who ? memcmp(pg, zero, PAGE_SIZE) == 0 : codec_same_filled(pg, &val);
+	}
+}
+
+static void measure_same_filled(struct pages *pg, const struct opts *o, double out[2], size_t *count)
+{
+	double mib = (double)pg->n * PAGE_SIZE / (1 << 20) * o->rounds, t[2] = {0};
+	struct sf_pass p = {pg, {0, 0}};
+
+	for (unsigned r = 0; r < o->rounds; r++)
+		bench_interleave(pg->n, SLICE, same_filled_slice, &p, t);
+	sink += p.hits[1];
+	*count = p.hits[0] / (size_t)o->rounds;
 	out[0] = mib / t[0];
 	out[1] = mib / t[1];
 }
@@ -306,7 +243,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"corpus", 1, 0, 'c'}, {"codec", 1, 0, 'z'}, {"size", 1, 0, 's'}, {"rounds", 1, 0, 'r'},
 		{"seed", 1, 0, 'S'}, {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0}};
 	static char all_corpora[] = "zero,text,binary,random,mixed,heap", all_codecs[] = "lz4,lz4hc,zstd,deflate,lzo";
-	char *corpora = all_corpora, *codecs = all_codecs, *end;
+	char *corpora = all_corpora, *codecs = all_codecs;
 	int c;
 
 	*o = (struct opts){.rounds = 5, .bytes = 32u << 20, .seed = 1};
@@ -316,17 +253,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'c': corpora = strcmp(optarg, "all") ? optarg : all_corpora; break;
 		case 'z': codecs = strcmp(optarg, "all") ? optarg : all_codecs; break;
 		case 's':
-			if (bench_parse_size(optarg, &o->bytes) || o->bytes < PAGE_SIZE) {
-				fprintf(stderr, "uswap bench codec: --size '%s' is not a size of at least 4K\n", optarg);
+			if (bench_opt_size("codec", optarg, PAGE_SIZE, &o->bytes))
 				return 2;
-			}
 			break;
 		case 'r':
-			o->rounds = (int)strtol(optarg, &end, 10);
-			if (*end || o->rounds < 1 || o->rounds > 64) {
-				fprintf(stderr, "uswap bench codec: --rounds '%s' is not a number from 1 to 64\n", optarg);
+			if (bench_opt_uint("codec", "rounds", optarg, 1, 64, &o->rounds))
 				return 2;
-			}
 			break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
 		case 'D': o->dir = optarg; break;
@@ -339,14 +271,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "uswap bench codec: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	o->nr_corpora = bench_split(strdup(corpora), o->corpora, MAX_LIST);
+	if (bench_opt_corpora("codec", corpora, o->corpora, MAX_LIST, &o->nr_corpora))
+		return 2;
 	o->nr_codecs = bench_split(strdup(codecs), o->codecs, MAX_LIST);
-	for (int i = 0; i < o->nr_corpora; i++)
-		if (!corpus_valid(o->corpora[i])) {
-			fprintf(stderr, "uswap bench codec: corpus '%s' is unknown (have: zero, text, binary, "
-					"random, mixed, heap)\n", o->corpora[i]);
-			return 2;
-		}
 	for (int i = 0; i < o->nr_codecs; i++) {
 		const struct codec_ops *ops;
 		int level;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "corpus.h"
 
 static bool progress_shown;
 
@@ -86,4 +87,52 @@ int bench_parse_size(const char *s, size_t *out)
 		return -EINVAL;
 	*out = (size_t)(v * mult);
 	return 0;
+}
+
+int bench_opt_size(const char *cmd, const char *arg, size_t min, size_t *out)
+{
+	if (bench_parse_size(arg, out) || *out < min) {
+		fprintf(stderr, "uswap bench %s: --size '%s' is not a size of at least %zuK\n", cmd, arg, min >> 10);
+		return 2;
+	}
+	return 0;
+}
+
+int bench_opt_uint(const char *cmd, const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (!*arg || *end || v < lo || v > hi) {
+		fprintf(stderr, "uswap bench %s: --%s '%s' is not a number from %u to %u\n", cmd, opt, arg, lo, hi);
+		return 2;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int bench_opt_corpora(const char *cmd, const char *list, char **out, int max, int *n)
+{
+	*n = bench_split(strdup(list), out, max);
+	for (int i = 0; i < *n; i++)
+		if (!corpus_valid(out[i])) {
+			fprintf(stderr, "uswap bench %s: corpus '%s' is unknown (have: zero, text, binary, random, "
+					"mixed, heap)\n", cmd, out[i]);
+			return 2;
+		}
+	return 0;
+}
+
+void bench_interleave(size_t n, size_t slice, void (*fn)(int who, size_t from, size_t to, void *arg), void *arg,
+		      double t[2])
+{
+	for (size_t from = 0, k = 0; from < n; from += slice, k++) {
+		size_t to = from + slice < n ? from + slice : n;
+		for (int j = 0; j < 2; j++) {
+			int who = (int)((j + k) % 2);
+			double t0 = bench_now();
+			fn(who, from, to, arg);
+			t[who] += bench_now() - t0;
+		}
+	}
 }

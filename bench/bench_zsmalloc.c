@@ -317,7 +317,7 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 					   {"chain", 1, 0, 'C'},   {"threads", 1, 0, 't'}, {"classes", 0, 0, 'K'},
 					   {"seed", 1, 0, 'S'},    {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'},
 					   {"help", 0, 0, 'h'},    {0}};
-	char *corpora = "mixed", *end, err[256];
+	char *corpora = "mixed", err[256];
 	const struct codec_ops *ops;
 	int c, level;
 
@@ -328,24 +328,16 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 		case 'c': corpora = optarg; break;
 		case 'z': o->codec = optarg; break;
 		case 's':
-			if (bench_parse_size(optarg, &o->bytes) || o->bytes < 16 * PAGE_SIZE) {
-				fprintf(stderr, "uswap bench zsmalloc: --size '%s' is not a size of at least 64K\n", optarg);
+			if (bench_opt_size("zsmalloc", optarg, 16 * PAGE_SIZE, &o->bytes))
 				return 2;
-			}
 			break;
 		case 'C':
-			o->chain = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || o->chain < 1 || o->chain > 16) {
-				fprintf(stderr, "uswap bench zsmalloc: --chain '%s' is not a number from 1 to 16\n", optarg);
+			if (bench_opt_uint("zsmalloc", "chain", optarg, 1, 16, &o->chain))
 				return 2;
-			}
 			break;
 		case 't':
-			o->threads = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || o->threads < 1 || o->threads > 2) {
-				fprintf(stderr, "uswap bench zsmalloc: --threads '%s' must be 1 or 2\n", optarg);
+			if (bench_opt_uint("zsmalloc", "threads", optarg, 1, 2, &o->threads))
 				return 2;
-			}
 			break;
 		case 'K': o->classes = true; break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
@@ -363,14 +355,7 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 		fprintf(stderr, "uswap bench zsmalloc: %s\n", err);
 		return 2;
 	}
-	o->nr_corpora = bench_split(strdup(corpora), o->corpora, MAX_LIST);
-	for (int i = 0; i < o->nr_corpora; i++)
-		if (!corpus_valid(o->corpora[i])) {
-			fprintf(stderr, "uswap bench zsmalloc: corpus '%s' is unknown (have: zero, text, binary, random, "
-					"mixed, heap)\n", o->corpora[i]);
-			return 2;
-		}
-	return 0;
+	return bench_opt_corpora("zsmalloc", corpora, o->corpora, MAX_LIST, &o->nr_corpora);
 }
 
 int bench_zsmalloc_main(int argc, char **argv)

@@ -16,13 +16,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libdeflate.h>
-#include <lz4.h>
-#include <lzo/lzo1x.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
 #include "bench.h"
 #include "corpus.h"
@@ -34,7 +30,8 @@
 
 struct zw_opts {
 	char *corpora[MAX_LIST];
-	int nr_corpora, rounds;
+	int nr_corpora;
+	unsigned rounds;
 	const char *codec, *dir;
 	size_t bytes;
 	uint64_t seed;
@@ -49,93 +46,45 @@ struct zw_result {
 	struct zswap_stats st;
 };
 
-/* Raw reference calls for the backend of pool (compare bench_codec.c). */
-struct zw_raw {
-	const char *name;
-	int level;
-	ZSTD_CCtx *zc;
-	ZSTD_DCtx *zd;
-	struct libdeflate_compressor *dc;
-	struct libdeflate_decompressor *dd;
-	void *lzo;
-};
-
-static int zw_raw_compress(struct zw_raw *r, const void *src, void *dst)
-{
-	if (!strcmp(r->name, "lz4"))
-		return LZ4_compress_fast(src, dst, (int)PAGE_SIZE, (int)SLOT, r->level);
-	if (!strcmp(r->name, "zstd"))
-		return (int)ZSTD_compressCCtx(r->zc, dst, SLOT, src, PAGE_SIZE, r->level);
-	if (!strcmp(r->name, "deflate"))
-		return (int)libdeflate_deflate_compress(r->dc, src, PAGE_SIZE, dst, SLOT);
-	lzo_uint n = 0;
-	lzo1x_1_compress(src, PAGE_SIZE, dst, &n, r->lzo);
-	return (int)n;
-}
-
-static int zw_raw_decompress(struct zw_raw *r, const void *src, size_t len, void *dst)
-{
-	if (!strcmp(r->name, "lz4"))
-		return LZ4_decompress_safe(src, dst, (int)len, (int)PAGE_SIZE);
-	if (!strcmp(r->name, "zstd"))
-		return (int)ZSTD_decompressDCtx(r->zd, dst, PAGE_SIZE, src, len);
-	if (!strcmp(r->name, "deflate"))
-		return libdeflate_deflate_decompress(r->dd, src, len, dst, PAGE_SIZE, NULL);
-	lzo_uint n = PAGE_SIZE;
-	return lzo1x_decompress_safe(src, len, dst, &n, NULL);
-}
-
 static volatile long zw_sink;
 
-/* One store pass (slices alternating with raw compression); adds times. */
-static int store_pass(struct zswap *z, struct zw_raw *raw, unsigned char *pages, unsigned char *out, int *len,
-		      size_t n, double t[2])
-{
-	int fails = 0;
+/* What a slice of either path works on: who 0 = zswap, 1 = the raw codec. */
+struct zw_pass {
+	struct zswap *z;
+	struct raw_codec *raw;
+	unsigned char *pages, *out;
+	int *len, fails;
+};
 
-	for (size_t from = 0, k = 0; from < n; from += SLICE, k++) {
-		size_t to = MIN(from + SLICE, n);
-		for (int j = 0; j < 2; j++) {
-			int who = (int)((j + k) % 2);
-			double t0 = bench_now();
-			for (size_t i = from; i < to; i++) {
-				if (who)
-					len[i] = zw_raw_compress(raw, pages + i * PAGE_SIZE, out + i * SLOT);
-				else
-					fails += zswap_store(z, swp_entry(0, i), pages + i * PAGE_SIZE, NULL) != 0;
-			}
-			t[who] += bench_now() - t0;
-		}
+static void store_slice(int who, size_t from, size_t to, void *arg)
+{
+	struct zw_pass *p = arg;
+
+	for (size_t i = from; i < to; i++) {
+		const unsigned char *page = p->pages + i * PAGE_SIZE;
+		if (who)
+			p->len[i] = raw_codec_compress(p->raw, page, p->out + i * SLOT, SLOT);
+		else
+			p->fails += zswap_store(p->z, swp_entry(0, i), page, NULL) != 0;
 	}
-	return fails;
 }
 
-/* One load pass: zswap_load + commit vs raw decompression; verifies. */
-static int load_pass(struct zswap *z, struct zw_raw *raw, unsigned char *pages, unsigned char *out, int *len,
-		     size_t n, double t[2])
+/* zswap_load + commit vs raw decompression; checks the slice's last page. */
+static void load_slice(int who, size_t from, size_t to, void *arg)
 {
 	static unsigned char hot[2][PAGE_SIZE];
-	int bad = 0;
+	struct zw_pass *p = arg;
 
-	for (size_t from = 0, k = 0; from < n; from += SLICE, k++) {
-		size_t to = MIN(from + SLICE, n);
-		for (int j = 0; j < 2; j++) {
-			int who = (int)((j + k) % 2);
-			double t0 = bench_now();
-			for (size_t i = from; i < to; i++) {
-				if (who) {
-					zw_sink += zw_raw_decompress(raw, out + i * SLOT, (size_t)len[i], hot[1]);
-				} else {
-					bad += zswap_load(z, swp_entry(0, i), hot[0]) != 0;
-					zswap_load_commit(z, swp_entry(0, i));
-				}
-			}
-			t[who] += bench_now() - t0;
-			if (!who) /* the last page of the slice must be right */
-				bad += memcmp(hot[0], pages + (to - 1) * PAGE_SIZE, PAGE_SIZE) != 0;
+	for (size_t i = from; i < to; i++) {
+		if (who) {
+			zw_sink += raw_codec_decompress(p->raw, p->out + i * SLOT, (size_t)p->len[i], hot[1]);
+		} else {
+			p->fails += zswap_load(p->z, swp_entry(0, i), hot[0]) != 0;
+			zswap_load_commit(p->z, swp_entry(0, i));
 		}
 	}
-	return bad;
+	if (!who)
+		p->fails += memcmp(hot[0], p->pages + (to - 1) * PAGE_SIZE, PAGE_SIZE) != 0;
 }
 
 static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_result *r)
@@ -145,7 +94,7 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 	char err[512];
 	size_t n = o->bytes / PAGE_SIZE;
 	unsigned char *pages = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE), *out = malloc(n * SLOT);
-	int *len = calloc(n, sizeof(int)), fails = 0;
+	int *len = calloc(n, sizeof(int));
 	struct zswap_config cfg = {.compressor = o->codec, .budget = 4 * o->bytes + (64 << 20),
 				   .max_pool_percent = 100, .no_shrink_worker = true};
 
@@ -162,41 +111,40 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 	zswap_swapon(z, 0);
 	const struct codec_ops *ops;
 	int level;
+	struct raw_codec raw;
 	codec_parse(o->codec, &ops, &level, err, sizeof(err));
-	struct zw_raw raw = {ops->name, level, ZSTD_createCCtx(), ZSTD_createDCtx(),
-			     libdeflate_alloc_compressor(level >= 0 && level <= 12 ? level : 6),
-			     libdeflate_alloc_decompressor(), malloc(LZO1X_1_MEM_COMPRESS)};
+	if (raw_codec_init(&raw, ops->name, level)) {
+		fprintf(stderr, "uswap bench zswap: out of memory for the raw %s reference\n", ops->name);
+		return -ENOMEM;
+	}
+	struct zw_pass ps = {z, &raw, pages, out, len, 0};
 	double ts[2] = {0}, tl[2] = {0};
 	memset(r, 0, sizeof(*r));
 	r->corpus = corpus;
 	r->pages = n;
-	for (int k = 0; k < o->rounds && !fails; k++) {
-		bench_progress("bench zswap: %s round %d/%d: store", corpus, k + 1, o->rounds);
-		fails += store_pass(z, &raw, pages, out, len, n, ts);
+	for (unsigned k = 0; k < o->rounds && !ps.fails; k++) {
+		bench_progress("bench zswap: %s round %u/%u: store", corpus, k + 1, o->rounds);
+		bench_interleave(n, SLICE, store_slice, &ps, ts);
 		if (k == 0) {
 			zswap_stats(z, &r->st);
 			/* 0 = undefined: nothing took pool memory (all same-filled) */
 			r->saving = r->st.pool_total_size ? (double)n * PAGE_SIZE / (double)r->st.pool_total_size : 0;
 		}
-		bench_progress("bench zswap: %s round %d/%d: load", corpus, k + 1, o->rounds);
-		fails += load_pass(z, &raw, pages, out, len, n, tl);
+		bench_progress("bench zswap: %s round %u/%u: load", corpus, k + 1, o->rounds);
+		bench_interleave(n, SLICE, load_slice, &ps, tl);
 	}
 	double np = (double)n * o->rounds;
 	for (int w = 0; w < 2; w++) {
 		r->store[w] = np / ts[w];
 		r->load[w] = np / tl[w];
 	}
-	ZSTD_freeCCtx(raw.zc);
-	ZSTD_freeDCtx(raw.zd);
-	libdeflate_free_compressor(raw.dc);
-	libdeflate_free_decompressor(raw.dd);
-	free(raw.lzo);
+	raw_codec_free(&raw);
 	zswap_destroy(z);
 	free(pages);
 	free(out);
 	free(len);
-	if (fails) {
-		fprintf(stderr, "uswap bench zswap: %d pages failed to store or load back\n", fails);
+	if (ps.fails) {
+		fprintf(stderr, "uswap bench zswap: %d pages failed to store or load back\n", ps.fails);
 		return -EIO;
 	}
 	return 0;
@@ -204,7 +152,7 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 
 static void zw_print(const struct zw_opts *o, const struct zw_result *r, int n)
 {
-	printf("uswap bench zswap: %s, %zu MiB per corpus, %d rounds, single thread, pages/s\n\n", o->codec,
+	printf("uswap bench zswap: %s, %zu MiB per corpus, %u rounds, single thread, pages/s\n\n", o->codec,
 	       o->bytes >> 20, o->rounds);
 	printf("%-7s %9s %9s %6s | %9s %9s %6s | %7s %9s %8s %8s %8s\n", "corpus", "store", "raw comp", "x", "load",
 	       "raw dec", "x", "saving", "pool MiB", "stored", "same", "incomp");
@@ -253,7 +201,7 @@ static const char *fmt_saving(double v)
 
 static void zw_json(const struct zw_opts *o, const struct zw_result *r, int n)
 {
-	printf("{\"codec\": \"%s\", \"bytes\": %zu, \"rounds\": %d, \"results\": [", o->codec, o->bytes, o->rounds);
+	printf("{\"codec\": \"%s\", \"bytes\": %zu, \"rounds\": %u, \"results\": [", o->codec, o->bytes, o->rounds);
 	for (int i = 0; i < n; i++)
 		printf("%s\n {\"corpus\": \"%s\", \"store_pages_s\": %.0f, \"raw_compress_pages_s\": %.0f, "
 		       "\"load_pages_s\": %.0f, \"raw_decompress_pages_s\": %.0f, \"saving\": %s, "
@@ -290,7 +238,7 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 					   {"rounds", 1, 0, 'r'}, {"stats", 0, 0, 'T'},     {"seed", 1, 0, 'S'},
 					   {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'},
 					   {0}};
-	char *corpora = "mixed", *end, err[256];
+	char *corpora = "mixed", err[256];
 	const struct codec_ops *ops;
 	int c, level;
 
@@ -301,17 +249,12 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 		case 'c': corpora = optarg; break;
 		case 'z': o->codec = optarg; break;
 		case 's':
-			if (bench_parse_size(optarg, &o->bytes) || o->bytes < 16 * PAGE_SIZE) {
-				fprintf(stderr, "uswap bench zswap: --size '%s' is not a size of at least 64K\n", optarg);
+			if (bench_opt_size("zswap", optarg, 16 * PAGE_SIZE, &o->bytes))
 				return 2;
-			}
 			break;
 		case 'r':
-			o->rounds = (int)strtol(optarg, &end, 10);
-			if (*end || o->rounds < 1 || o->rounds > 64) {
-				fprintf(stderr, "uswap bench zswap: --rounds '%s' is not a number from 1 to 64\n", optarg);
+			if (bench_opt_uint("zswap", "rounds", optarg, 1, 64, &o->rounds))
 				return 2;
-			}
 			break;
 		case 'T': o->stats = true; break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
@@ -329,14 +272,7 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 		fprintf(stderr, "uswap bench zswap: %s\n", *err ? err : "lz4hc has no raw reference here; pick another");
 		return 2;
 	}
-	o->nr_corpora = bench_split(strdup(corpora), o->corpora, MAX_LIST);
-	for (int i = 0; i < o->nr_corpora; i++)
-		if (!corpus_valid(o->corpora[i])) {
-			fprintf(stderr, "uswap bench zswap: corpus '%s' is unknown (have: zero, text, binary, random, "
-					"mixed, heap)\n", o->corpora[i]);
-			return 2;
-		}
-	return 0;
+	return bench_opt_corpora("zswap", corpora, o->corpora, MAX_LIST, &o->nr_corpora);
 }
 
 int bench_zswap_main(int argc, char **argv)

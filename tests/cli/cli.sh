@@ -43,7 +43,7 @@ assert d["same_filled"][0]["same_filled_pages"] == 0
 ' || fail "bad JSON"
 # The other benchmarks: a small run each, and their argument errors.
 expect 2 "chain '17' is not a number from 1 to 16" "$u" bench zsmalloc --chain 17
-expect 2 "must be 1 or 2" "$u" bench zsmalloc --threads 3
+expect 2 "threads .3. is not a number from 1 to 2" "$u" bench zsmalloc --threads 3
 expect 2 "compressor 'nope' is unknown" "$u" bench zswap --codec nope
 out=$("$u" bench zsmalloc --corpus random --size 1M --threads 2 --classes 2>/dev/null) || fail "bench zsmalloc failed"
 grep -q "^random " <<<"$out" || fail "bench zsmalloc table lacks random: $out"
