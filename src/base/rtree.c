@@ -13,7 +13,11 @@
  *   - Lookups take no lock. They load the root and each slot with acquire
  *     ordering; every node is fully initialised before it is published with
  *     a release store, so a reader never sees a half-built node.
- *   - Writers (store, erase, cmpxchg) serialise on t->lock.
+ *   - Writers (store, erase, cmpxchg) change a leaf slot with one atomic
+ *     exchange or compare-and-swap, without the lock, when the path to it
+ *     exists: since nodes never move or go away, a path once found leads
+ *     to the key's one slot, and per-slot atomics order concurrent writers.
+ *     Only growing the tree and adding nodes take t->lock.
  *   - Nodes are never freed while the tree lives: an erase clears the slot
  *     but keeps interior nodes, so a reader that raced with it walks valid
  *     memory. This is the price of lock-free reads without RCU; memory is
@@ -23,6 +27,7 @@
  *     Callers re-validate under their own lock (design-digest R7).
  *
  * Lock order: t->lock is a leaf; no other lock is taken under it.
+ * rtree_count() is exact once writers have quiesced.
  */
 #include <errno.h>
 
@@ -154,17 +159,17 @@ static _Atomic(void *) *slot_create_locked(struct rtree *t, uint64_t key)
 	return &n->slot[key & RT_MASK];
 }
 
-/* The leaf slot for key if its path exists. Caller holds t->lock. */
-static _Atomic(void *) *slot_find_locked(const struct rtree *t, uint64_t key)
+/* The leaf slot for key if its path exists. No lock needed: see the top. */
+static _Atomic(void *) *slot_find(const struct rtree *t, uint64_t key)
 {
-	uintptr_t r = atomic_load_relaxed(&t->root);
+	uintptr_t r = atomic_load_acq(&((struct rtree *)t)->root);
 	unsigned height = (unsigned)(r & RT_HEIGHT_MASK);
 	struct rt_node *n = (struct rt_node *)(r & ~RT_HEIGHT_MASK);
 
 	if (!height || !key_fits(key, height))
 		return NULL;
 	for (unsigned level = height - 1; level > 0; level--) {
-		n = atomic_load_relaxed(&n->slot[(key >> shift_of(level)) & RT_MASK]);
+		n = atomic_load_acq(&n->slot[(key >> shift_of(level)) & RT_MASK]);
 		if (!n)
 			return NULL;
 	}
@@ -185,15 +190,17 @@ static void count_change(struct rtree *t, void *old, void *val)
  */
 int rtree_store(struct rtree *t, uint64_t key, void *val, void **old)
 {
-	mutex_lock(&t->lock);
-	_Atomic(void *) *s = slot_create_locked(t, key);
+	_Atomic(void *) *s = slot_find(t, key);
+
 	if (!s) {
+		mutex_lock(&t->lock);
+		s = slot_create_locked(t, key);
 		mutex_unlock(&t->lock);
-		return -ENOMEM;
+		if (!s)
+			return -ENOMEM;
 	}
 	void *prev = atomic_xchg_acq_rel(s, val);
 	count_change(t, prev, val);
-	mutex_unlock(&t->lock);
 	if (old)
 		*old = prev;
 	return 0;
@@ -202,15 +209,13 @@ int rtree_store(struct rtree *t, uint64_t key, void *val, void **old)
 /* Remove key; returns the value it had, or NULL. */
 void *rtree_erase(struct rtree *t, uint64_t key)
 {
+	_Atomic(void *) *s = slot_find(t, key);
 	void *prev = NULL;
 
-	mutex_lock(&t->lock);
-	_Atomic(void *) *s = slot_find_locked(t, key);
-	if (s) {
+	if (s && atomic_load_relaxed(s)) {
 		prev = atomic_xchg_acq_rel(s, NULL);
 		count_change(t, prev, NULL);
 	}
-	mutex_unlock(&t->lock);
 	return prev;
 }
 
@@ -220,17 +225,17 @@ void *rtree_erase(struct rtree *t, uint64_t key)
  */
 bool rtree_cmpxchg(struct rtree *t, uint64_t key, void *expect, void *val)
 {
-	bool done = false;
+	_Atomic(void *) *s = slot_find(t, key);
 
-	mutex_lock(&t->lock);
-	_Atomic(void *) *s = val ? slot_create_locked(t, key) : slot_find_locked(t, key);
-	if (s && atomic_load_relaxed(s) == expect) {
-		atomic_store_rel(s, val);
-		count_change(t, expect, val);
-		done = true;
+	if (!s && val) {
+		mutex_lock(&t->lock);
+		s = slot_create_locked(t, key);
+		mutex_unlock(&t->lock);
 	}
-	mutex_unlock(&t->lock);
-	return done;
+	if (!s || !atomic_cas_acq_rel(s, &expect, val))
+		return false;
+	count_change(t, expect, val);
+	return true;
 }
 
 static void *find_next_in(struct rt_node *n, unsigned level, uint64_t *key)

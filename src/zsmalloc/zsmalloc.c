@@ -24,7 +24,7 @@
  * queue is freed by the pool's maintenance tick (page/'s background
  * thread), which also runs the automatic compaction that frees ask for:
  * neither belongs on a swap-in path. Each class keeps one empty zspage for
- * reuse until the next compaction.
+ * reuse until the next compaction (the huge class keeps up to 32).
  *
  * Lock order (outermost first):
  *   pool.lock (rwlock)      read: decode a handle and pin its zspage, zs_free,
@@ -66,6 +66,7 @@
 #define HANDLE_FREE    (1ull << 63) /* tag of a free handle slot */
 #define DEFER_MAX      1024         /* empty zspages queued before a free path frees them itself */
 #define ZSP_FREEING    1            /* zspage.flags: empty, queued for free */
+#define HUGE_KEEP      32           /* empty huge zspages kept for reuse (128 KiB) */
 
 _Static_assert((uint64_t)HCHUNKS_MAX * HCHUNK_SLOTS <= (1ull << 31), "a handle must fit a header with its tag");
 _Static_assert(ZS_MAX_CHAIN * 4096 / ZS_MIN_ALLOC_SIZE < OBJ_NONE, "object indices must fit the free list");
@@ -757,10 +758,11 @@ void zs_free(struct zs_pool *pool, unsigned long h)
 	read_unlock(&pool->lock); /* class.lock now keeps the object in place */
 	obj_free(c, z, loc_idx(loc));
 	fix_fullness(c, z);
-	/* Keep one empty zspage per class for the next allocation: a class
-	 * hovering around a full zspage would otherwise build and tear down
-	 * a zspage per object. zs_compact gives it back. */
-	bool empty = z->inuse == 0 && c->nr_in_group[0] > 1;
+	/* Keep an empty zspage for the next allocation (a few in the huge
+	 * class, where every object is a zspage): a class hovering around a
+	 * full zspage would otherwise build and tear down a zspage per object.
+	 * zs_compact gives them back. */
+	bool empty = z->inuse == 0 && c->nr_in_group[0] > (c->huge ? HUGE_KEEP : 1);
 	if (empty)
 		zspage_retire(c, z);
 	/* What compaction could gain, not counting the empty zspage kept for reuse. */
