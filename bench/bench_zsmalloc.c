@@ -209,6 +209,11 @@ static int measure(const struct zb_opts *o, const char *corpus, struct zb_result
 	r->objs = os.n;
 	r->same_filled = os.same_filled;
 	r->huge = os.huge;
+	/* Untimed warm-up: the first pass would otherwise pay the page faults of
+	 * fresh pool memory that every later pass (and the 2-thread one) reuses. */
+	bench_progress("bench zsmalloc: %s: warm-up", corpus);
+	zb_phase(pool, &os, 1, false, &bad);
+	zb_phase(pool, &os, 1, true, &bad);
 	for (unsigned nt = 1; nt <= o->threads; nt++) {
 		bench_progress("bench zsmalloc: %s: %u thread(s)", corpus, nt);
 		r->alloc_ops[nt - 1] = zb_phase(pool, &os, nt, false, &bad);

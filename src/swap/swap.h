@@ -1,0 +1,75 @@
+/*
+ * swap.h - swap/: swap entries and their slots, the swap cache.
+ *
+ * A swap entry is a virtual id (the kernel's long-wished "virtual swap
+ * space"): it names a swapped-out page wherever its content lives (zswap,
+ * a backing file, in transit), and a slot in a backing file is bound to it
+ * only when the page is actually written there. The entry's state is the
+ * kernel's swap_map byte, widened: a reference count and HAS_CACHE.
+ */
+#ifndef USWAP_SWAP_H
+#define USWAP_SWAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "zswap/zswap.h"
+
+#define SWAP_CLUSTER 512 /* entries per cluster */
+
+struct swap_space;
+
+/* Called when an entry is freed (count 0 and no cache): zswap invalidate,
+ * backing slot release, metadata. Runs before the entry can be reused. */
+typedef void (*swap_free_fn)(void *arg, swp_entry_t e);
+
+struct swap_space_config {
+	uint64_t max_entries;  /* virtual entries at most; 0 = 1 << 26 */
+	unsigned type;         /* the swp_entry type of this space, < MAX_SWAPFILES */
+	swap_free_fn on_free;
+	void *on_free_arg;
+};
+
+struct swap_space_stats {
+	uint64_t inuse;        /* allocated entries */
+	uint64_t clusters;     /* clusters with a descriptor */
+	uint64_t alloc_fail;
+};
+
+/* swapfile.c */
+int swap_space_create(const struct swap_space_config *cfg, struct swap_space **out);
+void swap_space_destroy(struct swap_space *s);
+int swap_alloc(struct swap_space *s, swp_entry_t *out);
+int swap_duplicate(struct swap_space *s, swp_entry_t e);
+void swap_free(struct swap_space *s, swp_entry_t e);
+int swapcache_prepare(struct swap_space *s, swp_entry_t e);
+void swapcache_clear(struct swap_space *s, swp_entry_t e);
+unsigned swap_count(struct swap_space *s, swp_entry_t e);
+bool swap_has_cache(struct swap_space *s, swp_entry_t e);
+void swap_space_stats(struct swap_space *s, struct swap_space_stats *st);
+
+#endif
+
+/* swap_cache.c: entry -> page while a page is in transit (being written,
+ * read, or read ahead); the rendezvous for every user of an entry. */
+struct swap_cache;
+
+struct swap_page {
+	mutex_t lock;               /* the page lock: its holder owns the slot's I/O and state */
+	_Atomic uint64_t entry;     /* entry it caches (0 = none); set and cleared under lock */
+	_Atomic bool uptodate;      /* data holds the entry's content */
+	_Atomic long ref;           /* atomic: the cache's reference + one per user */
+	unsigned char *data;        /* PAGE_SIZE bytes, page-aligned */
+	struct swap_page *next_free; /* cache.free_lock */
+};
+
+int swap_cache_create(struct swap_cache **out);
+void swap_cache_destroy(struct swap_cache *c);
+struct swap_page *swap_page_alloc(struct swap_cache *c);
+void swap_page_put(struct swap_cache *c, struct swap_page *p);
+int swap_cache_add(struct swap_cache *c, swp_entry_t e, struct swap_page *p);
+void swap_cache_del(struct swap_cache *c, struct swap_page *p);
+struct swap_page *swap_cache_lookup(struct swap_cache *c, swp_entry_t e);
+bool swap_page_lock_valid(struct swap_page *p, swp_entry_t e);
+uint64_t swap_cache_pages(struct swap_cache *c);
