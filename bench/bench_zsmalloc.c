@@ -214,6 +214,7 @@ static int measure(const struct zb_opts *o, const char *corpus, struct zb_result
 	bench_progress("bench zsmalloc: %s: warm-up", corpus);
 	zb_phase(pool, &os, 1, false, &bad);
 	zb_phase(pool, &os, 1, true, &bad);
+	zs_compact(pool); /* give back the empty zspages kept for reuse */
 	for (unsigned nt = 1; nt <= o->threads; nt++) {
 		bench_progress("bench zsmalloc: %s: %u thread(s)", corpus, nt);
 		r->alloc_ops[nt - 1] = zb_phase(pool, &os, nt, false, &bad);

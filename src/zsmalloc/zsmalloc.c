@@ -64,7 +64,7 @@
 #define HCHUNK_SLOTS   (1u << HCHUNK_SHIFT)
 #define HCHUNKS_MAX    16384        /* 64M handles: fits the 31 bits of a header */
 #define HANDLE_FREE    (1ull << 63) /* tag of a free handle slot */
-#define DEFER_MAX      1024         /* empty zspages queued before a free path frees them itself */
+#define DEFER_MAX      64           /* empty zspages queued before a free path frees them itself */
 #define ZSP_FREEING    1            /* zspage.flags: empty, queued for free */
 #define HUGE_KEEP      32           /* empty huge zspages kept for reuse (128 KiB) */
 
