@@ -73,3 +73,65 @@ void swap_cache_del(struct swap_cache *c, struct swap_page *p);
 struct swap_page *swap_cache_lookup(struct swap_cache *c, swp_entry_t e);
 bool swap_page_lock_valid(struct swap_page *p, swp_entry_t e);
 uint64_t swap_cache_pages(struct swap_cache *c);
+
+/* backing.c: a backing file (or block device) of page slots, I/O through
+ * io_uring, a checksum per page. */
+struct swap_backing;
+
+struct swap_backing_config {
+	const char *path;      /* a file to create/use; NULL: an unlinked 0600 file in dir */
+	const char *dir;       /* for NULL path; default $TMPDIR or /var/tmp */
+	uint64_t size;         /* bytes; rounded down to pages */
+	int priority;          /* higher is used first (swapon -p) */
+	bool direct;           /* O_DIRECT */
+};
+
+enum backing_op { BACKING_READ, BACKING_WRITE };
+
+int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing **out, char *err, size_t errlen);
+void swap_backing_close(struct swap_backing *b);
+int64_t swap_backing_alloc(struct swap_backing *b);
+void swap_backing_free(struct swap_backing *b, uint64_t slot);
+int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, uint64_t *csum);
+int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_t csum);
+int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res);
+void swap_backing_inject(struct swap_backing *b, enum backing_op op, int err, long nth);
+uint64_t swap_backing_slots(struct swap_backing *b);
+uint64_t swap_backing_inuse(struct swap_backing *b);
+int swap_backing_priority(struct swap_backing *b);
+uint64_t swap_checksum(const void *page);
+
+struct swap_backing_stats {
+	uint64_t reads, writes, read_errors, write_errors, csum_errors, discards;
+};
+void swap_backing_stats(struct swap_backing *b, struct swap_backing_stats *st);
+
+/* swap.c: the swap system: entries + swap cache + zswap + devices. */
+#define SWAP_MAX_DEVICES 8
+#define SWAP_TAGS_MAX    256 /* bytes of caller metadata per entry (MTE-like tags) */
+
+struct swap_sys;
+
+enum swapin_from { SWAPIN_NONE, SWAPIN_CACHE, SWAPIN_ZSWAP, SWAPIN_DISK };
+
+struct swap_sys_stats {
+	uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors, inuse;
+	unsigned nr_devices;
+	struct {
+		int priority;
+		uint64_t size_pages, inuse_pages;
+		bool writeok;
+	} dev[SWAP_MAX_DEVICES];
+};
+
+int swap_sys_create(struct zswap *z, uint64_t max_entries, struct swap_sys **out);
+void swap_sys_destroy(struct swap_sys *s);
+int swap_sys_swapon(struct swap_sys *s, struct swap_backing *b);
+int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b);
+int swap_out(struct swap_sys *s, const void *page, const void *tags, size_t tags_len, struct zswap_group *g,
+	     swp_entry_t *out);
+int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *tags_len, enum swapin_from *from);
+void swap_in_done(struct swap_sys *s, swp_entry_t e, enum swapin_from from, bool installed);
+int swap_sys_duplicate(struct swap_sys *s, swp_entry_t e);
+void swap_sys_free(struct swap_sys *s, swp_entry_t e);
+void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st);

@@ -1,0 +1,256 @@
+/*
+ * backing.c - a backing store of page slots: a file (created 0600 and
+ * unlinked unless a path is given, so no other user can read swapped
+ * memory) or a block device, written and read through io_uring.
+ *
+ * Slots are handed out from a bitmap (first free after a moving hint) and
+ * only when a page is actually written (virtual swap entries are bound to
+ * a slot then); a freed slot is discarded by punching a hole. Every page
+ * written gets an XXH3 checksum that the caller keeps with the entry and
+ * passes back on read: a mismatch is -EBADMSG, never wrong data. Errors can
+ * be injected per operation (the nth read or write fails with a chosen
+ * errno) for the fault-injection tests.
+ *
+ * Lock order: ring_lock and map_lock are leaves (never both held).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "swap/swap.h"
+
+#define RING_DEPTH 64
+
+struct swap_backing {
+	int fd;
+	uint64_t nr_slots;          /* constant */
+	int priority;               /* constant */
+	mutex_t map_lock;           /* guards map, hint, inuse */
+	uint64_t *map;              /* bit per slot: 1 = in use */
+	uint64_t hint, inuse;
+	mutex_t ring_lock;          /* guards ring */
+	struct io_uring ring;
+	_Atomic long inject_nth[2]; /* atomic: per op, fail the nth from now (0 = off) */
+	_Atomic int inject_err[2];
+	_Atomic uint64_t reads, writes, read_errors, write_errors, csum_errors, discards; /* atomic */
+};
+
+uint64_t swap_checksum(const void *page) { return XXH3_64bits(page, PAGE_SIZE); }
+
+static int open_file(const struct swap_backing_config *cfg, char *err, size_t errlen)
+{
+	int flags = O_RDWR | O_CLOEXEC | (cfg->direct ? O_DIRECT : 0), fd;
+
+	if (cfg->path) {
+		fd = open(cfg->path, flags | O_CREAT, 0600);
+		if (fd < 0)
+			snprintf(err, errlen, "backing file %s: %s", cfg->path, strerror(errno));
+		return fd < 0 ? -errno : fd;
+	}
+	const char *dir = cfg->dir ? cfg->dir : getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	fd = open(dir, flags | O_TMPFILE, 0600); /* never has a name: nobody else can open it */
+	if (fd < 0)
+		snprintf(err, errlen, "backing file in %s: %s", dir, strerror(errno));
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Open a backing store of cfg->size bytes. Returns 0, or -errno with a
+ * message in err (bad size, cannot create, no space for it, io_uring
+ * unavailable). Close with swap_backing_close().
+ */
+int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing **out, char *err, size_t errlen)
+{
+	uint64_t slots = cfg->size / PAGE_SIZE;
+
+	if (slots < 1) {
+		snprintf(err, errlen, "backing size %llu is less than a page", (unsigned long long)cfg->size);
+		return -EINVAL;
+	}
+	struct swap_backing *b = base_calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->fd = open_file(cfg, err, errlen);
+	b->nr_slots = slots;
+	b->priority = cfg->priority;
+	b->map = base_calloc((slots + 63) / 64, sizeof(uint64_t));
+	int ret = b->fd < 0 ? b->fd : !b->map ? -ENOMEM : 0;
+	if (!ret && ftruncate(b->fd, (off_t)(slots * PAGE_SIZE))) {
+		ret = -errno;
+		snprintf(err, errlen, "backing file: cannot size it to %llu bytes: %s",
+			 (unsigned long long)(slots * PAGE_SIZE), strerror(errno));
+	}
+	if (!ret && (ret = io_uring_queue_init(RING_DEPTH, &b->ring, 0)))
+		snprintf(err, errlen, "io_uring: %s", strerror(-ret));
+	if (ret) {
+		if (b->fd >= 0)
+			close(b->fd);
+		base_free(b->map);
+		base_free(b);
+		return ret;
+	}
+	mutex_init(&b->map_lock);
+	mutex_init(&b->ring_lock);
+	*out = b;
+	return 0;
+}
+
+void swap_backing_close(struct swap_backing *b)
+{
+	if (!b)
+		return;
+	io_uring_queue_exit(&b->ring);
+	close(b->fd);
+	mutex_destroy(&b->map_lock);
+	mutex_destroy(&b->ring_lock);
+	base_free(b->map);
+	base_free(b);
+}
+
+/* A free slot, or -ENOSPC. */
+int64_t swap_backing_alloc(struct swap_backing *b)
+{
+	int64_t slot = -ENOSPC;
+
+	mutex_lock(&b->map_lock);
+	for (uint64_t k = 0; k < b->nr_slots && b->inuse < b->nr_slots; k++) {
+		uint64_t s = (b->hint + k) % b->nr_slots;
+		if (!(b->map[s / 64] & (1ull << (s % 64)))) {
+			b->map[s / 64] |= 1ull << (s % 64);
+			b->inuse++;
+			b->hint = s + 1;
+			slot = (int64_t)s;
+			break;
+		}
+	}
+	mutex_unlock(&b->map_lock);
+	return slot;
+}
+
+/* Release a slot and discard its content (punch a hole). */
+void swap_backing_free(struct swap_backing *b, uint64_t slot)
+{
+	mutex_lock(&b->map_lock);
+	b->map[slot / 64] &= ~(1ull << (slot % 64));
+	b->inuse--;
+	mutex_unlock(&b->map_lock);
+	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(slot * PAGE_SIZE), PAGE_SIZE) == 0)
+		atomic_add_relaxed(&b->discards, 1);
+}
+
+void swap_backing_inject(struct swap_backing *b, enum backing_op op, int err, long nth)
+{
+	atomic_store_relaxed(&b->inject_err[op], err);
+	atomic_store_rel(&b->inject_nth[op], nth);
+}
+
+static int injected(struct swap_backing *b, enum backing_op op)
+{
+	long n = atomic_load_acq(&b->inject_nth[op]);
+	while (n > 0 && !atomic_cas_acq_rel(&b->inject_nth[op], &n, n - 1))
+		;
+	return n == 1 ? -atomic_load_relaxed(&b->inject_err[op]) : 0;
+}
+
+/* Submit n page-sized operations and wait for them; res[i] = 0 or -errno. */
+static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
+{
+	int fail = 0;
+
+	mutex_lock(&b->ring_lock);
+	for (int i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+		off_t off = (off_t)(slots[i] * PAGE_SIZE);
+		if (op == BACKING_READ)
+			io_uring_prep_read(sqe, b->fd, pages[i], PAGE_SIZE, (uint64_t)off);
+		else
+			io_uring_prep_write(sqe, b->fd, pages[i], PAGE_SIZE, (uint64_t)off);
+		io_uring_sqe_set_data64(sqe, (uint64_t)i);
+	}
+	int ret = io_uring_submit_and_wait(&b->ring, (unsigned)n);
+	for (int done = 0; ret >= 0 && done < n; done++) {
+		struct io_uring_cqe *cqe;
+		if ((ret = io_uring_wait_cqe(&b->ring, &cqe)) < 0)
+			break;
+		int i = (int)io_uring_cqe_get_data64(cqe);
+		res[i] = cqe->res == (int)PAGE_SIZE ? 0 : cqe->res < 0 ? cqe->res : -EIO; /* short: EIO */
+		io_uring_cqe_seen(&b->ring, cqe);
+	}
+	mutex_unlock(&b->ring_lock);
+	for (int i = 0; i < n; i++) {
+		if (ret < 0)
+			res[i] = ret;
+		if (!res[i])
+			res[i] = injected(b, op);
+		fail += res[i] != 0;
+	}
+	atomic_add_relaxed(op == BACKING_READ ? &b->reads : &b->writes, (uint64_t)n);
+	atomic_add_relaxed(op == BACKING_READ ? &b->read_errors : &b->write_errors, (uint64_t)fail);
+	return fail ? -EIO : 0;
+}
+
+/* Write page to slot; *csum gets its checksum. 0 or -errno (EIO, ENOSPC
+ * from a sparse file on a full disk, ...): the slot's old content is then
+ * unreliable and the caller keeps the page. */
+int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, uint64_t *csum)
+{
+	int res;
+
+	*csum = swap_checksum(page);
+	ring_io(b, BACKING_WRITE, &slot, (void **)&page, 1, &res);
+	return res;
+}
+
+/* Read slot into page and verify it against csum. 0; -EBADMSG (checksum
+ * mismatch: corrupt, the page must be poisoned); -EIO and friends. */
+int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_t csum)
+{
+	int res;
+
+	ring_io(b, BACKING_READ, &slot, &page, 1, &res);
+	if (!res && swap_checksum(page) != csum) {
+		atomic_add_relaxed(&b->csum_errors, 1);
+		return -EBADMSG;
+	}
+	return res;
+}
+
+/* Read n slots in one submission (readahead); res[i] per page, unverified
+ * (the caller checks each against its entry's checksum). */
+int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res)
+{
+	for (int k = 0; k < n; k += RING_DEPTH) {
+		int m = MIN(RING_DEPTH, n - k);
+		ring_io(b, BACKING_READ, slots + k, pages + k, m, res + k);
+	}
+	return 0;
+}
+
+uint64_t swap_backing_slots(struct swap_backing *b) { return b->nr_slots; }
+int swap_backing_priority(struct swap_backing *b) { return b->priority; }
+
+uint64_t swap_backing_inuse(struct swap_backing *b)
+{
+	mutex_lock(&b->map_lock);
+	uint64_t n = b->inuse;
+	mutex_unlock(&b->map_lock);
+	return n;
+}
+
+void swap_backing_stats(struct swap_backing *b, struct swap_backing_stats *st)
+{
+	st->reads = atomic_load_relaxed(&b->reads);
+	st->writes = atomic_load_relaxed(&b->writes);
+	st->read_errors = atomic_load_relaxed(&b->read_errors);
+	st->write_errors = atomic_load_relaxed(&b->write_errors);
+	st->csum_errors = atomic_load_relaxed(&b->csum_errors);
+	st->discards = atomic_load_relaxed(&b->discards);
+}

@@ -1,0 +1,489 @@
+/*
+ * swap.c - the swap system: swap-out, swap-in, writeback to devices and
+ * swapoff, over virtual entries (swapfile.c), the swap cache claim, zswap
+ * and backing devices (design-digest 2.5, 2.6).
+ *
+ * Per-entry metadata (struct swap_meta: the device slot and the page's
+ * checksum when the page is on a device, and caller tags, as arm64 MTE
+ * keeps tags per swap entry) lives exactly as long as the entry: it is
+ * saved at swap-out, handed back at swap-in before the caller makes the
+ * page visible and before the caller drops its reference, and freed only
+ * in the entry's free callback (R9).
+ *
+ * Swap-out: allocate an entry (count 1 + HAS_CACHE), zswap first, a device
+ * when zswap refuses, clear the claim. No room anywhere: the entry is
+ * freed and the caller keeps the page (-ENOSPC), nothing is lost.
+ * Swap-in: claim the entry (swapcache_prepare; -EEXIST: someone else is
+ * bringing it in or writing it back: wait and retry), load from zswap or
+ * read and verify from the device, hand the page to the caller, and keep
+ * the claim until swap_in_done says whether the page was installed: only
+ * then may the compressed copy go (R3), and only if no other owner still
+ * needs it (count 1). This is the synchronous shortcut made safe (R6): no
+ * cache page, but an exclusive claim from before the read to after the
+ * install.
+ * zswap writeback (zswap's claim/write/release): the claim is
+ * swapcache_prepare, which also pins the entry's device against swapoff.
+ * Swapoff: stop allocation on the device, bring every entry stored there
+ * back (into zswap or another device) under its claim, wait for in-flight
+ * users of the device to drain, then let it go (R1, R10).
+ *
+ * Lock order: an entry's claim -> dev_lock (rwlock: read to use a device,
+ * write to add or remove one) -> device users count (atomic) -> backing
+ * locks; the meta tree's lock is a leaf.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "swap/swap.h"
+
+struct swap_meta {
+	int dev;                 /* device index + 1; 0 = not on a device */
+	uint64_t slot, csum;     /* when dev */
+	uint32_t tags_len;
+	unsigned char tags[];    /* tags_len bytes */
+};
+
+struct swap_device {
+	struct swap_backing *b;  /* constant */
+	_Atomic bool writeok;    /* atomic: new pages may go here */
+	_Atomic long users;      /* atomic: I/O in flight (swapoff waits for 0) */
+};
+
+struct swap_sys {
+	struct swap_space *space;
+	struct zswap *z;                        /* may be NULL */
+	struct rtree *meta;                     /* entry offset -> swap_meta; each changed under the claim */
+	rwlock_t dev_lock;                      /* guards dev[] */
+	struct swap_device *dev[SWAP_MAX_DEVICES];
+	_Atomic uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors; /* atomic */
+};
+
+/* ---------------------------------------------------------------- metadata */
+
+static struct swap_meta *meta_get(struct swap_sys *s, swp_entry_t e) { return rtree_lookup(s->meta, swp_offset(e)); }
+
+static int meta_set(struct swap_sys *s, swp_entry_t e, struct swap_meta *m)
+{
+	struct swap_meta *old = NULL;
+	int ret = rtree_store(s->meta, swp_offset(e), m, (void **)&old);
+	base_free(old);
+	return ret;
+}
+
+/* The entry's device slot goes back and its metadata is freed: only here,
+ * when the entry itself is freed (R9). */
+static void on_entry_free(void *arg, swp_entry_t e)
+{
+	struct swap_sys *s = arg;
+	struct swap_meta *m = rtree_erase(s->meta, swp_offset(e));
+
+	if (s->z)
+		zswap_invalidate(s->z, e);
+	if (m && m->dev) {
+		read_lock(&s->dev_lock);
+		struct swap_device *d = s->dev[m->dev - 1];
+		if (d)
+			swap_backing_free(d->b, m->slot);
+		read_unlock(&s->dev_lock);
+	}
+	base_free(m);
+}
+
+/* ---------------------------------------------------------------- devices */
+
+/* Pin the device at index i for I/O; NULL if it is gone. dev_lock held (read). */
+static struct swap_device *dev_pin(struct swap_sys *s, int i)
+{
+	struct swap_device *d = s->dev[i];
+	if (d)
+		atomic_add_acq_rel(&d->users, 1);
+	return d;
+}
+
+static void dev_unpin(struct swap_device *d) { atomic_sub_acq_rel(&d->users, 1); }
+
+/*
+ * Write page for e to the best device with room (highest priority first)
+ * and record the slot in e's metadata (keeping its tags). The caller holds
+ * e's claim. 0, -ENOSPC (no device or all full), -EIO.
+ */
+static int write_to_device(struct swap_sys *s, swp_entry_t e, const void *page, struct swap_meta *m)
+{
+	int ret = -ENOSPC, tried[SWAP_MAX_DEVICES] = {0};
+
+	read_lock(&s->dev_lock);
+	for (;;) {
+		int best = -1;
+		for (int i = 0; i < SWAP_MAX_DEVICES; i++)
+			if (s->dev[i] && !tried[i] && atomic_load_acq(&s->dev[i]->writeok) &&
+			    (best < 0 || swap_backing_priority(s->dev[i]->b) > swap_backing_priority(s->dev[best]->b)))
+				best = i;
+		if (best < 0)
+			break;
+		tried[best] = 1;
+		struct swap_device *d = dev_pin(s, best);
+		int64_t slot = swap_backing_alloc(d->b);
+		if (slot < 0) {
+			dev_unpin(d);
+			continue; /* full: the next device */
+		}
+		uint64_t csum;
+		ret = swap_backing_write(d->b, (uint64_t)slot, page, &csum);
+		if (ret) {
+			swap_backing_free(d->b, (uint64_t)slot);
+			dev_unpin(d);
+			atomic_add_relaxed(&s->io_errors, 1);
+			continue;
+		}
+		if (m->dev) { /* rewritten: the old slot goes */
+			struct swap_device *od = s->dev[m->dev - 1];
+			if (od)
+				swap_backing_free(od->b, m->slot);
+		}
+		m->dev = best + 1;
+		m->slot = (uint64_t)slot;
+		m->csum = csum;
+		dev_unpin(d);
+		break;
+	}
+	read_unlock(&s->dev_lock);
+	if (!ret)
+		atomic_add_relaxed(&s->pswpout, 1);
+	return ret;
+}
+
+/* Read e's page from its device and verify it. Caller holds the claim. */
+static int read_from_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page)
+{
+	int ret = -ENOENT;
+
+	read_lock(&s->dev_lock);
+	struct swap_device *d = m->dev ? dev_pin(s, m->dev - 1) : NULL;
+	read_unlock(&s->dev_lock);
+	if (d) {
+		ret = swap_backing_read(d->b, m->slot, page, m->csum);
+		dev_unpin(d);
+	}
+	if (ret == -EBADMSG)
+		atomic_add_relaxed(&s->csum_errors, 1);
+	else if (ret && ret != -ENOENT)
+		atomic_add_relaxed(&s->io_errors, 1);
+	if (!ret)
+		atomic_add_relaxed(&s->pswpin, 1);
+	return ret == -EBADMSG ? -EIO : ret;
+}
+
+/* ---------------------------------------------------------------- zswap writeback */
+
+/* zswap's writeback claims the slot like a swap-in does: swapcache_prepare.
+ * That excludes loads, stores and frees of the entry and pins its device. */
+static void *wb_claim(void *arg, swp_entry_t e, int *err)
+{
+	static _Thread_local _Alignas(4096) unsigned char buf[PAGE_SIZE]; /* one writeback per thread */
+	struct swap_sys *s = arg;
+	int r = swapcache_prepare(s->space, e);
+
+	if (r) {
+		*err = r;
+		return NULL;
+	}
+	return buf;
+}
+
+static int wb_write(void *arg, swp_entry_t e, void *page)
+{
+	struct swap_sys *s = arg;
+	struct swap_meta *m = meta_get(s, e); /* stable: we hold the claim */
+
+	return m ? write_to_device(s, e, page, m) : -ENOENT;
+}
+
+static void wb_release(void *arg, swp_entry_t e, void *page, bool written)
+{
+	struct swap_sys *s = arg;
+
+	swapcache_clear(s->space, e);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+/*
+ * A swap system over zswap z (NULL: devices only) with up to max_entries
+ * virtual entries (0: 64M). zswap's writeback goes to this system's
+ * devices. Returns 0, -EEXIST (z already serves type 0), -ENOMEM.
+ */
+int swap_sys_create(struct zswap *z, uint64_t max_entries, struct swap_sys **out)
+{
+	struct swap_sys *s = base_calloc(1, sizeof(*s));
+	int ret = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->z = z;
+	rwlock_init(&s->dev_lock);
+	s->meta = rtree_create();
+	struct swap_space_config sc = {.max_entries = max_entries, .type = 0, .on_free = on_entry_free, .on_free_arg = s};
+	if (s->meta && !(ret = swap_space_create(&sc, &s->space)) && z && !(ret = zswap_swapon(z, 0))) {
+		struct zswap_wb_ops ops = {wb_claim, wb_write, wb_release, s};
+		zswap_set_writeback_ops(z, &ops);
+	}
+	if (ret) {
+		swap_space_destroy(s->space);
+		rtree_destroy(s->meta);
+		rwlock_destroy(&s->dev_lock);
+		base_free(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Nothing may use s any more: destroy the zswap (its worker calls back
+ * into s) first. Entries still allocated are dropped; devices stay open
+ * (their owner closes them). */
+void swap_sys_destroy(struct swap_sys *s)
+{
+	if (!s)
+		return;
+	uint64_t key = 0;
+	for (struct swap_meta *m; (m = rtree_find_next(s->meta, &key)); key++)
+		base_free(rtree_erase(s->meta, key));
+	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
+		base_free(s->dev[i]);
+	rtree_destroy(s->meta);
+	swap_space_destroy(s->space);
+	rwlock_destroy(&s->dev_lock);
+	base_free(s);
+}
+
+/* Add a backing device (swapon). Returns its index, -ENOSPC (all 8 in use),
+ * -EEXIST (already on), -ENOMEM. */
+int swap_sys_swapon(struct swap_sys *s, struct swap_backing *b)
+{
+	struct swap_device *d = base_calloc(1, sizeof(*d));
+	int ret = -ENOSPC;
+
+	if (!d)
+		return -ENOMEM;
+	d->b = b;
+	atomic_store_relaxed(&d->writeok, true);
+	write_lock(&s->dev_lock);
+	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
+		if (s->dev[i] && s->dev[i]->b == b) {
+			ret = -EEXIST;
+			break;
+		}
+	for (int i = 0; ret == -ENOSPC && i < SWAP_MAX_DEVICES; i++)
+		if (!s->dev[i]) {
+			s->dev[i] = d;
+			ret = i;
+		}
+	write_unlock(&s->dev_lock);
+	if (ret < 0)
+		base_free(d);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- swapoff */
+
+/* Bring entry e back from device idx: read it, store it in zswap or on
+ * another device. 0, or -errno. Caller holds the claim. */
+static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
+{
+	static _Thread_local _Alignas(4096) unsigned char page[PAGE_SIZE];
+	struct swap_meta *m = meta_get(s, e);
+
+	if (!m || m->dev != idx + 1)
+		return 0; /* not there (any more) */
+	int ret = read_from_device(s, e, m, page);
+	if (ret)
+		return ret;
+	if (s->z && zswap_store(s->z, e, page, NULL) == 0) {
+		read_lock(&s->dev_lock);
+		swap_backing_free(s->dev[idx]->b, m->slot);
+		read_unlock(&s->dev_lock);
+		m->dev = 0;
+		return 0;
+	}
+	return write_to_device(s, e, page, m); /* writeok is off on idx */
+}
+
+/* One pass over every entry; -errno on the first that cannot move. */
+static int unuse_pass(struct swap_sys *s, int idx)
+{
+	uint64_t key = 0;
+
+	for (; rtree_find_next(s->meta, &key); key++) {
+		swp_entry_t e = swp_entry(0, key);
+		int r;
+		while ((r = swapcache_prepare(s->space, e)) == -EEXIST)
+			sched_yield(); /* a swap-in or writeback owns it for a moment */
+		if (r)
+			continue; /* freed meanwhile */
+		r = unuse_entry(s, e, idx);
+		swapcache_clear(s->space, e);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Remove device b (swapoff): no new pages go there; every page stored there
+ * is brought back into zswap or onto another device; in-flight users drain;
+ * then the device is forgotten (the caller closes b). Concurrent swap-ins
+ * and writeback are fine (R1, R10). Returns 0; -EINVAL (b is not on);
+ * -ENOSPC/-EIO when a page has nowhere to go or cannot be read (the device
+ * stays on, writable again).
+ */
+int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b)
+{
+	int idx = -1, ret = 0;
+
+	read_lock(&s->dev_lock);
+	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
+		if (s->dev[i] && s->dev[i]->b == b)
+			idx = i;
+	read_unlock(&s->dev_lock);
+	if (idx < 0)
+		return -EINVAL;
+	struct swap_device *d = s->dev[idx];
+	atomic_store_rel(&d->writeok, false);
+	do { /* a write that chose the device before writeok went off may land late */
+		ret = unuse_pass(s, idx);
+		while (atomic_load_acq(&d->users))
+			sched_yield();
+	} while (!ret && swap_backing_inuse(b));
+	if (ret) {
+		atomic_store_rel(&d->writeok, true);
+		return ret;
+	}
+	write_lock(&s->dev_lock);
+	s->dev[idx] = NULL;
+	write_unlock(&s->dev_lock);
+	base_free(d);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- swap-out, swap-in */
+
+/*
+ * Swap page out, with tags_len bytes of caller metadata kept with it.
+ * Returns 0 and the entry (one reference, the caller's), or: -EINVAL (tags
+ * too long), -ENOSPC (no entry, or zswap refused and no device has room:
+ * the caller keeps the page), -EIO (every device failed), -ENOMEM.
+ */
+int swap_out(struct swap_sys *s, const void *page, const void *tags, size_t tags_len, struct zswap_group *g,
+	     swp_entry_t *out)
+{
+	swp_entry_t e;
+
+	if (tags_len > SWAP_TAGS_MAX)
+		return -EINVAL;
+	int ret = swap_alloc(s->space, &e); /* count 1 + the claim */
+	if (ret)
+		return ret;
+	struct swap_meta *m = base_calloc(1, sizeof(*m) + tags_len);
+	if (!m || meta_set(s, e, m)) {
+		base_free(m);
+		ret = -ENOMEM;
+	} else {
+		m->tags_len = (uint32_t)tags_len;
+		if (tags_len)
+			memcpy(m->tags, tags, tags_len);
+		if (!s->z || zswap_store(s->z, e, page, g))
+			ret = write_to_device(s, e, page, m);
+	}
+	swapcache_clear(s->space, e);
+	if (ret) {
+		atomic_add_relaxed(&s->swapout_fail, 1);
+		swap_free(s->space, e); /* frees the entry and its metadata */
+		return ret;
+	}
+	*out = e;
+	return 0;
+}
+
+/*
+ * Bring e's page into page (and its tags into tags, SWAP_TAGS_MAX bytes,
+ * before anything else can free them: R9). On success the caller holds e's
+ * claim until swap_in_done(): install the page, then report. Returns 0;
+ * -ENOENT (e is free: the caller's reference was stale); -EIO (the data is
+ * corrupt or unreadable: poison the page, never use it).
+ */
+int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *tags_len, enum swapin_from *from)
+{
+	int ret;
+
+	*from = SWAPIN_NONE;
+	while ((ret = swapcache_prepare(s->space, e)) == -EEXIST)
+		sched_yield(); /* another swap-in, or writeback, owns it: wait, then look again (R6) */
+	if (ret)
+		return ret;
+	struct swap_meta *m = meta_get(s, e);
+	ret = s->z ? zswap_load(s->z, e, page) : -ENOENT;
+	if (!ret)
+		*from = SWAPIN_ZSWAP;
+	else if (ret == -ENOENT && m && !(ret = read_from_device(s, e, m, page)))
+		*from = SWAPIN_DISK;
+	if (ret) {
+		swapcache_clear(s->space, e);
+		return ret == -ENOENT ? -EIO : ret; /* claimed but no data anywhere: corrupt */
+	}
+	if (tags && tags_len) {
+		*tags_len = m ? m->tags_len : 0;
+		if (m && m->tags_len)
+			memcpy(tags, m->tags, m->tags_len);
+	}
+	return 0;
+}
+
+/*
+ * Finish a swap-in. installed: the page is now authoritative in the
+ * caller's memory, so the caller's reference to e is dropped (and with it,
+ * for the last owner, the entry and its copies); the compressed copy is
+ * dropped first if nobody else shares e. Not installed: e keeps its data
+ * and the caller its reference (R3). Releases the claim either way.
+ */
+void swap_in_done(struct swap_sys *s, swp_entry_t e, enum swapin_from from, bool installed)
+{
+	if (from == SWAPIN_NONE)
+		return;
+	if (installed && from == SWAPIN_ZSWAP && swap_count(s->space, e) == 1)
+		zswap_load_commit(s->z, e);
+	swapcache_clear(s->space, e);
+	if (installed)
+		swap_free(s->space, e);
+}
+
+/* Another owner of e (fork). 0 or -ENOENT. */
+int swap_sys_duplicate(struct swap_sys *s, swp_entry_t e) { return swap_duplicate(s->space, e); }
+
+/* An owner of e goes away without swapping it in (munmap, exit). */
+void swap_sys_free(struct swap_sys *s, swp_entry_t e) { swap_free(s->space, e); }
+
+void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st)
+{
+	struct swap_space_stats ss;
+
+	memset(st, 0, sizeof(*st));
+	swap_space_stats(s->space, &ss);
+	st->inuse = ss.inuse;
+	st->pswpin = atomic_load_relaxed(&s->pswpin);
+	st->pswpout = atomic_load_relaxed(&s->pswpout);
+	st->swapout_fail = atomic_load_relaxed(&s->swapout_fail);
+	st->io_errors = atomic_load_relaxed(&s->io_errors);
+	st->csum_errors = atomic_load_relaxed(&s->csum_errors);
+	read_lock(&s->dev_lock);
+	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
+		if (s->dev[i]) {
+			st->dev[st->nr_devices].priority = swap_backing_priority(s->dev[i]->b);
+			st->dev[st->nr_devices].size_pages = swap_backing_slots(s->dev[i]->b);
+			st->dev[st->nr_devices].inuse_pages = swap_backing_inuse(s->dev[i]->b);
+			st->dev[st->nr_devices].writeok = atomic_load_relaxed(&s->dev[i]->writeok);
+			st->nr_devices++;
+		}
+	read_unlock(&s->dev_lock);
+}
