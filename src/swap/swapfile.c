@@ -185,15 +185,16 @@ static void cluster_put_nonfull(struct swap_space *s, uint64_t idx)
 static int64_t cluster_take(struct swap_space *s, uint64_t idx)
 {
 	struct swap_cluster *c = atomic_load_acq(&s->clusters[idx]);
+	uint64_t limit = MIN((uint64_t)SWAP_CLUSTER, s->cfg.max_entries - idx * SWAP_CLUSTER); /* last cluster */
 	int64_t off = -1;
 
 	mutex_lock(&c->lock);
-	for (uint32_t k = 0; k < SWAP_CLUSTER && c->nr_used < SWAP_CLUSTER; k++) {
-		uint32_t i = (c->next + k) % SWAP_CLUSTER;
+	for (uint32_t k = 0; k < limit && c->nr_used < limit; k++) {
+		uint32_t i = (uint32_t)((c->next + k) % limit);
 		if (atomic_load_relaxed(&c->map[i]) == 0) {
 			atomic_store_rel(&c->map[i], 1 | MAP_HAS_CACHE);
 			c->nr_used++;
-			c->next = (i + 1) % SWAP_CLUSTER;
+			c->next = (uint32_t)((i + 1) % limit);
 			off = (int64_t)(idx * SWAP_CLUSTER + i);
 			break;
 		}
@@ -244,11 +245,12 @@ static void entry_release(struct swap_space *s, swp_entry_t e)
 		s->cfg.on_free(s->cfg.on_free_arg, e);
 	mutex_lock(&c->lock);
 	atomic_store_rel(m, 0);
-	bool now_nonfull = c->nr_used-- == SWAP_CLUSTER;
+	uint64_t idx = swp_offset(e) / SWAP_CLUSTER;
+	bool now_nonfull = c->nr_used-- == MIN((uint64_t)SWAP_CLUSTER, s->cfg.max_entries - idx * SWAP_CLUSTER);
 	mutex_unlock(&c->lock);
 	atomic_sub_relaxed(&s->inuse, 1);
 	if (now_nonfull)
-		cluster_put_nonfull(s, swp_offset(e) / SWAP_CLUSTER);
+		cluster_put_nonfull(s, idx);
 }
 
 /* ---------------------------------------------------------------- counts */

@@ -49,7 +49,8 @@ int main(void)
 	swap_free(s, f);
 	T_ASSERT_EQ(freed[swp_offset(f)], 1);
 
-	/* Fill the space: 1023 entries (offset 0 is reserved), then -ENOSPC. */
+	/* Fill the space: 1023 entries (offset 0 is reserved), then -ENOSPC;
+	 * a space of 700 entries ends inside its second cluster. */
 	swp_entry_t all[1024];
 	int n = 0;
 	while (n < 1024 && swap_alloc(s, &all[n]) == 0)
@@ -66,6 +67,12 @@ int main(void)
 	swap_free(s, all[500]);
 	T_ASSERT_EQ(swap_alloc(s, &e), 0);
 	T_ASSERT(e.val == all[500].val);
+	swap_space_destroy(s);
+
+	T_ASSERT_EQ(swap_space_create(&(struct swap_space_config){.max_entries = 700}, &s), 0);
+	for (n = 0; n < 1024 && swap_alloc(s, &all[n]) == 0; n++)
+		T_ASSERT(swp_offset(all[n]) < 700);
+	T_ASSERT_EQ(n, 699);
 	swap_space_destroy(s);
 
 	T_ASSERT_EQ(swap_space_create(&(struct swap_space_config){.type = MAX_SWAPFILES}, &s), -EINVAL);
