@@ -17,8 +17,9 @@
  * bringing it in or writing it back: wait and retry), load from zswap or
  * read and verify from the device, hand the page to the caller, and keep
  * the claim until swap_in_done says whether the page was installed: only
- * then may the compressed copy go (R3), and only if no other owner still
- * needs it (count 1). This is the synchronous shortcut made safe (R6): no
+ * then may the copies go (R3), and only with the last owner's reference
+ * (the free callback drops them). This is the synchronous shortcut made
+ * safe (R6): no
  * cache page, but an exclusive claim from before the read to after the
  * install.
  * zswap writeback (zswap's claim/write/release): the claim is
@@ -351,18 +352,26 @@ int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b)
 		return -EINVAL;
 	struct swap_device *d = s->dev[idx];
 	atomic_store_rel(&d->writeok, false);
-	do { /* a write that chose the device before writeok went off may land late */
+	for (;;) {
 		ret = unuse_pass(s, idx);
+		if (ret) {
+			atomic_store_rel(&d->writeok, true);
+			return ret;
+		}
 		while (atomic_load_acq(&d->users))
 			sched_yield();
-	} while (!ret && swap_backing_inuse(b));
-	if (ret) {
-		atomic_store_rel(&d->writeok, true);
-		return ret;
+		/* Users pin the device only under dev_lock (read): with it held for
+		 * writing, nobody is between choosing the device and using it. A
+		 * writer that chose it before writeok went off may still have put
+		 * a page there, though: then another pass. */
+		write_lock(&s->dev_lock);
+		if (!swap_backing_inuse(b) && !atomic_load_acq(&d->users)) {
+			s->dev[idx] = NULL;
+			write_unlock(&s->dev_lock);
+			break;
+		}
+		write_unlock(&s->dev_lock);
 	}
-	write_lock(&s->dev_lock);
-	s->dev[idx] = NULL;
-	write_unlock(&s->dev_lock);
 	base_free(d);
 	return 0;
 }
@@ -442,20 +451,21 @@ int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *t
 
 /*
  * Finish a swap-in. installed: the page is now authoritative in the
- * caller's memory, so the caller's reference to e is dropped (and with it,
- * for the last owner, the entry and its copies); the compressed copy is
- * dropped first if nobody else shares e. Not installed: e keeps its data
- * and the caller its reference (R3). Releases the claim either way.
+ * caller's memory, so the caller's reference to e is dropped; for the last
+ * owner that frees the entry and its copies (zswap, device slot, metadata)
+ * when the claim is released. Not installed: e keeps its data and the
+ * caller its reference (R3). The reference goes before the claim, as the
+ * kernel orders swap_free before swapcache_clear: a waiting swap-in must
+ * never claim an entry whose data is already gone (it gets -ENOENT instead
+ * and refaults).
  */
 void swap_in_done(struct swap_sys *s, swp_entry_t e, enum swapin_from from, bool installed)
 {
 	if (from == SWAPIN_NONE)
 		return;
-	if (installed && from == SWAPIN_ZSWAP && swap_count(s->space, e) == 1)
-		zswap_load_commit(s->z, e);
-	swapcache_clear(s->space, e);
 	if (installed)
 		swap_free(s->space, e);
+	swapcache_clear(s->space, e);
 }
 
 /* Another owner of e (fork). 0 or -ENOENT. */

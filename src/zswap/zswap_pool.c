@@ -129,3 +129,17 @@ int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, voi
 	zs_read_end(p->zs, e->handle);
 	return ret ? -EIO : 0;
 }
+
+/* Compact every pool: frees fragmented and empty zspages (zsmalloc keeps
+ * some empty ones for reuse and frees others in batches; against a small
+ * limit those matter). Returns the pages freed. */
+uint64_t zswap_compact(struct zswap *z)
+{
+	uint64_t freed = 0;
+
+	read_lock(&z->pools_lock);
+	for (unsigned i = 0; i < z->nr_pools; i++)
+		freed += zs_compact(z->pools[i]->zs);
+	read_unlock(&z->pools_lock);
+	return freed;
+}

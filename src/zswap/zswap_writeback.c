@@ -161,11 +161,21 @@ long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
 
 /* ---------------------------------------------------------------- worker */
 
+/* Write back until under the accept threshold. Pool pages also hold
+ * zsmalloc's fragmentation and the empty zspages it keeps: when writeback
+ * runs dry, compact, which gives those back. */
 static void shrink_to_threshold(struct zswap *z)
 {
-	while (zswap_over_limit(z, atomic_load_relaxed(&z->accept_threshold)))
-		if (zswap_shrink(z, 64, NULL) <= 0)
+	bool compacted = false;
+
+	while (zswap_over_limit(z, atomic_load_relaxed(&z->accept_threshold))) {
+		if (zswap_shrink(z, 64, NULL) > 0)
+			continue;
+		if (compacted)
 			break; /* nothing writable: stores stay refused until frees */
+		zswap_compact(z);
+		compacted = true;
+	}
 }
 
 static void *worker_main(void *arg)
