@@ -22,8 +22,10 @@
  * switch clusters (as the kernel's per-CPU cluster does). Offset 0 is never
  * handed out, so a zero entry means "none".
  *
- * Lock order: cursor.lock -> cluster.lock -> space.lock. The free callback
- * runs with no lock held.
+ * Lock order: cursor.lock -> space.lock -> cluster.lock (the slow path of
+ * a nearly full space looks at clusters under space.lock); a cluster lock
+ * is never held while space.lock is taken. The free callback runs with no
+ * lock held.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,8 +137,28 @@ void swap_space_destroy(struct swap_space *s)
 
 /* ---------------------------------------------------------------- allocation */
 
-/* A cluster index with free entries (a reused one, else a new one), or
- * UINT64_MAX when the space is full. */
+static uint64_t cluster_limit(struct swap_space *s, uint64_t idx)
+{
+	return MIN((uint64_t)SWAP_CLUSTER, s->cfg.max_entries - idx * SWAP_CLUSTER);
+}
+
+/* Slow path of a nearly full space: any cluster with a free entry, even
+ * one another CPU's cursor is using. space.lock held. */
+static uint64_t cluster_scan_locked(struct swap_space *s)
+{
+	for (uint64_t idx = 0; idx < s->next_new; idx++) {
+		struct swap_cluster *c = atomic_load_acq(&s->clusters[idx]);
+		mutex_lock(&c->lock);
+		bool room = c->nr_used < cluster_limit(s, idx);
+		mutex_unlock(&c->lock);
+		if (room)
+			return idx;
+	}
+	return UINT64_MAX;
+}
+
+/* A cluster index with free entries (a reused one, else a new one, else
+ * any with room), or UINT64_MAX when the space is full. */
 static uint64_t cluster_get(struct swap_space *s)
 {
 	uint64_t idx = UINT64_MAX;
@@ -157,6 +179,8 @@ static uint64_t cluster_get(struct swap_space *s)
 			atomic_add_relaxed(&s->nr_described, 1);
 		}
 	}
+	if (idx == UINT64_MAX)
+		idx = cluster_scan_locked(s);
 	mutex_unlock(&s->lock);
 	return idx;
 }
@@ -185,7 +209,7 @@ static void cluster_put_nonfull(struct swap_space *s, uint64_t idx)
 static int64_t cluster_take(struct swap_space *s, uint64_t idx)
 {
 	struct swap_cluster *c = atomic_load_acq(&s->clusters[idx]);
-	uint64_t limit = MIN((uint64_t)SWAP_CLUSTER, s->cfg.max_entries - idx * SWAP_CLUSTER); /* last cluster */
+	uint64_t limit = cluster_limit(s, idx); /* the last cluster may be short */
 	int64_t off = -1;
 
 	mutex_lock(&c->lock);
@@ -246,7 +270,7 @@ static void entry_release(struct swap_space *s, swp_entry_t e)
 	mutex_lock(&c->lock);
 	atomic_store_rel(m, 0);
 	uint64_t idx = swp_offset(e) / SWAP_CLUSTER;
-	bool now_nonfull = c->nr_used-- == MIN((uint64_t)SWAP_CLUSTER, s->cfg.max_entries - idx * SWAP_CLUSTER);
+	bool now_nonfull = c->nr_used-- == cluster_limit(s, idx);
 	mutex_unlock(&c->lock);
 	atomic_sub_relaxed(&s->inuse, 1);
 	if (now_nonfull)
