@@ -52,14 +52,22 @@ struct swap_device {
 	_Atomic long users;      /* atomic: I/O in flight (swapoff waits for 0) */
 };
 
+#define RA_MAX 512 /* pages read ahead and not yet used, at most */
+
 struct swap_sys {
 	struct swap_space *space;
+	struct swap_cache *cache;               /* pages read ahead, each holding its entry's claim */
+	_Atomic unsigned page_cluster;          /* atomic: read ahead 2^page_cluster pages; 0 = off */
+	_Atomic long ra_pages;                  /* atomic: read-ahead pages in the cache */
+	_Atomic uint64_t swap_ra, swap_ra_hit;  /* atomic */
 	struct zswap *z;                        /* may be NULL */
 	struct rtree *meta;                     /* entry offset -> swap_meta; each changed under the claim */
 	rwlock_t dev_lock;                      /* guards dev[] */
 	struct swap_device *dev[SWAP_MAX_DEVICES];
 	_Atomic uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors; /* atomic */
 };
+
+static void drop_cached(struct swap_sys *s, swp_entry_t e);
 
 /* ---------------------------------------------------------------- metadata */
 
@@ -223,15 +231,18 @@ int swap_sys_create(struct zswap *z, uint64_t max_entries, struct swap_sys **out
 	if (!s)
 		return -ENOMEM;
 	s->z = z;
+	atomic_store_relaxed(&s->page_cluster, 3); /* the kernel's default: 8 pages */
 	rwlock_init(&s->dev_lock);
 	s->meta = rtree_create();
 	struct swap_space_config sc = {.max_entries = max_entries, .type = 0, .on_free = on_entry_free, .on_free_arg = s};
-	if (s->meta && !(ret = swap_space_create(&sc, &s->space)) && z && !(ret = zswap_swapon(z, 0))) {
+	if (s->meta && !(ret = swap_cache_create(&s->cache)) && !(ret = swap_space_create(&sc, &s->space)) && z &&
+	    !(ret = zswap_swapon(z, 0))) {
 		struct zswap_wb_ops ops = {wb_claim, wb_write, wb_release, s};
 		zswap_set_writeback_ops(z, &ops);
 	}
 	if (ret) {
 		swap_space_destroy(s->space);
+		swap_cache_destroy(s->cache);
 		rtree_destroy(s->meta);
 		rwlock_destroy(&s->dev_lock);
 		base_free(s);
@@ -255,8 +266,18 @@ void swap_sys_destroy(struct swap_sys *s)
 		base_free(s->dev[i]);
 	rtree_destroy(s->meta);
 	swap_space_destroy(s->space);
+	swap_cache_destroy(s->cache);
 	rwlock_destroy(&s->dev_lock);
 	base_free(s);
+}
+
+/* Read ahead 2^n pages around a disk swap-in (0 turns it off; at most 5). */
+int swap_sys_set_page_cluster(struct swap_sys *s, unsigned n)
+{
+	if (n > 5)
+		return -EINVAL;
+	atomic_store_relaxed(&s->page_cluster, n);
+	return 0;
 }
 
 /* Add a backing device (swapon). Returns its index, -ENOSPC (all 8 in use),
@@ -319,8 +340,10 @@ static int unuse_pass(struct swap_sys *s, int idx)
 	for (; rtree_find_next(s->meta, &key); key++) {
 		swp_entry_t e = swp_entry(0, key);
 		int r;
-		while ((r = swapcache_prepare(s->space, e)) == -EEXIST)
-			sched_yield(); /* a swap-in or writeback owns it for a moment */
+		while ((r = swapcache_prepare(s->space, e)) == -EEXIST) {
+			drop_cached(s, e); /* a read-ahead page: its data is on the device anyway */
+			sched_yield();     /* else a swap-in or writeback owns it for a moment */
+		}
 		if (r)
 			continue; /* freed meanwhile */
 		r = unuse_entry(s, e, idx);
@@ -376,6 +399,151 @@ int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- readahead */
+
+/*
+ * If a page read ahead for e is in the cache, take it: copy it out, take
+ * it out of the cache, and keep the claim it held (the caller now owns e
+ * as if swapcache_prepare had succeeded). Under the page lock, so two
+ * takers cannot both win (R7).
+ */
+static bool take_cached(struct swap_sys *s, swp_entry_t e, void *page)
+{
+	struct swap_page *p = swap_cache_lookup(s->cache, e);
+
+	if (!p)
+		return false;
+	bool ok = swap_page_lock_valid(p, e);
+	if (ok) {
+		ok = atomic_load_acq(&p->uptodate);
+		if (ok) {
+			memcpy(page, p->data, PAGE_SIZE);
+			swap_cache_del(s->cache, p);
+			atomic_sub_relaxed(&s->ra_pages, 1);
+		}
+		mutex_unlock(&p->lock);
+	}
+	swap_page_put(s->cache, p);
+	return ok;
+}
+
+/* Drop a read-ahead page of e, releasing the claim it held (the entry
+ * goes if nobody references it any more). */
+static void drop_cached(struct swap_sys *s, swp_entry_t e)
+{
+	struct swap_page *p = swap_cache_lookup(s->cache, e);
+
+	if (!p)
+		return;
+	if (swap_page_lock_valid(p, e)) {
+		if (atomic_load_acq(&p->uptodate))
+			atomic_sub_relaxed(&s->ra_pages, 1);
+		swap_cache_del(s->cache, p);
+		mutex_unlock(&p->lock);
+		swapcache_clear(s->space, e); /* we took it out: the claim is ours to drop */
+	}
+	swap_page_put(s->cache, p);
+}
+
+/* Claim neighbour n for readahead if it lives on device dev: a page in the
+ * cache, not yet up to date (a taker that finds it so waits and retries),
+ * or NULL. Pages are not locked across the batch read: no thread ever
+ * holds two page locks. */
+static struct swap_page *ra_prepare(struct swap_sys *s, swp_entry_t n, int dev, uint64_t *slot, uint64_t *csum)
+{
+	if (swapcache_prepare(s->space, n))
+		return NULL; /* free, or someone has it */
+	struct swap_meta *m = meta_get(s, n);
+	struct swap_page *p = m && m->dev == dev ? swap_page_alloc(s->cache) : NULL;
+	if (p) {
+		if (!swap_cache_add(s->cache, n, p)) {
+			*slot = m->slot;
+			*csum = m->csum;
+			return p;
+		}
+		swap_page_put(s->cache, p);
+	}
+	swapcache_clear(s->space, n);
+	return NULL;
+}
+
+/*
+ * Finish a neighbour's read. The page keeps n's claim only while it is in
+ * the cache; whoever takes it out (here, drop_cached, take_cached) answers
+ * for the claim. Keep it if the read was good and n still has an owner
+ * (an owner that went away meanwhile found no page to drop, or will find
+ * this one under its lock); else drop it and release the claim.
+ */
+static void ra_finish(struct swap_sys *s, swp_entry_t n, struct swap_page *p, int res, uint64_t csum)
+{
+	bool good = res == 0 && swap_checksum(p->data) == csum;
+
+	mutex_lock(&p->lock);
+	bool mine = atomic_load_acq(&p->entry) == n.val;
+	bool keep = mine && good && swap_count(s->space, n) > 0;
+	if (keep) {
+		atomic_store_rel(&p->uptodate, true);
+		atomic_add_relaxed(&s->ra_pages, 1);
+		atomic_add_relaxed(&s->swap_ra, 1);
+		atomic_add_relaxed(&s->pswpin, 1); /* as the kernel counts: every page read */
+	} else if (mine) {
+		swap_cache_del(s->cache, p);
+	}
+	mutex_unlock(&p->lock);
+	swap_page_put(s->cache, p); /* the cache keeps its own reference, if any */
+	if (mine && !keep)
+		swapcache_clear(s->space, n);
+}
+
+/*
+ * Read e's page from its device together with the following entries that
+ * live on the same device (2^page_cluster in all), one io_uring batch; the
+ * neighbours go into the swap cache. Caller holds e's claim.
+ */
+static int read_with_readahead(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page)
+{
+	unsigned want = 1u << atomic_load_relaxed(&s->page_cluster);
+	uint64_t slots[32], csums[32];
+	struct swap_page *pages[32];
+	swp_entry_t nbs[32];
+	void *bufs[32];
+	int res[32], n = 1;
+
+	if (want <= 1 || atomic_load_relaxed(&s->ra_pages) >= RA_MAX)
+		return read_from_device(s, e, m, page);
+	slots[0] = m->slot;
+	bufs[0] = page;
+	for (unsigned k = 1; k < want; k++) {
+		nbs[n] = swp_entry(swp_type(e), swp_offset(e) + k);
+		if ((pages[n] = ra_prepare(s, nbs[n], m->dev, &slots[n], &csums[n]))) {
+			bufs[n] = pages[n]->data;
+			n++;
+		}
+	}
+	read_lock(&s->dev_lock);
+	struct swap_device *d = dev_pin(s, m->dev - 1);
+	read_unlock(&s->dev_lock);
+	if (d) { /* always, as we hold e's claim: swapoff moves e first */
+		swap_backing_readv(d->b, slots, bufs, n, res);
+		dev_unpin(d);
+	} else {
+		for (int i = 0; i < n; i++)
+			res[i] = -EIO;
+	}
+	for (int i = 1; i < n; i++)
+		ra_finish(s, nbs[i], pages[i], res[i], csums[i]);
+	if (res[0]) {
+		atomic_add_relaxed(&s->io_errors, 1);
+		return -EIO;
+	}
+	if (swap_checksum(page) != m->csum) {
+		atomic_add_relaxed(&s->csum_errors, 1);
+		return -EIO;
+	}
+	atomic_add_relaxed(&s->pswpin, 1);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- swap-out, swap-in */
 
 /*
@@ -427,15 +595,22 @@ int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *t
 	int ret;
 
 	*from = SWAPIN_NONE;
-	while ((ret = swapcache_prepare(s->space, e)) == -EEXIST)
+	while ((ret = swapcache_prepare(s->space, e)) == -EEXIST) {
+		if (take_cached(s, e, page)) { /* read ahead earlier: its claim is ours now */
+			atomic_add_relaxed(&s->swap_ra_hit, 1);
+			*from = SWAPIN_CACHE;
+			break;
+		}
 		sched_yield(); /* another swap-in, or writeback, owns it: wait, then look again (R6) */
-	if (ret)
+	}
+	if (ret && ret != -EEXIST)
 		return ret;
 	struct swap_meta *m = meta_get(s, e);
-	ret = s->z ? zswap_load(s->z, e, page) : -ENOENT;
-	if (!ret)
+	if (*from == SWAPIN_CACHE)
+		ret = 0;
+	else if (!(ret = s->z ? zswap_load(s->z, e, page) : -ENOENT))
 		*from = SWAPIN_ZSWAP;
-	else if (ret == -ENOENT && m && !(ret = read_from_device(s, e, m, page)))
+	else if (ret == -ENOENT && m && !(ret = read_with_readahead(s, e, m, page)))
 		*from = SWAPIN_DISK;
 	if (ret) {
 		swapcache_clear(s->space, e);
@@ -471,8 +646,14 @@ void swap_in_done(struct swap_sys *s, swp_entry_t e, enum swapin_from from, bool
 /* Another owner of e (fork). 0 or -ENOENT. */
 int swap_sys_duplicate(struct swap_sys *s, swp_entry_t e) { return swap_duplicate(s->space, e); }
 
-/* An owner of e goes away without swapping it in (munmap, exit). */
-void swap_sys_free(struct swap_sys *s, swp_entry_t e) { swap_free(s->space, e); }
+/* An owner of e goes away without swapping it in (munmap, exit). A page
+ * read ahead for an entry nobody references any more goes with it. */
+void swap_sys_free(struct swap_sys *s, swp_entry_t e)
+{
+	swap_free(s->space, e);
+	if (!swap_count(s->space, e) && swap_has_cache(s->space, e))
+		drop_cached(s, e);
+}
 
 void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st)
 {
@@ -486,6 +667,8 @@ void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st)
 	st->swapout_fail = atomic_load_relaxed(&s->swapout_fail);
 	st->io_errors = atomic_load_relaxed(&s->io_errors);
 	st->csum_errors = atomic_load_relaxed(&s->csum_errors);
+	st->swap_ra = atomic_load_relaxed(&s->swap_ra);
+	st->swap_ra_hit = atomic_load_relaxed(&s->swap_ra_hit);
 	read_lock(&s->dev_lock);
 	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
 		if (s->dev[i]) {

@@ -115,7 +115,7 @@ struct swap_sys;
 enum swapin_from { SWAPIN_NONE, SWAPIN_CACHE, SWAPIN_ZSWAP, SWAPIN_DISK };
 
 struct swap_sys_stats {
-	uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors, inuse;
+	uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors, inuse, swap_ra, swap_ra_hit;
 	unsigned nr_devices;
 	struct {
 		int priority;
@@ -135,3 +135,4 @@ void swap_in_done(struct swap_sys *s, swp_entry_t e, enum swapin_from from, bool
 int swap_sys_duplicate(struct swap_sys *s, swp_entry_t e);
 void swap_sys_free(struct swap_sys *s, swp_entry_t e);
 void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st);
+int swap_sys_set_page_cluster(struct swap_sys *s, unsigned n);

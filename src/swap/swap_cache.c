@@ -111,8 +111,9 @@ void swap_page_put(struct swap_cache *c, struct swap_page *p)
 }
 
 /*
- * Insert p (locked by the caller, who holds e's HAS_CACHE claim) as e's
- * page; the cache takes its own reference. Returns 0, -EEXIST (e already
+ * Insert p as e's page (the caller holds e's HAS_CACHE claim; p is either
+ * locked or not yet up to date, so nobody uses half-written data); the
+ * cache takes its own reference. Returns 0, -EEXIST (e already
  * has a page: a claim was not held), -ENOMEM.
  */
 int swap_cache_add(struct swap_cache *c, swp_entry_t e, struct swap_page *p)

@@ -10,6 +10,8 @@
  *   - EIO on write: the page goes to the next device by priority, or the
  *     swap-out fails cleanly; EIO on read and a corrupt slot: swap-in says
  *     -EIO (poison the page), counters say what happened;
+ *   - disk swap-ins read their neighbours ahead into the swap cache
+ *     (swap_ra) and later swap-ins take them from there (swap_ra_hit);
  *   - entries freed by their last owner release zswap copies and slots.
  */
 #include <errno.h>
@@ -93,9 +95,12 @@ int main(void)
 	for (int i = 0; i < n; i++) {
 		T_ASSERT_EQ(swap_in(s, on_disk[i], back, NULL, NULL, &from), 0);
 		t_fill_page(page, 3, 1000 + (uint64_t)i);
-		T_ASSERT(!memcmp(page, back, 4096) && from == SWAPIN_DISK);
+		T_ASSERT(!memcmp(page, back, 4096) && (from == SWAPIN_DISK || from == SWAPIN_CACHE));
 		swap_in_done(s, on_disk[i], from, true);
 	}
+	swap_sys_stats(s, &st);
+	T_ASSERT(st.swap_ra > 0 && st.swap_ra_hit > 0); /* sequential: read ahead, then hits */
+	T_ASSERT(st.swap_ra_hit <= st.swap_ra);
 	swap_sys_stats(s, &st);
 	T_ASSERT(st.dev[0].inuse_pages == 0 && st.dev[1].inuse_pages == 0 && st.inuse == 0);
 
