@@ -991,6 +991,8 @@ static void zs_tick(void *arg)
 	deferred_free_run(pool);
 }
 
+void zs_flush(struct zs_pool *pool) { deferred_free_run(pool); }
+
 /* ------------------------------------------------------- migration */
 
 /*

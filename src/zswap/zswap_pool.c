@@ -143,3 +143,12 @@ uint64_t zswap_compact(struct zswap *z)
 	read_unlock(&z->pools_lock);
 	return freed;
 }
+
+/* Free every pool's queued empty zspages, so pool_total_size is current. */
+void zswap_flush(struct zswap *z)
+{
+	read_lock(&z->pools_lock);
+	for (unsigned i = 0; i < z->nr_pools; i++)
+		zs_flush(z->pools[i]->zs);
+	read_unlock(&z->pools_lock);
+}

@@ -161,16 +161,20 @@ long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
 
 /* ---------------------------------------------------------------- worker */
 
-/* Write back until under the accept threshold. Pool pages also hold
- * zsmalloc's fragmentation and the empty zspages it keeps: when writeback
- * runs dry, compact, which gives those back. */
+/* Write back until under the accept threshold. After each batch the
+ * zspages it emptied are freed at once (zsmalloc otherwise batches them),
+ * or the pool would look full for longer and the worker write back more
+ * than it must. Pool pages also hold zsmalloc's fragmentation and the
+ * empty zspages it keeps: when writeback runs dry, compact. */
 static void shrink_to_threshold(struct zswap *z)
 {
 	bool compacted = false;
 
 	while (zswap_over_limit(z, atomic_load_relaxed(&z->accept_threshold))) {
-		if (zswap_shrink(z, 64, NULL) > 0)
+		if (zswap_shrink(z, 64, NULL) > 0) {
+			zswap_flush(z);
 			continue;
+		}
 		if (compacted)
 			break; /* nothing writable: stores stay refused until frees */
 		zswap_compact(z);
