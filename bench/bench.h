@@ -8,10 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* bench_codec.c, bench_zsmalloc.c, bench_zswap.c */
+/* bench_codec.c, bench_zsmalloc.c, bench_zswap.c, bench_swap.c */
 int bench_codec_main(int argc, char **argv);
 int bench_zsmalloc_main(int argc, char **argv);
 int bench_zswap_main(int argc, char **argv);
+int bench_swap_main(int argc, char **argv);
 
 /* bench_util.c */
 double bench_now(void);               /* seconds, monotonic */

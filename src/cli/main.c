@@ -18,6 +18,7 @@ static void usage(FILE *f)
 		"                per-CPU path next to the raw library call\n"
 		"  bench zsmalloc  density and speed of the compressed object allocator\n"
 		"  bench zswap   store/load speed of the compressed cache, memory saved\n"
+		"  bench swap    swap-out/in to a backing file (with and without zswap) vs pwrite/pread\n"
 		"  version       print the version\n"
 		"  help          this text\n\n"
 		"'uswap <command> --help' describes a command's options.\n");
@@ -30,7 +31,8 @@ static int bench_main(int argc, char **argv)
 			"usage: uswap bench <benchmark> [options]\n\nbenchmarks:\n"
 			"  codec      compressors on page corpora (uswap bench codec --help)\n"
 			"  zsmalloc   the compressed object allocator: density, speed\n"
-			"  zswap      the compressed cache: store/load vs the raw codec, memory saved\n");
+			"  zswap      the compressed cache: store/load vs the raw codec, memory saved\n"
+			"  swap       swap-out/in through the swap layer to a file vs pwrite/pread\n");
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "codec"))
@@ -39,7 +41,9 @@ static int bench_main(int argc, char **argv)
 		return bench_zsmalloc_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zswap"))
 		return bench_zswap_main(argc - 1, argv + 1);
-	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec, zsmalloc, zswap)\n", argv[1]);
+	if (!strcmp(argv[1], "swap"))
+		return bench_swap_main(argc - 1, argv + 1);
+	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec, zsmalloc, zswap, swap)\n", argv[1]);
 	return 2;
 }
 

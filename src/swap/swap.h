@@ -92,6 +92,7 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 void swap_backing_close(struct swap_backing *b);
 int64_t swap_backing_alloc(struct swap_backing *b);
 void swap_backing_free(struct swap_backing *b, uint64_t slot);
+void swap_backing_flush(struct swap_backing *b);
 int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, uint64_t *csum);
 int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_t csum);
 int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res);

@@ -1,0 +1,324 @@
+/*
+ * bench_swap.c - `uswap bench swap`: swap-out and swap-in through the
+ * swap layer to a backing file, with zswap off and with a small zswap
+ * pool, against plain pwrite/pread of the same pages on a file in the same
+ * folder, measured in the same run.
+ *
+ * Phases: swap every page out (vs sequential pwrite), swap them in in the
+ * order they went out (vs sequential pread; readahead of 2^page_cluster
+ * pages helps here), swap out again and swap in in random order (vs
+ * random pread). Every page swapped in is checked. Files are unlinked and
+ * live in --dir; with --drop-caches (root) the page cache is emptied
+ * before each read phase so both sides read from the device.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "corpus.h"
+#include "swap/swap.h"
+
+struct sw_opts {
+	const char *corpus, *dir, *cdir;
+	size_t bytes;
+	unsigned pool_pct, page_cluster;
+	bool json, drop;
+	uint64_t seed;
+};
+
+struct sw_result {
+	const char *mode;
+	double out, in_seq, in_rnd;           /* MiB/s through uswap */
+	struct swap_sys_stats st;
+	struct zswap_stats zst;
+};
+
+static double raw_w, raw_rs, raw_rr;      /* MiB/s: sequential write, sequential and random read */
+
+static void drop_caches(bool on)
+{
+	if (!on)
+		return;
+	sync();
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("drop_caches");
+		close(fd);
+	}
+}
+
+static uint64_t *shuffled(size_t n, uint64_t seed)
+{
+	uint64_t *o = malloc(n * sizeof(*o));
+	for (size_t i = 0; i < n; i++)
+		o[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j = corpus_mix64(seed + i) % i;
+		uint64_t t = o[i - 1];
+		o[i - 1] = o[j];
+		o[j] = t;
+	}
+	return o;
+}
+
+/* The reference: the same pages with plain pwrite/pread on a file. */
+static int raw_reference(const struct sw_opts *o, const unsigned char *pages, size_t n, const uint64_t *order)
+{
+	int fd = open(o->dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	unsigned char *buf = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	double mib = (double)n * PAGE_SIZE / (1 << 20), t;
+
+	if (fd < 0) {
+		fprintf(stderr, "uswap bench swap: cannot create a file in %s: %s\n", o->dir, strerror(errno));
+		return -errno;
+	}
+	t = bench_now();
+	for (size_t i = 0; i < n; i++)
+		if (pwrite(fd, pages + i * PAGE_SIZE, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE)
+			goto io;
+	raw_w = mib / (bench_now() - t);
+	drop_caches(o->drop);
+	t = bench_now();
+	for (size_t i = 0; i < n; i++)
+		if (pread(fd, buf, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE)
+			goto io;
+	raw_rs = mib / (bench_now() - t);
+	drop_caches(o->drop);
+	t = bench_now();
+	for (size_t i = 0; i < n; i++)
+		if (pread(fd, buf, PAGE_SIZE, (off_t)(order[i] * PAGE_SIZE)) != PAGE_SIZE)
+			goto io;
+	raw_rr = mib / (bench_now() - t);
+	close(fd);
+	free(buf);
+	return 0;
+io:
+	fprintf(stderr, "uswap bench swap: I/O error on the reference file: %s\n", strerror(errno));
+	close(fd);
+	free(buf);
+	return -EIO;
+}
+
+static double swap_out_all(struct swap_sys *s, const unsigned char *pages, size_t n, swp_entry_t *e, int *fail)
+{
+	double t = bench_now();
+	for (size_t i = 0; i < n; i++)
+		*fail += swap_out(s, pages + i * PAGE_SIZE, NULL, 0, NULL, &e[i]) != 0;
+	return (double)n * PAGE_SIZE / (1 << 20) / (bench_now() - t);
+}
+
+static double swap_in_all(struct swap_sys *s, const unsigned char *pages, size_t n, swp_entry_t *e,
+			  const uint64_t *order, int *fail)
+{
+	unsigned char *buf = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	enum swapin_from from;
+	double t = bench_now();
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order ? order[k] : k;
+		if (swap_in(s, e[i], buf, NULL, NULL, &from)) {
+			(*fail)++;
+			continue;
+		}
+		*fail += memcmp(buf, pages + i * PAGE_SIZE, PAGE_SIZE) != 0;
+		swap_in_done(s, e[i], from, true);
+	}
+	t = bench_now() - t;
+	free(buf);
+	return (double)n * PAGE_SIZE / (1 << 20) / t;
+}
+
+static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct, const unsigned char *pages,
+		    size_t n, const uint64_t *order, struct sw_result *r)
+{
+	struct zswap *z = NULL;
+	struct swap_sys *s;
+	struct swap_backing *b;
+	char err[256];
+	swp_entry_t *e = calloc(n, sizeof(*e));
+	int fail = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->mode = mode;
+	struct zswap_config zc = {.budget = n * PAGE_SIZE, .max_pool_percent = pool_pct};
+	if (pool_pct && zswap_create(&zc, &z, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench swap: %s\n", err);
+		return -EINVAL;
+	}
+	struct swap_backing_config bc = {.dir = o->dir, .size = (n + n / 8 + 64) * PAGE_SIZE};
+	if (swap_sys_create(z, 2 * n + 1024, &s) || swap_backing_open(&bc, &b, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench swap: %s\n", err);
+		return -EINVAL;
+	}
+	swap_sys_set_page_cluster(s, o->page_cluster);
+	swap_sys_swapon(s, b);
+	bench_progress("bench swap: %s: swap-out", mode);
+	r->out = swap_out_all(s, pages, n, e, &fail);
+	drop_caches(o->drop);
+	bench_progress("bench swap: %s: sequential swap-in", mode);
+	r->in_seq = swap_in_all(s, pages, n, e, NULL, &fail);
+	swap_out_all(s, pages, n, e, &fail);
+	drop_caches(o->drop);
+	bench_progress("bench swap: %s: random swap-in", mode);
+	r->in_rnd = swap_in_all(s, pages, n, e, order, &fail);
+	swap_sys_stats(s, &r->st);
+	if (z)
+		zswap_stats(z, &r->zst);
+	zswap_destroy(z);
+	swap_sys_destroy(s);
+	swap_backing_close(b);
+	free(e);
+	if (fail) {
+		fprintf(stderr, "uswap bench swap: %s: %d pages failed to swap out or back in\n", mode, fail);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
+{
+	printf("uswap bench swap: %s, %zu MiB, page_cluster %u, folder %s%s; MiB/s\n\n", o->corpus, o->bytes >> 20,
+	       o->page_cluster, o->dir, o->drop ? ", page cache dropped before reads" : "");
+	printf("%-12s %9s %9s %6s | %9s %9s %6s | %9s %9s %6s | %8s %8s\n", "mode", "out", "pwrite", "x", "in seq",
+	       "pread", "x", "in rnd", "pread", "x", "swap_ra", "ra_hit");
+	for (int i = 0; i < n; i++)
+		printf("%-12s %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %8llu %8llu\n", r[i].mode,
+		       r[i].out, raw_w, r[i].out / raw_w, r[i].in_seq, raw_rs, r[i].in_seq / raw_rs, r[i].in_rnd, raw_rr,
+		       r[i].in_rnd / raw_rr, (unsigned long long)r[i].st.swap_ra,
+		       (unsigned long long)r[i].st.swap_ra_hit);
+	printf("\nout: swap_out of every page; in seq: swap_in + swap_in_done in swap-out order (readahead);\n"
+	       "in rnd: in a random order; pwrite/pread: the same pages on a plain file in the same folder.\n");
+	for (int i = 0; i < n; i++)
+		printf("%s: pswpout %llu, pswpin %llu, zswpout %llu, zswpin %llu, written_back_pages %llu\n", r[i].mode,
+		       (unsigned long long)r[i].st.pswpout, (unsigned long long)r[i].st.pswpin,
+		       (unsigned long long)r[i].zst.zswpout, (unsigned long long)r[i].zst.zswpin,
+		       (unsigned long long)r[i].zst.written_back_pages);
+}
+
+static void sw_json(const struct sw_opts *o, const struct sw_result *r, int n)
+{
+	printf("{\"corpus\": \"%s\", \"bytes\": %zu, \"page_cluster\": %u, \"raw_write_mibs\": %.1f, "
+	       "\"raw_seq_read_mibs\": %.1f, \"raw_rnd_read_mibs\": %.1f, \"modes\": [",
+	       o->corpus, o->bytes, o->page_cluster, raw_w, raw_rs, raw_rr);
+	for (int i = 0; i < n; i++)
+		printf("%s\n {\"mode\": \"%s\", \"swap_out_mibs\": %.1f, \"swap_in_seq_mibs\": %.1f, "
+		       "\"swap_in_rnd_mibs\": %.1f, \"pswpout\": %llu, \"pswpin\": %llu, \"swap_ra\": %llu, "
+		       "\"swap_ra_hit\": %llu}",
+		       i ? "," : "", r[i].mode, r[i].out, r[i].in_seq, r[i].in_rnd, (unsigned long long)r[i].st.pswpout,
+		       (unsigned long long)r[i].st.pswpin, (unsigned long long)r[i].st.swap_ra,
+		       (unsigned long long)r[i].st.swap_ra_hit);
+	printf("]}\n");
+}
+
+static void sw_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: uswap bench swap [options]\n"
+		"Swap a corpus out to a backing file and back in through the swap layer, with zswap off\n"
+		"and with a small zswap pool, against plain pwrite/pread of the same pages.\n\n"
+		"  -c, --corpus NAME    zero, text, binary, random, mixed (default), heap\n"
+		"  -s, --size SIZE      page data (default 128M)\n"
+		"  -p, --pool PCT       the zswap pool of the second mode, percent of the data (default 10)\n"
+		"      --page-cluster N read ahead 2^N pages on a device swap-in, 0-5 (default 3)\n"
+		"  -d, --dir DIR        where the (unlinked) files go (default $TMPDIR or /var/tmp)\n"
+		"      --drop-caches    empty the page cache before each read phase (root)\n"
+		"      --seed N         corpus seed (default 1)\n"
+		"      --corpus-dir D   corpus files folder\n"
+		"      --json           machine-readable output\n"
+		"  -h, --help           this text\n");
+}
+
+static int sw_parse(int argc, char **argv, struct sw_opts *o)
+{
+	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"size", 1, 0, 's'}, {"pool", 1, 0, 'p'},
+					   {"page-cluster", 1, 0, 'P'}, {"dir", 1, 0, 'd'}, {"drop-caches", 0, 0, 'X'},
+					   {"seed", 1, 0, 'S'}, {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'},
+					   {"help", 0, 0, 'h'}, {0}};
+	const char *tmp = getenv("TMPDIR");
+	int c;
+
+	*o = (struct sw_opts){.corpus = "mixed", .dir = tmp && *tmp ? tmp : "/var/tmp", .bytes = 128u << 20,
+			      .pool_pct = 10, .page_cluster = 3, .seed = 1};
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:s:p:d:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->corpus = optarg; break;
+		case 's':
+			if (bench_opt_size("swap", optarg, 16 * PAGE_SIZE, &o->bytes))
+				return 2;
+			break;
+		case 'p':
+			if (bench_opt_uint("swap", "pool", optarg, 1, 100, &o->pool_pct))
+				return 2;
+			break;
+		case 'P':
+			if (bench_opt_uint("swap", "page-cluster", optarg, 0, 5, &o->page_cluster))
+				return 2;
+			break;
+		case 'd': o->dir = optarg; break;
+		case 'X': o->drop = true; break;
+		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'D': o->cdir = optarg; break;
+		case 'j': o->json = true; break;
+		case 'h': sw_usage(stdout); return 1;
+		default: sw_usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "uswap bench swap: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (!corpus_valid(o->corpus)) {
+		fprintf(stderr, "uswap bench swap: corpus '%s' is unknown (have: zero, text, binary, random, mixed, "
+				"heap)\n", o->corpus);
+		return 2;
+	}
+	if (o->drop && geteuid() != 0) {
+		fprintf(stderr, "uswap bench swap: --drop-caches needs root\n");
+		return 2;
+	}
+	return 0;
+}
+
+int bench_swap_main(int argc, char **argv)
+{
+	struct sw_opts o;
+	struct sw_result r[2];
+	struct corpus_set cs;
+	char err[512];
+	int ret = sw_parse(argc, argv, &o), n = 0;
+
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	size_t np = o.bytes / PAGE_SIZE;
+	unsigned char *pages = aligned_alloc(PAGE_SIZE, np * PAGE_SIZE);
+	if (!pages || corpus_open(&cs, o.cdir, o.corpus, 1.0, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench swap: %s\n", pages ? err : "out of memory");
+		return 1;
+	}
+	corpus_fill(&cs, o.corpus, o.seed, pages, np);
+	corpus_close(&cs);
+	uint64_t *order = shuffled(np, o.seed);
+	bench_progress("bench swap: reference pwrite/pread");
+	ret = raw_reference(&o, pages, np, order);
+	char pool_mode[32];
+	snprintf(pool_mode, sizeof(pool_mode), "zswap %u%%", o.pool_pct);
+	if (!ret && !(ret = run_mode(&o, "disk", 0, pages, np, order, &r[0])))
+		n++;
+	if (!ret && !(ret = run_mode(&o, pool_mode, o.pool_pct, pages, np, order, &r[1])))
+		n++;
+	bench_progress_done();
+	if (n && o.json)
+		sw_json(&o, r, n);
+	else if (n)
+		sw_print(&o, r, n);
+	free(pages);
+	free(order);
+	return ret ? 1 : 0;
+}
