@@ -59,4 +59,14 @@ out=$("$u" bench zswap --corpus zero --size 256K --rounds 1 --stats 2>/dev/null)
 for k in pool_limit_hit reject_compress_poor written_back_pages pool_total_size stored_pages same_filled_pages; do
   grep -q "  $k " <<<"$out" || fail "--stats lacks $k"
 done
+expect 2 "page-cluster '9' is not a number from 0 to 5" "$u" bench swap --page-cluster 9
+expect 2 "pool '0' is not a number from 1 to 100" "$u" bench swap --pool 0
+out=$("$u" bench swap --corpus text --size 1M --dir "$USWAP_CORPUS_DIR" 2>/dev/null) || fail "bench swap failed"
+grep -q "^disk " <<<"$out" && grep -q "^zswap 10% " <<<"$out" || fail "bench swap table lacks a mode: $out"
+"$u" bench swap --corpus random --size 1M --dir "$USWAP_CORPUS_DIR" --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [m["mode"] for m in d["modes"]] == ["disk", "zswap 10%"], d
+assert d["modes"][0]["pswpout"] == 512 and d["modes"][0]["swap_in_seq_mibs"] > 0, d
+' || fail "bench swap JSON wrong"
 echo "cli ok"
