@@ -27,6 +27,7 @@ int bench_parse_size(const char *s, size_t *out); /* "64", "64M", "1G" -> bytes 
 int bench_opt_size(const char *cmd, const char *arg, size_t min, size_t *out);
 int bench_opt_uint(const char *cmd, const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *out);
 int bench_opt_corpora(const char *cmd, const char *list, char **out, int max, int *n);
+int bench_opt_end(const char *cmd, int argc, char **argv); /* no arguments left after the options */
 /* Time fn(who, from, to, arg) over [0, n) in slices of `slice` items, the
  * two paths (who 0 and 1) alternating which goes first; adds each path's
  * seconds to t[who]. Drift (frequency, a busy neighbour) hits both alike. */

@@ -267,10 +267,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "uswap bench codec: unexpected argument '%s'\n", argv[optind]);
+	if (bench_opt_end("codec", argc, argv))
 		return 2;
-	}
 	if (bench_opt_corpora("codec", corpora, o->corpora, MAX_LIST, &o->nr_corpora))
 		return 2;
 	o->nr_codecs = bench_split(strdup(codecs), o->codecs, MAX_LIST);

@@ -270,13 +270,14 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 		default: sw_usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "uswap bench swap: unexpected argument '%s'\n", argv[optind]);
+	if (bench_opt_end("swap", argc, argv))
 		return 2;
-	}
-	if (!corpus_valid(o->corpus)) {
-		fprintf(stderr, "uswap bench swap: corpus '%s' is unknown (have: zero, text, binary, random, mixed, "
-				"heap)\n", o->corpus);
+	char *one[2];
+	int n;
+	if (bench_opt_corpora("swap", o->corpus, one, 2, &n))
+		return 2;
+	if (n != 1) {
+		fprintf(stderr, "uswap bench swap: --corpus takes one corpus\n");
 		return 2;
 	}
 	if (o->drop && geteuid() != 0) {

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -135,4 +136,13 @@ void bench_interleave(size_t n, size_t slice, void (*fn)(int who, size_t from, s
 			t[who] += bench_now() - t0;
 		}
 	}
+}
+
+int bench_opt_end(const char *cmd, int argc, char **argv)
+{
+	if (optind < argc) {
+		fprintf(stderr, "uswap bench %s: unexpected argument '%s'\n", cmd, argv[optind]);
+		return 2;
+	}
+	return 0;
 }

@@ -353,10 +353,8 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "uswap bench zsmalloc: unexpected argument '%s'\n", argv[optind]);
+	if (bench_opt_end("zsmalloc", argc, argv))
 		return 2;
-	}
 	if (codec_parse(o->codec, &ops, &level, err, sizeof(err))) {
 		fprintf(stderr, "uswap bench zsmalloc: %s\n", err);
 		return 2;

@@ -276,10 +276,8 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 		default: zw_usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "uswap bench zswap: unexpected argument '%s'\n", argv[optind]);
+	if (bench_opt_end("zswap", argc, argv))
 		return 2;
-	}
 	if (codec_parse(o->codec, &ops, &level, err, sizeof(err)) || !strcmp(ops->name, "lz4hc")) {
 		fprintf(stderr, "uswap bench zswap: %s\n", *err ? err : "lz4hc has no raw reference here; pick another");
 		return 2;

@@ -60,7 +60,9 @@ for k in pool_limit_hit reject_compress_poor written_back_pages pool_total_size 
   grep -q "  $k " <<<"$out" || fail "--stats lacks $k"
 done
 expect 2 "page-cluster '9' is not a number from 0 to 5" "$u" bench swap --page-cluster 9
-expect 2 "pool '0' is not a number from 1 to 100" "$u" bench swap --pool 0
+expect 2 "pool .0. is not a number from 1 to 100" "$u" bench swap --pool 0
+expect 2 "takes one corpus" "$u" bench swap --corpus text,zero
+expect 2 "unexpected argument .x." "$u" bench swap x
 out=$("$u" bench swap --corpus text --size 1M --dir "$USWAP_CORPUS_DIR" 2>/dev/null) || fail "bench swap failed"
 grep -q "^disk " <<<"$out" && grep -q "^zswap 10% " <<<"$out" || fail "bench swap table lacks a mode: $out"
 "$u" bench swap --corpus random --size 1M --dir "$USWAP_CORPUS_DIR" --json 2>/dev/null | python3 -c '
