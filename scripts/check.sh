@@ -24,8 +24,8 @@ build() { # label, make args...
   fi
 }
 
-tests_of() { # dir, pattern
-  find "$1/tests" -type f -executable -name "$2" | sort
+tests_of() { # dir, pattern (programs named *-helper are run by a test script, not alone)
+  find "$1/tests" -type f -executable -name "$2" ! -name '*-helper' | sort
   find tests -name "$2.sh" -path 'tests/*/*' 2>/dev/null | sort
 }
 
@@ -34,7 +34,7 @@ build clang CC=clang BUILD=build/clang
 # ASan/UBSan: stress tests run at a smaller scale (sanitizers cost 3-10x).
 if build asan SAN=asan; then
   USWAP_TEST_SCALE=0.3 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    tests/run.sh -j "$J" -l "[asan]" $(find build/asan/tests -type f -executable | sort)
+    tests/run.sh -j "$J" -l "[asan]" $(find build/asan/tests -type f -executable ! -name '*-helper' | sort)
 fi
 if build tsan SAN=tsan; then
   USWAP_TEST_SCALE=0.3 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \

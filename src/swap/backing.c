@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -55,7 +57,7 @@ static int open_file(const struct swap_backing_config *cfg, char *err, size_t er
 	int flags = O_RDWR | O_CLOEXEC | (cfg->direct ? O_DIRECT : 0), fd;
 
 	if (cfg->path) {
-		fd = open(cfg->path, flags | O_CREAT, 0600);
+		fd = open(cfg->path, flags | O_CREAT, 0600); /* O_CREAT is ignored for a device */
 		if (fd < 0)
 			snprintf(err, errlen, "backing file %s: %s", cfg->path, strerror(errno));
 		return fd < 0 ? -errno : fd;
@@ -69,31 +71,56 @@ static int open_file(const struct swap_backing_config *cfg, char *err, size_t er
 	return fd < 0 ? -errno : fd;
 }
 
+/* Size the store: a block device's own size (or less, if asked), or a
+ * file truncated to cfg->size. Returns the slot count or -errno. */
+static int64_t size_store(int fd, const struct swap_backing_config *cfg, char *err, size_t errlen)
+{
+	struct stat st;
+	uint64_t bytes = cfg->size;
+
+	if (fstat(fd, &st)) {
+		snprintf(err, errlen, "backing store: %s", strerror(errno));
+		return -errno;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t dev;
+		if (ioctl(fd, BLKGETSIZE64, &dev)) {
+			snprintf(err, errlen, "block device %s: cannot get its size: %s", cfg->path, strerror(errno));
+			return -errno;
+		}
+		bytes = bytes && bytes < dev ? bytes : dev;
+	} else if (bytes >= PAGE_SIZE && ftruncate(fd, (off_t)(bytes / PAGE_SIZE * PAGE_SIZE))) {
+		snprintf(err, errlen, "backing file: cannot size it to %llu bytes: %s", (unsigned long long)bytes,
+			 strerror(errno));
+		return -errno;
+	}
+	if (bytes < PAGE_SIZE) {
+		snprintf(err, errlen, "backing size %llu is less than a page", (unsigned long long)bytes);
+		return -EINVAL;
+	}
+	return (int64_t)(bytes / PAGE_SIZE);
+}
+
 /*
- * Open a backing store of cfg->size bytes. Returns 0, or -errno with a
- * message in err (bad size, cannot create, no space for it, io_uring
+ * Open a backing store: a file of cfg->size bytes, or a block device
+ * (cfg->path; its whole size when cfg->size is 0). Returns 0, or -errno
+ * with a message in err (bad size, cannot create, no space, io_uring
  * unavailable). Close with swap_backing_close().
  */
 int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing **out, char *err, size_t errlen)
 {
-	uint64_t slots = cfg->size / PAGE_SIZE;
-
-	if (slots < 1) {
-		snprintf(err, errlen, "backing size %llu is less than a page", (unsigned long long)cfg->size);
-		return -EINVAL;
-	}
 	struct swap_backing *b = base_calloc(1, sizeof(*b));
+
 	if (!b)
 		return -ENOMEM;
 	b->fd = open_file(cfg, err, errlen);
-	b->nr_slots = slots;
-	b->priority = cfg->priority;
-	b->map = base_calloc((slots + 63) / 64, sizeof(uint64_t));
-	int ret = b->fd < 0 ? b->fd : !b->map ? -ENOMEM : 0;
-	if (!ret && ftruncate(b->fd, (off_t)(slots * PAGE_SIZE))) {
-		ret = -errno;
-		snprintf(err, errlen, "backing file: cannot size it to %llu bytes: %s",
-			 (unsigned long long)(slots * PAGE_SIZE), strerror(errno));
+	int64_t slots = b->fd < 0 ? b->fd : size_store(b->fd, cfg, err, errlen);
+	int ret = slots < 0 ? (int)slots : 0;
+	if (!ret) {
+		b->nr_slots = (uint64_t)slots;
+		b->priority = cfg->priority;
+		b->map = base_calloc((b->nr_slots + 63) / 64, sizeof(uint64_t));
+		ret = b->map ? 0 : -ENOMEM;
 	}
 	if (!ret && (ret = io_uring_queue_init(RING_DEPTH, &b->ring, 0)))
 		snprintf(err, errlen, "io_uring: %s", strerror(-ret));

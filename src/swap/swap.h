@@ -79,9 +79,11 @@ uint64_t swap_cache_pages(struct swap_cache *c);
 struct swap_backing;
 
 struct swap_backing_config {
-	const char *path;      /* a file to create/use; NULL: an unlinked 0600 file in dir */
+	const char *path;      /* a file to create/use or a block device; NULL: an unlinked
+				  0600 file in dir */
 	const char *dir;       /* for NULL path; default $TMPDIR or /var/tmp */
-	uint64_t size;         /* bytes; rounded down to pages */
+	uint64_t size;         /* bytes, rounded down to pages; a block device: at most
+				  this much, 0 = all of it */
 	int priority;          /* higher is used first (swapon -p) */
 	bool direct;           /* O_DIRECT */
 };
