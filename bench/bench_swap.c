@@ -225,7 +225,7 @@ static void sw_usage(FILE *f)
 		"  -c, --corpus NAME    zero, text, binary, random, mixed (default), heap\n"
 		"  -s, --size SIZE      page data (default 128M)\n"
 		"  -p, --pool PCT       the zswap pool of the second mode, percent of the data (default 10)\n"
-		"      --page-cluster N read ahead 2^N pages on a device swap-in, 0-5 (default 3)\n"
+		"      --page-cluster N read ahead 2^N pages on a device swap-in, 0-8 (default 3)\n"
 		"  -d, --dir DIR        where the (unlinked) files go (default $TMPDIR or /var/tmp)\n"
 		"      --drop-caches    empty the page cache before each read phase (root)\n"
 		"      --seed N         corpus seed (default 1)\n"
@@ -258,7 +258,7 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 				return 2;
 			break;
 		case 'P':
-			if (bench_opt_uint("swap", "page-cluster", optarg, 0, 5, &o->page_cluster))
+			if (bench_opt_uint("swap", "page-cluster", optarg, 0, 8, &o->page_cluster))
 				return 2;
 			break;
 		case 'd': o->dir = optarg; break;

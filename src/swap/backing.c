@@ -343,6 +343,11 @@ static void read_run(struct swap_backing *b, uint64_t first, void **pages, int n
  */
 int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res)
 {
+	if (n > RING_DEPTH) { /* in chunks the ring and preadv can take */
+		for (int k = 0; k < n; k += RING_DEPTH)
+			swap_backing_readv(b, slots + k, pages + k, MIN(RING_DEPTH, n - k), res + k);
+		return 0;
+	}
 	int scattered[RING_DEPTH], ns = 0, fail = 0;
 	uint64_t sslots[RING_DEPTH];
 	void *spages[RING_DEPTH];

@@ -52,7 +52,8 @@ struct swap_device {
 	_Atomic long users;      /* atomic: I/O in flight (swapoff waits for 0) */
 };
 
-#define RA_MAX 512 /* pages read ahead and not yet used, at most */
+#define RA_MAX 512        /* pages read ahead and not yet used, at most */
+#define RA_MAX_CLUSTER 8  /* 2^8 = 256 pages (1 MiB): the largest readahead */
 
 struct swap_sys {
 	struct swap_space *space;
@@ -271,10 +272,10 @@ void swap_sys_destroy(struct swap_sys *s)
 	base_free(s);
 }
 
-/* Read ahead 2^n pages around a disk swap-in (0 turns it off; at most 5). */
+/* Read ahead 2^n pages on a device swap-in (0 turns it off; at most 8). */
 int swap_sys_set_page_cluster(struct swap_sys *s, unsigned n)
 {
-	if (n > 5)
+	if (n > RA_MAX_CLUSTER)
 		return -EINVAL;
 	atomic_store_relaxed(&s->page_cluster, n);
 	return 0;
@@ -503,11 +504,11 @@ static void ra_finish(struct swap_sys *s, swp_entry_t n, struct swap_page *p, in
 static int read_with_readahead(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page)
 {
 	unsigned want = 1u << atomic_load_relaxed(&s->page_cluster);
-	uint64_t slots[32], csums[32];
-	struct swap_page *pages[32];
-	swp_entry_t nbs[32];
-	void *bufs[32];
-	int res[32], n = 1;
+	uint64_t slots[1 << RA_MAX_CLUSTER], csums[1 << RA_MAX_CLUSTER];
+	struct swap_page *pages[1 << RA_MAX_CLUSTER];
+	swp_entry_t nbs[1 << RA_MAX_CLUSTER];
+	void *bufs[1 << RA_MAX_CLUSTER];
+	int res[1 << RA_MAX_CLUSTER], n = 1;
 
 	if (want <= 1 || atomic_load_relaxed(&s->ra_pages) >= RA_MAX)
 		return read_from_device(s, e, m, page);

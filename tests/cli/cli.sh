@@ -59,7 +59,7 @@ out=$("$u" bench zswap --corpus zero --size 256K --rounds 1 --stats 2>/dev/null)
 for k in pool_limit_hit reject_compress_poor written_back_pages pool_total_size stored_pages same_filled_pages; do
   grep -q "  $k " <<<"$out" || fail "--stats lacks $k"
 done
-expect 2 "page-cluster '9' is not a number from 0 to 5" "$u" bench swap --page-cluster 9
+expect 2 "page-cluster .9. is not a number from 0 to 8" "$u" bench swap --page-cluster 9
 expect 2 "pool .0. is not a number from 1 to 100" "$u" bench swap --pool 0
 expect 2 "takes one corpus" "$u" bench swap --corpus text,zero
 expect 2 "unexpected argument .x." "$u" bench swap x
