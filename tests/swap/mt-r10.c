@@ -139,6 +139,8 @@ int main(void)
 	 * bring it under the threshold so stores are accepted again. */
 	zswap_shrink(zs, 100000, NULL);
 	zswap_compact(zs);
+	for (unsigned i = 0; i < PAGES; i++)
+		fault_in(i, true); /* all resident: all go out below */
 	for (unsigned i = 0; i < PAGES; i++) {
 		swp_entry_t e;
 		if (!atomic_load(&pte[i]) && swap_out(sys, mem[i], NULL, 0, NULL, &e) == 0)
