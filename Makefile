@@ -15,6 +15,7 @@ PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
 SAN     ?=
 BUILD   ?= build
 
@@ -95,7 +96,7 @@ fuzz: deps
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 install: all
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 include/uswap.h $(DESTDIR)$(INCDIR)/uswap.h
 	install -m 644 $(OUT)/libuswap.a $(DESTDIR)$(LIBDIR)/libuswap.a
 	install -m 755 $(OUT)/libuswap.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libuswap.so.$(VERSION)
@@ -104,10 +105,11 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' uswap.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc
 	install -m 755 $(OUT)/uswap $(DESTDIR)$(BINDIR)/uswap
+	install -m 644 man/uswap.1 $(DESTDIR)$(MANDIR)/man1/uswap.1
 
 uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/uswap.h $(DESTDIR)$(LIBDIR)/libuswap.* \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc $(DESTDIR)$(BINDIR)/uswap
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc $(DESTDIR)$(BINDIR)/uswap $(DESTDIR)$(MANDIR)/man1/uswap.1
 
 clean:
 	rm -rf build

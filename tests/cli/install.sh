@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 make -s -C "$root" install PREFIX="$tmp/prefix" >/dev/null
 p=$tmp/prefix
-for f in include/uswap.h lib/libuswap.a lib/libuswap.so.0.1.0 lib/libuswap.so.0 lib/libuswap.so bin/uswap lib/pkgconfig/uswap.pc; do
+for f in include/uswap.h lib/libuswap.a lib/libuswap.so.0.1.0 lib/libuswap.so.0 lib/libuswap.so bin/uswap lib/pkgconfig/uswap.pc share/man/man1/uswap.1; do
   [ -e "$p/$f" ] || { echo "missing $f"; exit 1; }
 done
 cat >"$tmp/t.c" <<'C'
@@ -33,3 +33,11 @@ gcc -o "$tmp/ts" "$tmp/t.c" $(pkg-config --cflags uswap) "$p/lib/libuswap.a" $(p
 bad=$(nm -D --defined-only "$p/lib/libuswap.so" | awk '{print $3}' | grep -v '^uswap_' | grep -v '^USWAP_' || true)
 [ -z "$bad" ] || { echo "exported non-API symbols: $bad"; exit 1; }
 "$p/bin/uswap" version
+# The man page renders and names every benchmark the command has.
+if command -v man >/dev/null; then
+  page=$(MANWIDTH=100 man -l "$p/share/man/man1/uswap.1" 2>/dev/null)
+  for b in codec zsmalloc zswap swap; do
+    grep -q "bench $b" <<<"$page" || { echo "man page lacks bench $b"; exit 1; }
+    "$p/bin/uswap" bench "$b" --help >/dev/null || { echo "bench $b --help failed"; exit 1; }
+  done
+fi
