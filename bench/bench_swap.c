@@ -32,6 +32,7 @@ struct sw_opts {
 };
 
 struct sw_result {
+	char swaps[1024];                     /* the /proc/swaps-like listing, after swap-out */
 	const char *mode;
 	double out, in_seq, in_rnd;           /* MiB/s through uswap */
 	struct swap_sys_stats st;
@@ -160,6 +161,7 @@ static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct
 	swap_sys_swapon(s, b);
 	bench_progress("bench swap: %s: swap-out", mode);
 	r->out = swap_out_all(s, pages, n, e, &fail);
+	swap_sys_format_swaps(s, r->swaps, sizeof(r->swaps));
 	drop_caches(o->drop);
 	bench_progress("bench swap: %s: sequential swap-in", mode);
 	r->in_seq = swap_in_all(s, pages, n, e, NULL, &fail);
@@ -194,6 +196,9 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 		       (unsigned long long)r[i].st.swap_ra_hit);
 	printf("\nout: swap_out of every page; in seq: swap_in + swap_in_done in swap-out order (readahead);\n"
 	       "in rnd: in a random order; pwrite/pread: the same pages on a plain file in the same folder.\n");
+	for (int i = 0; i < n; i++)
+		printf("\n%s, after swapping everything out:\n%s", r[i].mode, r[i].swaps);
+	printf("\n");
 	for (int i = 0; i < n; i++)
 		printf("%s: pswpout %llu, pswpin %llu, zswpout %llu, zswpin %llu, written_back_pages %llu\n", r[i].mode,
 		       (unsigned long long)r[i].st.pswpout, (unsigned long long)r[i].st.pswpin,

@@ -38,6 +38,8 @@ struct swap_backing {
 	int fd;
 	uint64_t nr_slots;          /* constant */
 	int priority;               /* constant */
+	bool is_device;             /* constant: a block device */
+	char name[64];              /* constant: path, or "(unlinked file)" */
 	mutex_t map_lock;           /* guards map, hint, inuse, pending */
 	uint64_t *map;              /* bit per slot: 1 = in use or awaiting discard */
 	uint64_t hint, inuse;       /* inuse excludes slots awaiting discard */
@@ -73,7 +75,7 @@ static int open_file(const struct swap_backing_config *cfg, char *err, size_t er
 
 /* Size the store: a block device's own size (or less, if asked), or a
  * file truncated to cfg->size. Returns the slot count or -errno. */
-static int64_t size_store(int fd, const struct swap_backing_config *cfg, char *err, size_t errlen)
+static int64_t size_store(int fd, const struct swap_backing_config *cfg, bool *is_dev, char *err, size_t errlen)
 {
 	struct stat st;
 	uint64_t bytes = cfg->size;
@@ -84,6 +86,7 @@ static int64_t size_store(int fd, const struct swap_backing_config *cfg, char *e
 	}
 	if (S_ISBLK(st.st_mode)) {
 		uint64_t dev;
+		*is_dev = true;
 		if (ioctl(fd, BLKGETSIZE64, &dev)) {
 			snprintf(err, errlen, "block device %s: cannot get its size: %s", cfg->path, strerror(errno));
 			return -errno;
@@ -114,7 +117,8 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 	if (!b)
 		return -ENOMEM;
 	b->fd = open_file(cfg, err, errlen);
-	int64_t slots = b->fd < 0 ? b->fd : size_store(b->fd, cfg, err, errlen);
+	int64_t slots = b->fd < 0 ? b->fd : size_store(b->fd, cfg, &b->is_device, err, errlen);
+	snprintf(b->name, sizeof(b->name), "%s", cfg->path ? cfg->path : "(unlinked file)");
 	int ret = slots < 0 ? (int)slots : 0;
 	if (!ret) {
 		b->nr_slots = (uint64_t)slots;
@@ -381,6 +385,8 @@ int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pag
 }
 
 uint64_t swap_backing_slots(struct swap_backing *b) { return b->nr_slots; }
+const char *swap_backing_name(struct swap_backing *b) { return b->name; }
+bool swap_backing_is_device(struct swap_backing *b) { return b->is_device; }
 int swap_backing_priority(struct swap_backing *b) { return b->priority; }
 
 uint64_t swap_backing_inuse(struct swap_backing *b)

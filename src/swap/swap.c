@@ -677,7 +677,27 @@ void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st)
 			st->dev[st->nr_devices].size_pages = swap_backing_slots(s->dev[i]->b);
 			st->dev[st->nr_devices].inuse_pages = swap_backing_inuse(s->dev[i]->b);
 			st->dev[st->nr_devices].writeok = atomic_load_relaxed(&s->dev[i]->writeok);
+			snprintf(st->dev[st->nr_devices].name, sizeof(st->dev[0].name), "%s",
+				 swap_backing_name(s->dev[i]->b));
 			st->nr_devices++;
 		}
 	read_unlock(&s->dev_lock);
+}
+
+int swap_sys_format_swaps(struct swap_sys *s, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%-40s %-10s %-10s %-10s %s\n", "Filename", "Type", "Size", "Used", "Priority");
+
+	read_lock(&s->dev_lock);
+	for (int i = 0; i < SWAP_MAX_DEVICES; i++) {
+		struct swap_backing *b = s->dev[i] ? s->dev[i]->b : NULL;
+		if (!b)
+			continue;
+		n += snprintf(buf + n, len > (size_t)n ? len - (size_t)n : 0, "%-40s %-10s %-10llu %-10llu %d\n",
+			      swap_backing_name(b), swap_backing_is_device(b) ? "partition" : "file",
+			      (unsigned long long)swap_backing_slots(b) * 4, (unsigned long long)swap_backing_inuse(b) * 4,
+			      swap_backing_priority(b));
+	}
+	read_unlock(&s->dev_lock);
+	return n;
 }

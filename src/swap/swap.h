@@ -100,6 +100,8 @@ int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_
 int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res);
 void swap_backing_inject(struct swap_backing *b, enum backing_op op, int err, long nth);
 uint64_t swap_backing_slots(struct swap_backing *b);
+const char *swap_backing_name(struct swap_backing *b); /* path, or "(unlinked file)" */
+bool swap_backing_is_device(struct swap_backing *b);
 uint64_t swap_backing_inuse(struct swap_backing *b);
 int swap_backing_priority(struct swap_backing *b);
 uint64_t swap_checksum(const void *page);
@@ -124,6 +126,7 @@ struct swap_sys_stats {
 		int priority;
 		uint64_t size_pages, inuse_pages;
 		bool writeok;
+		char name[64];      /* path, or "(unlinked file)" */
 	} dev[SWAP_MAX_DEVICES];
 };
 
@@ -139,3 +142,6 @@ int swap_sys_duplicate(struct swap_sys *s, swp_entry_t e);
 void swap_sys_free(struct swap_sys *s, swp_entry_t e);
 void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st);
 int swap_sys_set_page_cluster(struct swap_sys *s, unsigned n);
+/* The devices as /proc/swaps lists them (Filename Type Size Used Priority,
+ * sizes in KiB), into buf; returns the length (snprintf's). */
+int swap_sys_format_swaps(struct swap_sys *s, char *buf, size_t len);

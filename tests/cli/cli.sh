@@ -65,6 +65,7 @@ expect 2 "takes one corpus" "$u" bench swap --corpus text,zero
 expect 2 "unexpected argument .x." "$u" bench swap x
 out=$("$u" bench swap --corpus text --size 1M --dir "$USWAP_CORPUS_DIR" 2>/dev/null) || fail "bench swap failed"
 grep -q "^disk " <<<"$out" && grep -q "^zswap 10% " <<<"$out" || fail "bench swap table lacks a mode: $out"
+grep -q "^Filename *Type *Size *Used *Priority" <<<"$out" || fail "bench swap prints no swaps listing: $out"
 "$u" bench swap --corpus random --size 1M --dir "$USWAP_CORPUS_DIR" --json 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)

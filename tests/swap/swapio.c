@@ -86,6 +86,13 @@ int main(void)
 			T_ASSERT(st.dev[0].inuse_pages == 8 && st.dev[1].inuse_pages == 0);
 		}
 	}
+	/* The /proc/swaps-like listing: both devices, full. */
+	char swaps[1024];
+	swap_sys_format_swaps(s, swaps, sizeof(swaps));
+	printf("%s", swaps);
+	T_ASSERT(strstr(swaps, "Filename") && strstr(swaps, "(unlinked file)"));
+	T_ASSERT(strstr(swaps, "32         32         10")); /* 8 pages = 32 KiB, all used, priority 10 */
+	T_ASSERT(strstr(swaps, "256        256        1"));
 	/* Both full: the caller keeps the page; nothing else moves. */
 	t_fill_page(page, 3, 5000);
 	T_ASSERT_EQ(swap_out(s, page, NULL, 0, NULL, &e), -ENOSPC);
