@@ -252,20 +252,10 @@ static int sync_io(struct swap_backing *b, enum backing_op op, uint64_t slot, vo
 	return n == (ssize_t)PAGE_SIZE ? 0 : n < 0 ? -errno : -EIO;
 }
 
-/* Submit n page-sized operations and wait for them; res[i] = 0 or -errno. */
-static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
+/* Submit n page-sized operations through the ring and wait for them;
+ * res[i] = 0 or -errno. No accounting (io_done does it). */
+static void ring_fill(struct swap_backing *b, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
 {
-	int fail = 0;
-
-	if (n == 1) {
-		res[0] = sync_io(b, op, slots[0], pages[0]);
-		if (!res[0])
-			res[0] = injected(b, op);
-		fail = res[0] != 0;
-		atomic_add_relaxed(op == BACKING_READ ? &b->reads : &b->writes, 1);
-		atomic_add_relaxed(op == BACKING_READ ? &b->read_errors : &b->write_errors, (uint64_t)fail);
-		return fail ? -EIO : 0;
-	}
 	mutex_lock(&b->ring_lock);
 	for (int i = 0; i < n; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
@@ -286,9 +276,16 @@ static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *s
 		io_uring_cqe_seen(&b->ring, cqe);
 	}
 	mutex_unlock(&b->ring_lock);
+	for (int i = 0; ret < 0 && i < n; i++)
+		res[i] = ret;
+}
+
+/* After n operations: apply injected errors, count them. -EIO if any failed. */
+static int io_done(struct swap_backing *b, enum backing_op op, int *res, int n)
+{
+	int fail = 0;
+
 	for (int i = 0; i < n; i++) {
-		if (ret < 0)
-			res[i] = ret;
 		if (!res[i])
 			res[i] = injected(b, op);
 		fail += res[i] != 0;
@@ -296,6 +293,17 @@ static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *s
 	atomic_add_relaxed(op == BACKING_READ ? &b->reads : &b->writes, (uint64_t)n);
 	atomic_add_relaxed(op == BACKING_READ ? &b->read_errors : &b->write_errors, (uint64_t)fail);
 	return fail ? -EIO : 0;
+}
+
+/* n page-sized operations, waited for; res[i] = 0 or -errno. A lone page
+ * goes through pread/pwrite, several through the ring. */
+static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
+{
+	if (n == 1)
+		res[0] = sync_io(b, op, slots[0], pages[0]);
+	else
+		ring_fill(b, op, slots, pages, n, res);
+	return io_done(b, op, res, n);
 }
 
 /* Write page to slot; *csum gets its checksum. 0 or -errno (EIO, ENOSPC
@@ -332,11 +340,8 @@ static void read_run(struct swap_backing *b, uint64_t first, void **pages, int n
 	for (int i = 0; i < n; i++)
 		iov[i] = (struct iovec){pages[i], PAGE_SIZE};
 	ssize_t got = preadv(b->fd, iov, n, (off_t)(first * PAGE_SIZE));
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		res[i] = got < 0 ? -errno : got >= (ssize_t)((size_t)(i + 1) * PAGE_SIZE) ? 0 : -EIO;
-		if (!res[i])
-			res[i] = injected(b, BACKING_READ);
-	}
 }
 
 /*
@@ -352,7 +357,7 @@ int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pag
 			swap_backing_readv(b, slots + k, pages + k, MIN(RING_DEPTH, n - k), res + k);
 		return 0;
 	}
-	int scattered[RING_DEPTH], ns = 0, fail = 0;
+	int scattered[RING_DEPTH], sres[RING_DEPTH], ns = 0;
 	uint64_t sslots[RING_DEPTH];
 	void *spages[RING_DEPTH];
 
@@ -369,18 +374,13 @@ int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pag
 		}
 		i = j;
 	}
-	if (ns > 1) {
-		int sres[RING_DEPTH];
-		ring_io(b, BACKING_READ, sslots, spages, ns, sres);
-		for (int k = 0; k < ns; k++)
-			res[scattered[k]] = sres[k];
-	} else if (ns == 1) {
-		ring_io(b, BACKING_READ, sslots, spages, 1, &res[scattered[0]]);
-	}
-	for (int i = 0; i < n; i++)
-		fail += res[i] != 0;
-	atomic_add_relaxed(&b->reads, (uint64_t)(n - ns));
-	atomic_add_relaxed(&b->read_errors, (uint64_t)fail);
+	if (ns == 1)
+		sres[0] = sync_io(b, BACKING_READ, sslots[0], spages[0]);
+	else if (ns > 1)
+		ring_fill(b, BACKING_READ, sslots, spages, ns, sres);
+	for (int k = 0; k < ns; k++)
+		res[scattered[k]] = sres[k];
+	io_done(b, BACKING_READ, res, n);
 	return 0;
 }
 

@@ -164,6 +164,19 @@ static int write_to_device(struct swap_sys *s, swp_entry_t e, const void *page, 
 	return ret;
 }
 
+/* Count a device read's outcome: 0; -ENOENT (no device); else -EIO, a
+ * checksum mismatch (-EBADMSG) or an I/O error: the page is unusable. */
+static int read_result(struct swap_sys *s, int ret)
+{
+	if (!ret)
+		atomic_add_relaxed(&s->pswpin, 1);
+	else if (ret == -EBADMSG)
+		atomic_add_relaxed(&s->csum_errors, 1);
+	else if (ret != -ENOENT)
+		atomic_add_relaxed(&s->io_errors, 1);
+	return ret && ret != -ENOENT ? -EIO : ret;
+}
+
 /* Read e's page from its device and verify it. Caller holds the claim. */
 static int read_from_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page)
 {
@@ -176,13 +189,7 @@ static int read_from_device(struct swap_sys *s, swp_entry_t e, const struct swap
 		ret = swap_backing_read(d->b, m->slot, page, m->csum);
 		dev_unpin(d);
 	}
-	if (ret == -EBADMSG)
-		atomic_add_relaxed(&s->csum_errors, 1);
-	else if (ret && ret != -ENOENT)
-		atomic_add_relaxed(&s->io_errors, 1);
-	if (!ret)
-		atomic_add_relaxed(&s->pswpin, 1);
-	return ret == -EBADMSG ? -EIO : ret;
+	return read_result(s, ret);
 }
 
 /* ---------------------------------------------------------------- zswap writeback */
@@ -533,16 +540,7 @@ static int read_with_readahead(struct swap_sys *s, swp_entry_t e, const struct s
 	}
 	for (int i = 1; i < n; i++)
 		ra_finish(s, nbs[i], pages[i], res[i], csums[i]);
-	if (res[0]) {
-		atomic_add_relaxed(&s->io_errors, 1);
-		return -EIO;
-	}
-	if (swap_checksum(page) != m->csum) {
-		atomic_add_relaxed(&s->csum_errors, 1);
-		return -EIO;
-	}
-	atomic_add_relaxed(&s->pswpin, 1);
-	return 0;
+	return read_result(s, res[0] ? res[0] : swap_checksum(page) != m->csum ? -EBADMSG : 0);
 }
 
 /* ---------------------------------------------------------------- swap-out, swap-in */
