@@ -26,8 +26,8 @@
 struct sw_opts {
 	const char *corpus, *dir, *cdir;
 	size_t bytes;
-	unsigned pool_pct, page_cluster;
-	bool json, drop;
+	unsigned pool_pct, page_cluster, modes; /* modes: 1 disk, 2 zswap */
+	bool json, drop, discard;
 	uint64_t seed;
 };
 
@@ -40,6 +40,7 @@ struct sw_result {
 };
 
 static double raw_w, raw_rs, raw_rr;      /* MiB/s: sequential write, sequential and random read */
+static unsigned char *dest;               /* where pages are read to, as a fault handler would */
 
 static void drop_caches(bool on)
 {
@@ -72,7 +73,6 @@ static uint64_t *shuffled(size_t n, uint64_t seed)
 static int raw_reference(const struct sw_opts *o, const unsigned char *pages, size_t n, const uint64_t *order)
 {
 	int fd = open(o->dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
-	unsigned char *buf = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	double mib = (double)n * PAGE_SIZE / (1 << 20), t;
 
 	if (fd < 0) {
@@ -87,22 +87,20 @@ static int raw_reference(const struct sw_opts *o, const unsigned char *pages, si
 	drop_caches(o->drop);
 	t = bench_now();
 	for (size_t i = 0; i < n; i++)
-		if (pread(fd, buf, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE)
+		if (pread(fd, dest + i * PAGE_SIZE, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE)
 			goto io;
 	raw_rs = mib / (bench_now() - t);
 	drop_caches(o->drop);
 	t = bench_now();
 	for (size_t i = 0; i < n; i++)
-		if (pread(fd, buf, PAGE_SIZE, (off_t)(order[i] * PAGE_SIZE)) != PAGE_SIZE)
+		if (pread(fd, dest + order[i] * PAGE_SIZE, PAGE_SIZE, (off_t)(order[i] * PAGE_SIZE)) != PAGE_SIZE)
 			goto io;
 	raw_rr = mib / (bench_now() - t);
 	close(fd);
-	free(buf);
 	return 0;
 io:
 	fprintf(stderr, "uswap bench swap: I/O error on the reference file: %s\n", strerror(errno));
 	close(fd);
-	free(buf);
 	return -EIO;
 }
 
@@ -114,24 +112,25 @@ static double swap_out_all(struct swap_sys *s, const unsigned char *pages, size_
 	return (double)n * PAGE_SIZE / (1 << 20) / (bench_now() - t);
 }
 
+/* Swap every page in, into dest (timed), then check them all (not timed:
+ * the reference does not check either). */
 static double swap_in_all(struct swap_sys *s, const unsigned char *pages, size_t n, swp_entry_t *e,
 			  const uint64_t *order, int *fail)
 {
-	unsigned char *buf = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
 	enum swapin_from from;
 	double t = bench_now();
 
 	for (size_t k = 0; k < n; k++) {
 		size_t i = order ? order[k] : k;
-		if (swap_in(s, e[i], buf, NULL, NULL, &from)) {
+		if (swap_in(s, e[i], dest + i * PAGE_SIZE, NULL, NULL, &from)) {
 			(*fail)++;
 			continue;
 		}
-		*fail += memcmp(buf, pages + i * PAGE_SIZE, PAGE_SIZE) != 0;
 		swap_in_done(s, e[i], from, true);
 	}
 	t = bench_now() - t;
-	free(buf);
+	*fail += memcmp(dest, pages, n * PAGE_SIZE) != 0;
+	memset(dest, 0, n * PAGE_SIZE);
 	return (double)n * PAGE_SIZE / (1 << 20) / t;
 }
 
@@ -152,7 +151,7 @@ static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct
 		fprintf(stderr, "uswap bench swap: %s\n", err);
 		return -EINVAL;
 	}
-	struct swap_backing_config bc = {.dir = o->dir, .size = (n + n / 8 + 64) * PAGE_SIZE};
+	struct swap_backing_config bc = {.dir = o->dir, .size = (n + n / 8 + 64) * PAGE_SIZE, .discard = o->discard};
 	if (swap_sys_create(z, 2 * n + 1024, &s) || swap_backing_open(&bc, &b, err, sizeof(err))) {
 		fprintf(stderr, "uswap bench swap: %s\n", err);
 		return -EINVAL;
@@ -185,8 +184,8 @@ static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct
 
 static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 {
-	printf("uswap bench swap: %s, %zu MiB, page_cluster %u, folder %s%s; MiB/s\n\n", o->corpus, o->bytes >> 20,
-	       o->page_cluster, o->dir, o->drop ? ", page cache dropped before reads" : "");
+	printf("uswap bench swap: %s, %zu MiB, page_cluster %u, folder %s%s%s; MiB/s\n\n", o->corpus, o->bytes >> 20,
+	       o->page_cluster, o->dir, o->discard ? ", discard" : "", o->drop ? ", page cache dropped before reads" : "");
 	printf("%-12s %9s %9s %6s | %9s %9s %6s | %9s %9s %6s | %8s %8s\n", "mode", "out", "pwrite", "x", "in seq",
 	       "pread", "x", "in rnd", "pread", "x", "swap_ra", "ra_hit");
 	for (int i = 0; i < n; i++)
@@ -229,9 +228,11 @@ static void sw_usage(FILE *f)
 		"and with a small zswap pool, against plain pwrite/pread of the same pages.\n\n"
 		"  -c, --corpus NAME    zero, text, binary, random, mixed (default), heap\n"
 		"  -s, --size SIZE      page data (default 128M)\n"
-		"  -p, --pool PCT       the zswap pool of the second mode, percent of the data (default 10)\n"
+		"  -m, --mode M         disk (zswap off), zswap (a pool in front of the file) or both (default)\n"
+		"  -p, --pool PCT       the zswap pool of the zswap mode, percent of the data (default 10)\n"
 		"      --page-cluster N read ahead 2^N pages on a device swap-in, 0-8 (default 3)\n"
 		"  -d, --dir DIR        where the (unlinked) files go (default $TMPDIR or /var/tmp)\n"
+		"      --discard        punch holes for freed slots (swapon --discard)\n"
 		"      --drop-caches    empty the page cache before each read phase (root)\n"
 		"      --seed N         corpus seed (default 1)\n"
 		"      --corpus-dir D   corpus files folder\n"
@@ -241,17 +242,18 @@ static void sw_usage(FILE *f)
 
 static int sw_parse(int argc, char **argv, struct sw_opts *o)
 {
-	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"size", 1, 0, 's'}, {"pool", 1, 0, 'p'},
+	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"size", 1, 0, 's'}, {"pool", 1, 0, 'p'}, {"mode", 1, 0, 'm'},
 					   {"page-cluster", 1, 0, 'P'}, {"dir", 1, 0, 'd'}, {"drop-caches", 0, 0, 'X'},
+					   {"discard", 0, 0, 'Y'},
 					   {"seed", 1, 0, 'S'}, {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'},
 					   {"help", 0, 0, 'h'}, {0}};
 	const char *tmp = getenv("TMPDIR");
 	int c;
 
 	*o = (struct sw_opts){.corpus = "mixed", .dir = tmp && *tmp ? tmp : "/var/tmp", .bytes = 128u << 20,
-			      .pool_pct = 10, .page_cluster = 3, .seed = 1};
+			      .pool_pct = 10, .page_cluster = 3, .modes = 3, .seed = 1};
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:s:p:d:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:p:m:d:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->corpus = optarg; break;
 		case 's':
@@ -266,8 +268,16 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 			if (bench_opt_uint("swap", "page-cluster", optarg, 0, 8, &o->page_cluster))
 				return 2;
 			break;
+		case 'm':
+			o->modes = !strcmp(optarg, "disk") ? 1 : !strcmp(optarg, "zswap") ? 2 : !strcmp(optarg, "both") ? 3 : 0;
+			if (!o->modes) {
+				fprintf(stderr, "uswap bench swap: --mode takes disk, zswap or both, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'd': o->dir = optarg; break;
 		case 'X': o->drop = true; break;
+		case 'Y': o->discard = true; break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
 		case 'D': o->cdir = optarg; break;
 		case 'j': o->json = true; break;
@@ -304,20 +314,22 @@ int bench_swap_main(int argc, char **argv)
 		return ret == 1 ? 0 : ret;
 	size_t np = o.bytes / PAGE_SIZE;
 	unsigned char *pages = aligned_alloc(PAGE_SIZE, np * PAGE_SIZE);
-	if (!pages || corpus_open(&cs, o.cdir, o.corpus, 1.0, err, sizeof(err))) {
-		fprintf(stderr, "uswap bench swap: %s\n", pages ? err : "out of memory");
+	dest = aligned_alloc(PAGE_SIZE, np * PAGE_SIZE);
+	if (!pages || !dest || corpus_open(&cs, o.cdir, o.corpus, 1.0, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench swap: %s\n", pages && dest ? err : "out of memory");
 		return 1;
 	}
 	corpus_fill(&cs, o.corpus, o.seed, pages, np);
 	corpus_close(&cs);
+	memset(dest, 0, np * PAGE_SIZE); /* faulted in: neither side pays for that */
 	uint64_t *order = shuffled(np, o.seed);
 	bench_progress("bench swap: reference pwrite/pread");
 	ret = raw_reference(&o, pages, np, order);
 	char pool_mode[32];
 	snprintf(pool_mode, sizeof(pool_mode), "zswap %u%%", o.pool_pct);
-	if (!ret && !(ret = run_mode(&o, "disk", 0, pages, np, order, &r[0])))
+	if (!ret && (o.modes & 1) && !(ret = run_mode(&o, "disk", 0, pages, np, order, &r[n])))
 		n++;
-	if (!ret && !(ret = run_mode(&o, pool_mode, o.pool_pct, pages, np, order, &r[1])))
+	if (!ret && (o.modes & 2) && !(ret = run_mode(&o, pool_mode, o.pool_pct, pages, np, order, &r[n])))
 		n++;
 	bench_progress_done();
 	if (n && o.json)
@@ -325,6 +337,7 @@ int bench_swap_main(int argc, char **argv)
 	else if (n)
 		sw_print(&o, r, n);
 	free(pages);
+	free(dest);
 	free(order);
 	return ret ? 1 : 0;
 }

@@ -5,10 +5,13 @@
  *
  * Slots are handed out from a bitmap (first free after a moving hint) and
  * only when a page is actually written (virtual swap entries are bound to
- * a slot then). Freed slots are discarded by punching holes, in batches of
- * contiguous runs (as the kernel discards per cluster): a freed slot is
- * not handed out again until its discard is done, so a late discard never
- * hits new data. Every page
+ * a slot then). A freed slot is free at once, its blocks kept, unless the
+ * store discards (cfg->discard, as swapon --discard): then freed slots are
+ * discarded by punching holes, in batches of contiguous runs (as the
+ * kernel discards per cluster), and a freed slot is not handed out again
+ * until its discard is done, so a late discard never hits new data.
+ * Discarding costs a filesystem extent change per batch and drops the
+ * page cache of those blocks; it gives the space back. Every page
  * written gets an XXH3 checksum that the caller keeps with the entry and
  * passes back on read: a mismatch is -EBADMSG, never wrong data. Errors can
  * be injected per operation (the nth read or write fails with a chosen
@@ -28,6 +31,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <xxhash.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xxh_x86dispatch.h> /* libxxhash picks SSE2/AVX2/AVX-512 at run time */
+#define checksum_fn XXH3_64bits_dispatch
+#else
+#define checksum_fn XXH3_64bits
+#endif
 
 #include "swap/swap.h"
 
@@ -39,6 +48,7 @@ struct swap_backing {
 	uint64_t nr_slots;          /* constant */
 	int priority;               /* constant */
 	bool is_device;             /* constant: a block device */
+	bool discard;               /* constant: punch holes for freed slots */
 	char name[64];              /* constant: path, or "(unlinked file)" */
 	mutex_t map_lock;           /* guards map, hint, inuse, pending */
 	uint64_t *map;              /* bit per slot: 1 = in use or awaiting discard */
@@ -52,7 +62,10 @@ struct swap_backing {
 	_Atomic uint64_t reads, writes, read_errors, write_errors, csum_errors, discards; /* atomic */
 };
 
-uint64_t swap_checksum(const void *page) { return XXH3_64bits(page, PAGE_SIZE); }
+/* XXH3 of the page. The dispatching entry point measured 28 GB/s on the
+ * dev VM (AVX-512), the plain one 8-12 GB/s (SSE2): 0.15 against 0.4 us
+ * a page, which is a third of a page-cache pread. Same hash either way. */
+uint64_t swap_checksum(const void *page) { return checksum_fn(page, PAGE_SIZE); }
 
 static int open_file(const struct swap_backing_config *cfg, char *err, size_t errlen)
 {
@@ -123,6 +136,7 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 	if (!ret) {
 		b->nr_slots = (uint64_t)slots;
 		b->priority = cfg->priority;
+		b->discard = cfg->discard;
 		b->map = base_calloc((b->nr_slots + 63) / 64, sizeof(uint64_t));
 		ret = b->map ? 0 : -ENOMEM;
 	}
@@ -216,15 +230,19 @@ int64_t swap_backing_alloc(struct swap_backing *b)
 	return slot;
 }
 
-/* Release a slot; its content is discarded with the next batch, and the
- * slot is reused only after that. */
+/* Release a slot. With discard, its content is discarded with the next
+ * batch, and the slot is reused only after that. */
 void swap_backing_free(struct swap_backing *b, uint64_t slot)
 {
 	mutex_lock(&b->map_lock);
 	b->inuse--;
-	b->pending[b->nr_pending++] = slot;
-	if (b->nr_pending == DISCARD_BATCH)
-		discard_pending_locked(b);
+	if (!b->discard) {
+		b->map[slot / 64] &= ~(1ull << (slot % 64));
+	} else {
+		b->pending[b->nr_pending++] = slot;
+		if (b->nr_pending == DISCARD_BATCH)
+			discard_pending_locked(b);
+	}
 	mutex_unlock(&b->map_lock);
 }
 

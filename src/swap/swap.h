@@ -86,6 +86,8 @@ struct swap_backing_config {
 				  this much, 0 = all of it */
 	int priority;          /* higher is used first (swapon -p) */
 	bool direct;           /* O_DIRECT */
+	bool discard;          /* punch holes for freed slots (swapon --discard); off: a
+				  freed slot is reusable at once and keeps its blocks */
 };
 
 enum backing_op { BACKING_READ, BACKING_WRITE };

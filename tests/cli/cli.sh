@@ -63,6 +63,10 @@ expect 2 "page-cluster .9. is not a number from 0 to 8" "$u" bench swap --page-c
 expect 2 "pool .0. is not a number from 1 to 100" "$u" bench swap --pool 0
 expect 2 "takes one corpus" "$u" bench swap --corpus text,zero
 expect 2 "unexpected argument .x." "$u" bench swap x
+expect 2 "mode takes disk, zswap or both, not .ram." "$u" bench swap --mode ram
+out=$("$u" bench swap --corpus text --size 1M --mode zswap --discard --dir "$USWAP_CORPUS_DIR" 2>/dev/null) ||
+  fail "bench swap --mode zswap --discard failed"
+grep -q "^zswap 10% " <<<"$out" && ! grep -q "^disk " <<<"$out" || fail "bench swap --mode zswap ran other modes: $out"
 out=$("$u" bench swap --corpus text --size 1M --dir "$USWAP_CORPUS_DIR" 2>/dev/null) || fail "bench swap failed"
 grep -q "^disk " <<<"$out" && grep -q "^zswap 10% " <<<"$out" || fail "bench swap table lacks a mode: $out"
 grep -q "^Filename *Type *Size *Used *Priority" <<<"$out" || fail "bench swap prints no swaps listing: $out"

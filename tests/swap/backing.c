@@ -2,8 +2,9 @@
  * Description: the backing store. Pages round-trip through io_uring with
  * their checksum; a full store says -ENOSPC and loses nothing; a slot
  * corrupted on disk reads as -EBADMSG (counted), never as data; injected
- * write and read errors come back as errors; a freed slot is discarded
- * (the file's blocks shrink); batched reads return every page; a bad size
+ * write and read errors come back as errors; with discard on, a freed slot
+ * is discarded (the file's blocks shrink), with it off (the default) a
+ * freed slot is reusable at once; batched reads return every page; a bad size
  * or folder is a clear error; the default file has no name.
  */
 #include <errno.h>
@@ -34,7 +35,8 @@ int main(void)
 				   sizeof(err)) < 0);
 	printf("bad dir: %s\n", err);
 
-	T_ASSERT_EQ(swap_backing_open(&(struct swap_backing_config){.path = file, .size = SLOTS * 4096, .priority = 5},
+	T_ASSERT_EQ(swap_backing_open(&(struct swap_backing_config){.path = file, .size = SLOTS * 4096, .priority = 5,
+								     .discard = true},
 				      &b, err, sizeof(err)), 0);
 	T_ASSERT_EQ(swap_backing_slots(b), SLOTS);
 	T_ASSERT_EQ(swap_backing_priority(b), 5);
@@ -97,11 +99,21 @@ int main(void)
 	unlink(file);
 	rmdir(path);
 
-	/* The default: an unnamed 0600 file. */
-	T_ASSERT_EQ(swap_backing_open(&(struct swap_backing_config){.size = 1 << 20}, &b, err, sizeof(err)), 0);
-	int64_t s = swap_backing_alloc(b);
-	T_ASSERT_EQ(swap_backing_write(b, (uint64_t)s, page[0], &csum[0]), 0);
-	T_ASSERT_EQ(swap_backing_read(b, (uint64_t)s, back[0], csum[0]), 0);
+	/* The default: an unnamed 0600 file, no discard: a freed slot is
+	 * reusable at once and keeps its blocks. */
+	T_ASSERT_EQ(swap_backing_open(&(struct swap_backing_config){.size = 4 * 4096}, &b, err, sizeof(err)), 0);
+	for (int i = 0; i < 4; i++) {
+		slot[i] = (uint64_t)swap_backing_alloc(b);
+		T_ASSERT_EQ(swap_backing_write(b, slot[i], page[i], &csum[i]), 0);
+	}
+	T_ASSERT_EQ(swap_backing_alloc(b), -ENOSPC);
+	swap_backing_free(b, slot[2]);
+	T_ASSERT_EQ(swap_backing_inuse(b), 3);
+	T_ASSERT_EQ(swap_backing_alloc(b), (int64_t)slot[2]);
+	T_ASSERT_EQ(swap_backing_read(b, slot[1], back[1], csum[1]), 0);
+	T_ASSERT(!memcmp(page[1], back[1], 4096));
+	swap_backing_stats(b, &st);
+	T_ASSERT_EQ(st.discards, 0);
 	swap_backing_close(b);
 	return T_EXIT_PASS;
 }

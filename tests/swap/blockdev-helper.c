@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 		printf("needs a block device (run tests/swap/blockdev.sh)\n");
 		return T_EXIT_SKIP;
 	}
-	T_ASSERT_EQ(swap_backing_open(&(struct swap_backing_config){.path = argv[1]}, &b, err, sizeof(err)), 0);
+	T_ASSERT_EQ(swap_backing_open(&(struct swap_backing_config){.path = argv[1], .discard = true}, &b, err, sizeof(err)), 0);
 	printf("%s: %llu slots\n", argv[1], (unsigned long long)swap_backing_slots(b));
 	T_ASSERT_EQ(swap_backing_slots(b), 2048); /* the 8 MiB device, whole */
 	for (uint64_t i = 0; i < 100; i++) {
