@@ -27,7 +27,7 @@ struct sw_opts {
 	const char *corpus, *dir, *cdir;
 	size_t bytes;
 	unsigned pool_pct, page_cluster, modes; /* modes: 1 disk, 2 zswap */
-	bool json, drop, discard;
+	bool json, drop, discard, direct;
 	uint64_t seed;
 };
 
@@ -35,12 +35,26 @@ struct sw_result {
 	char swaps[1024];                     /* the /proc/swaps-like listing, after swap-out */
 	const char *mode;
 	double out, in_seq, in_rnd;           /* MiB/s through uswap */
+	double raw_w, raw_rs, raw_rr;         /* MiB/s: pwrite, sequential and random pread */
 	struct swap_sys_stats st;
 	struct zswap_stats zst;
 };
 
-static double raw_w, raw_rs, raw_rr;      /* MiB/s: sequential write, sequential and random read */
-static unsigned char *dest;               /* where pages are read to, as a fault handler would */
+/* One mode's run: both sides, phase by phase, alternating in slices. */
+struct sw_run {
+	struct swap_sys *s;
+	int fd;                               /* the reference file */
+	const unsigned char *pages;
+	unsigned char *dest[2];               /* [0] swap-ins, [1] reference reads */
+	swp_entry_t *e;
+	const uint64_t *order;                /* NULL: in order */
+	size_t n;
+	int fail;
+};
+
+static unsigned char *dests[2];           /* n pages each, faulted in */
+
+#define SLICE 1024 /* pages a side takes before the other's turn (4 MiB) */
 
 static void drop_caches(bool on)
 {
@@ -69,132 +83,143 @@ static uint64_t *shuffled(size_t n, uint64_t seed)
 	return o;
 }
 
-/* The reference: the same pages with plain pwrite/pread on a file. */
-static int raw_reference(const struct sw_opts *o, const unsigned char *pages, size_t n, const uint64_t *order)
+static void out_slice(int who, size_t from, size_t to, void *arg)
 {
-	int fd = open(o->dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
-	double mib = (double)n * PAGE_SIZE / (1 << 20), t;
+	struct sw_run *r = arg;
 
-	if (fd < 0) {
+	for (size_t i = from; i < to; i++) {
+		const unsigned char *pg = r->pages + i * PAGE_SIZE;
+		if (who == 0)
+			r->fail += swap_out(r->s, pg, NULL, 0, NULL, &r->e[i]) != 0;
+		else
+			r->fail += pwrite(r->fd, pg, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE;
+	}
+}
+
+/* Swap in (0) or pread (1) pages [from, to) of the order, each into its
+ * own destination page, as a fault handler would. */
+static void in_slice(int who, size_t from, size_t to, void *arg)
+{
+	struct sw_run *r = arg;
+	enum swapin_from f;
+
+	for (size_t k = from; k < to; k++) {
+		size_t i = r->order ? r->order[k] : k;
+		unsigned char *d = r->dest[who] + i * PAGE_SIZE;
+		if (who == 1)
+			r->fail += pread(r->fd, d, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE;
+		else if (swap_in(r->s, r->e[i], d, NULL, NULL, &f))
+			r->fail++;
+		else
+			swap_in_done(r->s, r->e[i], f, true);
+	}
+}
+
+/* A phase, both sides interleaved: MiB/s of each into mibs[2]. */
+static void phase(struct sw_run *r, void (*fn)(int, size_t, size_t, void *), double mibs[2])
+{
+	double t[2] = {0, 0}, mib = (double)r->n * PAGE_SIZE / (1 << 20);
+
+	bench_interleave(r->n, SLICE, fn, r, t);
+	mibs[0] = mib / t[0];
+	mibs[1] = mib / t[1];
+}
+
+/* Read phase: both destinations are checked afterwards (not timed), then
+ * cleared so the next phase proves itself again. */
+static void read_phase(const struct sw_opts *o, struct sw_run *r, const uint64_t *order, double mibs[2])
+{
+	drop_caches(o->drop);
+	r->order = order;
+	phase(r, in_slice, mibs);
+	for (int who = 0; who < 2; who++) {
+		r->fail += memcmp(r->dest[who], r->pages, r->n * PAGE_SIZE) != 0;
+		memset(r->dest[who], 0, r->n * PAGE_SIZE);
+	}
+}
+
+static int open_reference(const struct sw_opts *o)
+{
+	int fd = open(o->dir, O_RDWR | O_TMPFILE | O_CLOEXEC | (o->direct ? O_DIRECT : 0), 0600);
+
+	if (fd < 0)
 		fprintf(stderr, "uswap bench swap: cannot create a file in %s: %s\n", o->dir, strerror(errno));
-		return -errno;
-	}
-	t = bench_now();
-	for (size_t i = 0; i < n; i++)
-		if (pwrite(fd, pages + i * PAGE_SIZE, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE)
-			goto io;
-	raw_w = mib / (bench_now() - t);
-	drop_caches(o->drop);
-	t = bench_now();
-	for (size_t i = 0; i < n; i++)
-		if (pread(fd, dest + i * PAGE_SIZE, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE)
-			goto io;
-	raw_rs = mib / (bench_now() - t);
-	drop_caches(o->drop);
-	t = bench_now();
-	for (size_t i = 0; i < n; i++)
-		if (pread(fd, dest + order[i] * PAGE_SIZE, PAGE_SIZE, (off_t)(order[i] * PAGE_SIZE)) != PAGE_SIZE)
-			goto io;
-	raw_rr = mib / (bench_now() - t);
-	close(fd);
-	return 0;
-io:
-	fprintf(stderr, "uswap bench swap: I/O error on the reference file: %s\n", strerror(errno));
-	close(fd);
-	return -EIO;
+	return fd;
 }
 
-static double swap_out_all(struct swap_sys *s, const unsigned char *pages, size_t n, swp_entry_t *e, int *fail)
+/* Out, in in order, out again, in in random order; both sides. */
+static void run_phases(const struct sw_opts *o, struct sw_run *r, const uint64_t *order, struct sw_result *res)
 {
-	double t = bench_now();
-	for (size_t i = 0; i < n; i++)
-		*fail += swap_out(s, pages + i * PAGE_SIZE, NULL, 0, NULL, &e[i]) != 0;
-	return (double)n * PAGE_SIZE / (1 << 20) / (bench_now() - t);
-}
+	double m[2];
 
-/* Swap every page in, into dest (timed), then check them all (not timed:
- * the reference does not check either). */
-static double swap_in_all(struct swap_sys *s, const unsigned char *pages, size_t n, swp_entry_t *e,
-			  const uint64_t *order, int *fail)
-{
-	enum swapin_from from;
-	double t = bench_now();
-
-	for (size_t k = 0; k < n; k++) {
-		size_t i = order ? order[k] : k;
-		if (swap_in(s, e[i], dest + i * PAGE_SIZE, NULL, NULL, &from)) {
-			(*fail)++;
-			continue;
-		}
-		swap_in_done(s, e[i], from, true);
-	}
-	t = bench_now() - t;
-	*fail += memcmp(dest, pages, n * PAGE_SIZE) != 0;
-	memset(dest, 0, n * PAGE_SIZE);
-	return (double)n * PAGE_SIZE / (1 << 20) / t;
+	bench_progress("bench swap: %s: swap-out", res->mode);
+	phase(r, out_slice, m);
+	res->out = m[0], res->raw_w = m[1];
+	swap_sys_format_swaps(r->s, res->swaps, sizeof(res->swaps));
+	bench_progress("bench swap: %s: sequential swap-in", res->mode);
+	read_phase(o, r, NULL, m);
+	res->in_seq = m[0], res->raw_rs = m[1];
+	phase(r, out_slice, m);
+	bench_progress("bench swap: %s: random swap-in", res->mode);
+	read_phase(o, r, order, m);
+	res->in_rnd = m[0], res->raw_rr = m[1];
 }
 
 static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct, const unsigned char *pages,
-		    size_t n, const uint64_t *order, struct sw_result *r)
+		    size_t n, const uint64_t *order, struct sw_result *res)
 {
+	struct sw_run r = {.pages = pages, .n = n, .dest = {dests[0], dests[1]}, .fd = open_reference(o)};
 	struct zswap *z = NULL;
-	struct swap_sys *s;
-	struct swap_backing *b;
+	struct swap_backing *b = NULL;
 	char err[256];
-	swp_entry_t *e = calloc(n, sizeof(*e));
-	int fail = 0;
+	int ret = -EINVAL;
 
-	memset(r, 0, sizeof(*r));
-	r->mode = mode;
+	memset(res, 0, sizeof(*res));
+	res->mode = mode;
 	struct zswap_config zc = {.budget = n * PAGE_SIZE, .max_pool_percent = pool_pct};
-	if (pool_pct && zswap_create(&zc, &z, err, sizeof(err))) {
+	struct swap_backing_config bc = {.dir = o->dir, .size = (n + n / 8 + 64) * PAGE_SIZE, .discard = o->discard,
+					 .direct = o->direct};
+	if (r.fd < 0 || !(r.e = calloc(n, sizeof(*r.e))))
+		goto out;
+	if ((pool_pct && zswap_create(&zc, &z, err, sizeof(err))) || swap_sys_create(z, 2 * n + 1024, &r.s) ||
+	    swap_backing_open(&bc, &b, err, sizeof(err))) {
 		fprintf(stderr, "uswap bench swap: %s\n", err);
-		return -EINVAL;
+		goto out;
 	}
-	struct swap_backing_config bc = {.dir = o->dir, .size = (n + n / 8 + 64) * PAGE_SIZE, .discard = o->discard};
-	if (swap_sys_create(z, 2 * n + 1024, &s) || swap_backing_open(&bc, &b, err, sizeof(err))) {
-		fprintf(stderr, "uswap bench swap: %s\n", err);
-		return -EINVAL;
-	}
-	swap_sys_set_page_cluster(s, o->page_cluster);
-	swap_sys_swapon(s, b);
-	bench_progress("bench swap: %s: swap-out", mode);
-	r->out = swap_out_all(s, pages, n, e, &fail);
-	swap_sys_format_swaps(s, r->swaps, sizeof(r->swaps));
-	drop_caches(o->drop);
-	bench_progress("bench swap: %s: sequential swap-in", mode);
-	r->in_seq = swap_in_all(s, pages, n, e, NULL, &fail);
-	swap_out_all(s, pages, n, e, &fail);
-	drop_caches(o->drop);
-	bench_progress("bench swap: %s: random swap-in", mode);
-	r->in_rnd = swap_in_all(s, pages, n, e, order, &fail);
-	swap_sys_stats(s, &r->st);
+	swap_sys_set_page_cluster(r.s, o->page_cluster);
+	swap_sys_swapon(r.s, b);
+	run_phases(o, &r, order, res);
+	swap_sys_stats(r.s, &res->st);
 	if (z)
-		zswap_stats(z, &r->zst);
+		zswap_stats(z, &res->zst);
+	ret = r.fail ? -EIO : 0;
+	if (r.fail)
+		fprintf(stderr, "uswap bench swap: %s: %d pages failed to swap or to read back\n", mode, r.fail);
+out:
 	zswap_destroy(z);
-	swap_sys_destroy(s);
+	swap_sys_destroy(r.s);
 	swap_backing_close(b);
-	free(e);
-	if (fail) {
-		fprintf(stderr, "uswap bench swap: %s: %d pages failed to swap out or back in\n", mode, fail);
-		return -EIO;
-	}
-	return 0;
+	if (r.fd >= 0)
+		close(r.fd);
+	free(r.e);
+	return ret;
 }
 
 static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 {
-	printf("uswap bench swap: %s, %zu MiB, page_cluster %u, folder %s%s%s; MiB/s\n\n", o->corpus, o->bytes >> 20,
-	       o->page_cluster, o->dir, o->discard ? ", discard" : "", o->drop ? ", page cache dropped before reads" : "");
+	printf("uswap bench swap: %s, %zu MiB, page_cluster %u, folder %s%s%s%s; MiB/s\n\n", o->corpus, o->bytes >> 20,
+	       o->page_cluster, o->dir, o->direct ? ", O_DIRECT" : "", o->discard ? ", discard" : "",
+	       o->drop ? ", page cache dropped before reads" : "");
 	printf("%-12s %9s %9s %6s | %9s %9s %6s | %9s %9s %6s | %8s %8s\n", "mode", "out", "pwrite", "x", "in seq",
 	       "pread", "x", "in rnd", "pread", "x", "swap_ra", "ra_hit");
 	for (int i = 0; i < n; i++)
 		printf("%-12s %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %8llu %8llu\n", r[i].mode,
-		       r[i].out, raw_w, r[i].out / raw_w, r[i].in_seq, raw_rs, r[i].in_seq / raw_rs, r[i].in_rnd, raw_rr,
-		       r[i].in_rnd / raw_rr, (unsigned long long)r[i].st.swap_ra,
+		       r[i].out, r[i].raw_w, r[i].out / r[i].raw_w, r[i].in_seq, r[i].raw_rs, r[i].in_seq / r[i].raw_rs,
+		       r[i].in_rnd, r[i].raw_rr, r[i].in_rnd / r[i].raw_rr, (unsigned long long)r[i].st.swap_ra,
 		       (unsigned long long)r[i].st.swap_ra_hit);
-	printf("\nout: swap_out of every page; in seq: swap_in + swap_in_done in swap-out order (readahead);\n"
-	       "in rnd: in a random order; pwrite/pread: the same pages on a plain file in the same folder.\n");
+	printf("\nout: swap_out of every page; in seq: swap_in + swap_in_done, each into its own page, in\n"
+	       "swap-out order (readahead); in rnd: in a random order; pwrite/pread: the same pages on a plain\n"
+	       "file in the same folder, with the same flags; the two sides alternate every %d pages.\n", SLICE);
 	for (int i = 0; i < n; i++)
 		printf("\n%s, after swapping everything out:\n%s", r[i].mode, r[i].swaps);
 	printf("\n");
@@ -207,14 +232,15 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 
 static void sw_json(const struct sw_opts *o, const struct sw_result *r, int n)
 {
-	printf("{\"corpus\": \"%s\", \"bytes\": %zu, \"page_cluster\": %u, \"raw_write_mibs\": %.1f, "
-	       "\"raw_seq_read_mibs\": %.1f, \"raw_rnd_read_mibs\": %.1f, \"modes\": [",
-	       o->corpus, o->bytes, o->page_cluster, raw_w, raw_rs, raw_rr);
+	printf("{\"corpus\": \"%s\", \"bytes\": %zu, \"page_cluster\": %u, \"direct\": %s, \"modes\": [", o->corpus,
+	       o->bytes, o->page_cluster, o->direct ? "true" : "false");
 	for (int i = 0; i < n; i++)
 		printf("%s\n {\"mode\": \"%s\", \"swap_out_mibs\": %.1f, \"swap_in_seq_mibs\": %.1f, "
-		       "\"swap_in_rnd_mibs\": %.1f, \"pswpout\": %llu, \"pswpin\": %llu, \"swap_ra\": %llu, "
+		       "\"swap_in_rnd_mibs\": %.1f, \"raw_write_mibs\": %.1f, \"raw_seq_read_mibs\": %.1f, "
+		       "\"raw_rnd_read_mibs\": %.1f, \"pswpout\": %llu, \"pswpin\": %llu, \"swap_ra\": %llu, "
 		       "\"swap_ra_hit\": %llu}",
-		       i ? "," : "", r[i].mode, r[i].out, r[i].in_seq, r[i].in_rnd, (unsigned long long)r[i].st.pswpout,
+		       i ? "," : "", r[i].mode, r[i].out, r[i].in_seq, r[i].in_rnd, r[i].raw_w, r[i].raw_rs, r[i].raw_rr,
+		       (unsigned long long)r[i].st.pswpout,
 		       (unsigned long long)r[i].st.pswpin, (unsigned long long)r[i].st.swap_ra,
 		       (unsigned long long)r[i].st.swap_ra_hit);
 	printf("]}\n");
@@ -233,6 +259,7 @@ static void sw_usage(FILE *f)
 		"      --page-cluster N read ahead 2^N pages on a device swap-in, 0-8 (default 3)\n"
 		"  -d, --dir DIR        where the (unlinked) files go (default $TMPDIR or /var/tmp)\n"
 		"      --discard        punch holes for freed slots (swapon --discard)\n"
+		"      --direct         O_DIRECT backing file (and reference file): no page cache\n"
 		"      --drop-caches    empty the page cache before each read phase (root)\n"
 		"      --seed N         corpus seed (default 1)\n"
 		"      --corpus-dir D   corpus files folder\n"
@@ -244,7 +271,7 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"size", 1, 0, 's'}, {"pool", 1, 0, 'p'}, {"mode", 1, 0, 'm'},
 					   {"page-cluster", 1, 0, 'P'}, {"dir", 1, 0, 'd'}, {"drop-caches", 0, 0, 'X'},
-					   {"discard", 0, 0, 'Y'},
+					   {"discard", 0, 0, 'Y'}, {"direct", 0, 0, 'O'},
 					   {"seed", 1, 0, 'S'}, {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'},
 					   {"help", 0, 0, 'h'}, {0}};
 	const char *tmp = getenv("TMPDIR");
@@ -278,6 +305,7 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 		case 'd': o->dir = optarg; break;
 		case 'X': o->drop = true; break;
 		case 'Y': o->discard = true; break;
+		case 'O': o->direct = true; break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
 		case 'D': o->cdir = optarg; break;
 		case 'j': o->json = true; break;
@@ -314,17 +342,17 @@ int bench_swap_main(int argc, char **argv)
 		return ret == 1 ? 0 : ret;
 	size_t np = o.bytes / PAGE_SIZE;
 	unsigned char *pages = aligned_alloc(PAGE_SIZE, np * PAGE_SIZE);
-	dest = aligned_alloc(PAGE_SIZE, np * PAGE_SIZE);
-	if (!pages || !dest || corpus_open(&cs, o.cdir, o.corpus, 1.0, err, sizeof(err))) {
-		fprintf(stderr, "uswap bench swap: %s\n", pages && dest ? err : "out of memory");
+	dests[0] = aligned_alloc(PAGE_SIZE, np * PAGE_SIZE);
+	dests[1] = aligned_alloc(PAGE_SIZE, np * PAGE_SIZE);
+	if (!pages || !dests[0] || !dests[1] || corpus_open(&cs, o.cdir, o.corpus, 1.0, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench swap: %s\n", pages && dests[0] && dests[1] ? err : "out of memory");
 		return 1;
 	}
 	corpus_fill(&cs, o.corpus, o.seed, pages, np);
 	corpus_close(&cs);
-	memset(dest, 0, np * PAGE_SIZE); /* faulted in: neither side pays for that */
+	memset(dests[0], 0, np * PAGE_SIZE); /* faulted in: neither side pays for that */
+	memset(dests[1], 0, np * PAGE_SIZE);
 	uint64_t *order = shuffled(np, o.seed);
-	bench_progress("bench swap: reference pwrite/pread");
-	ret = raw_reference(&o, pages, np, order);
 	char pool_mode[32];
 	snprintf(pool_mode, sizeof(pool_mode), "zswap %u%%", o.pool_pct);
 	if (!ret && (o.modes & 1) && !(ret = run_mode(&o, "disk", 0, pages, np, order, &r[n])))
@@ -337,7 +365,8 @@ int bench_swap_main(int argc, char **argv)
 	else if (n)
 		sw_print(&o, r, n);
 	free(pages);
-	free(dest);
+	free(dests[0]);
+	free(dests[1]);
 	free(order);
 	return ret ? 1 : 0;
 }

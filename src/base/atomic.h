@@ -35,4 +35,14 @@
 #define CACHE_LINE 64
 #define cache_aligned _Alignas(CACHE_LINE)
 
+/* In a spin-wait loop: tell the CPU (pause), so the other hyperthread runs. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 #endif

@@ -37,42 +37,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "swap/swap.h"
+#include "swap/swap_sys.h"
 
-struct swap_meta {
-	int dev;                 /* device index + 1; 0 = not on a device */
-	uint64_t slot, csum;     /* when dev */
-	uint32_t tags_len;
-	unsigned char tags[];    /* tags_len bytes */
-};
-
-struct swap_device {
-	struct swap_backing *b;  /* constant */
-	_Atomic bool writeok;    /* atomic: new pages may go here */
-	_Atomic long users;      /* atomic: I/O in flight (swapoff waits for 0) */
-};
-
-#define RA_MAX 512        /* pages read ahead and not yet used, at most */
-#define RA_MAX_CLUSTER 8  /* 2^8 = 256 pages (1 MiB): the largest readahead */
-
-struct swap_sys {
-	struct swap_space *space;
-	struct swap_cache *cache;               /* pages read ahead, each holding its entry's claim */
-	_Atomic unsigned page_cluster;          /* atomic: read ahead 2^page_cluster pages; 0 = off */
-	_Atomic long ra_pages;                  /* atomic: read-ahead pages in the cache */
-	_Atomic uint64_t swap_ra, swap_ra_hit;  /* atomic */
-	struct zswap *z;                        /* may be NULL */
-	struct rtree *meta;                     /* entry offset -> swap_meta; each changed under the claim */
-	rwlock_t dev_lock;                      /* guards dev[] */
-	struct swap_device *dev[SWAP_MAX_DEVICES];
-	_Atomic uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors; /* atomic */
-};
-
-static void drop_cached(struct swap_sys *s, swp_entry_t e);
 
 /* ---------------------------------------------------------------- metadata */
-
-static struct swap_meta *meta_get(struct swap_sys *s, swp_entry_t e) { return rtree_lookup(s->meta, swp_offset(e)); }
 
 static int meta_set(struct swap_sys *s, swp_entry_t e, struct swap_meta *m)
 {
@@ -80,6 +48,17 @@ static int meta_set(struct swap_sys *s, swp_entry_t e, struct swap_meta *m)
 	int ret = rtree_store(s->meta, swp_offset(e), m, (void **)&old);
 	base_free(old);
 	return ret;
+}
+
+/*
+ * The device an entry's page is on, for a caller that owns the entry (its
+ * claim, or FREEING): no dev_lock and no pin needed, because the entry's
+ * slot counts in the device's inuse and swapoff lets a device go only
+ * when nothing is in use there, after claiming every entry to move it.
+ */
+static struct swap_device *entry_dev(struct swap_sys *s, const struct swap_meta *m)
+{
+	return m->dev ? s->dev[m->dev - 1] : NULL;
 }
 
 /* The entry's device slot goes back and its metadata is freed: only here,
@@ -91,28 +70,13 @@ static void on_entry_free(void *arg, swp_entry_t e)
 
 	if (s->z)
 		zswap_invalidate(s->z, e);
-	if (m && m->dev) {
-		read_lock(&s->dev_lock);
-		struct swap_device *d = s->dev[m->dev - 1];
-		if (d)
-			swap_backing_free(d->b, m->slot);
-		read_unlock(&s->dev_lock);
-	}
+	struct swap_device *d = m ? entry_dev(s, m) : NULL;
+	if (d)
+		swap_backing_free(d->b, m->slot);
 	base_free(m);
 }
 
 /* ---------------------------------------------------------------- devices */
-
-/* Pin the device at index i for I/O; NULL if it is gone. dev_lock held (read). */
-static struct swap_device *dev_pin(struct swap_sys *s, int i)
-{
-	struct swap_device *d = s->dev[i];
-	if (d)
-		atomic_add_acq_rel(&d->users, 1);
-	return d;
-}
-
-static void dev_unpin(struct swap_device *d) { atomic_sub_acq_rel(&d->users, 1); }
 
 /*
  * Write page for e to the best device with room (highest priority first)
@@ -153,6 +117,8 @@ static int write_to_device(struct swap_sys *s, swp_entry_t e, const void *page, 
 				swap_backing_free(od->b, m->slot);
 		}
 		m->dev = best + 1;
+		m->ra = 0; /* read-ahead marks belong to the old slot */
+		m->ra_next_n = 0;
 		m->slot = (uint64_t)slot;
 		m->csum = csum;
 		dev_unpin(d);
@@ -166,7 +132,7 @@ static int write_to_device(struct swap_sys *s, swp_entry_t e, const void *page, 
 
 /* Count a device read's outcome: 0; -ENOENT (no device); else -EIO, a
  * checksum mismatch (-EBADMSG) or an I/O error: the page is unusable. */
-static int read_result(struct swap_sys *s, int ret)
+int swap_read_result(struct swap_sys *s, int ret)
 {
 	if (!ret)
 		atomic_add_relaxed(&s->pswpin, 1);
@@ -178,18 +144,11 @@ static int read_result(struct swap_sys *s, int ret)
 }
 
 /* Read e's page from its device and verify it. Caller holds the claim. */
-static int read_from_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page)
+int swap_read_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page)
 {
-	int ret = -ENOENT;
+	struct swap_device *d = entry_dev(s, m);
 
-	read_lock(&s->dev_lock);
-	struct swap_device *d = m->dev ? dev_pin(s, m->dev - 1) : NULL;
-	read_unlock(&s->dev_lock);
-	if (d) {
-		ret = swap_backing_read(d->b, m->slot, page, m->csum);
-		dev_unpin(d);
-	}
-	return read_result(s, ret);
+	return swap_read_result(s, d ? swap_backing_read(d->b, m->slot, page, m->csum) : -ENOENT);
 }
 
 /* ---------------------------------------------------------------- zswap writeback */
@@ -234,6 +193,7 @@ static void wb_release(void *arg, swp_entry_t e, void *page, bool written)
 int swap_sys_create(struct zswap *z, uint64_t max_entries, struct swap_sys **out)
 {
 	struct swap_sys *s = base_calloc(1, sizeof(*s));
+	bool ra = false;
 	int ret = -ENOMEM;
 
 	if (!s)
@@ -243,12 +203,14 @@ int swap_sys_create(struct zswap *z, uint64_t max_entries, struct swap_sys **out
 	rwlock_init(&s->dev_lock);
 	s->meta = rtree_create();
 	struct swap_space_config sc = {.max_entries = max_entries, .type = 0, .on_free = on_entry_free, .on_free_arg = s};
-	if (s->meta && !(ret = swap_cache_create(&s->cache)) && !(ret = swap_space_create(&sc, &s->space)) && z &&
-	    !(ret = zswap_swapon(z, 0))) {
+	if (s->meta && !(ret = swap_cache_create(&s->cache)) && !(ret = swap_space_create(&sc, &s->space)) &&
+	    (ra = true, !(ret = swap_ra_start(s))) && z && !(ret = zswap_swapon(z, 0))) {
 		struct zswap_wb_ops ops = {wb_claim, wb_write, wb_release, s};
 		zswap_set_writeback_ops(z, &ops);
 	}
 	if (ret) {
+		if (ra)
+			swap_ra_stop(s);
 		swap_space_destroy(s->space);
 		swap_cache_destroy(s->cache);
 		rtree_destroy(s->meta);
@@ -267,6 +229,7 @@ void swap_sys_destroy(struct swap_sys *s)
 {
 	if (!s)
 		return;
+	swap_ra_stop(s);
 	uint64_t key = 0;
 	for (struct swap_meta *m; (m = rtree_find_next(s->meta, &key)); key++)
 		base_free(rtree_erase(s->meta, key));
@@ -279,7 +242,8 @@ void swap_sys_destroy(struct swap_sys *s)
 	base_free(s);
 }
 
-/* Read ahead 2^n pages on a device swap-in (0 turns it off; at most 8). */
+/* A miss reads ahead up to 2^n pages, and windows that keep being used
+ * grow in the background up to 256 (0 turns readahead off; n at most 8). */
 int swap_sys_set_page_cluster(struct swap_sys *s, unsigned n)
 {
 	if (n > RA_MAX_CLUSTER)
@@ -327,7 +291,7 @@ static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
 
 	if (!m || m->dev != idx + 1)
 		return 0; /* not there (any more) */
-	int ret = read_from_device(s, e, m, page);
+	int ret = swap_read_device(s, e, m, page);
 	if (ret)
 		return ret;
 	if (s->z && zswap_store(s->z, e, page, NULL) == 0) {
@@ -349,7 +313,7 @@ static int unuse_pass(struct swap_sys *s, int idx)
 		swp_entry_t e = swp_entry(0, key);
 		int r;
 		while ((r = swapcache_prepare(s->space, e)) == -EEXIST) {
-			drop_cached(s, e); /* a read-ahead page: its data is on the device anyway */
+			swap_ra_drop(s, e); /* a read-ahead page: its data is on the device anyway */
 			sched_yield();     /* else a swap-in or writeback owns it for a moment */
 		}
 		if (r)
@@ -407,142 +371,6 @@ int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- readahead */
-
-/*
- * If a page read ahead for e is in the cache, take it: copy it out, take
- * it out of the cache, and keep the claim it held (the caller now owns e
- * as if swapcache_prepare had succeeded). Under the page lock, so two
- * takers cannot both win (R7).
- */
-static bool take_cached(struct swap_sys *s, swp_entry_t e, void *page)
-{
-	struct swap_page *p = swap_cache_lookup(s->cache, e);
-
-	if (!p)
-		return false;
-	bool ok = swap_page_lock_valid(p, e);
-	if (ok) {
-		ok = atomic_load_acq(&p->uptodate);
-		if (ok) {
-			memcpy(page, p->data, PAGE_SIZE);
-			swap_cache_del(s->cache, p);
-			atomic_sub_relaxed(&s->ra_pages, 1);
-		}
-		mutex_unlock(&p->lock);
-	}
-	swap_page_put(s->cache, p);
-	return ok;
-}
-
-/* Drop a read-ahead page of e, releasing the claim it held (the entry
- * goes if nobody references it any more). */
-static void drop_cached(struct swap_sys *s, swp_entry_t e)
-{
-	struct swap_page *p = swap_cache_lookup(s->cache, e);
-
-	if (!p)
-		return;
-	if (swap_page_lock_valid(p, e)) {
-		if (atomic_load_acq(&p->uptodate))
-			atomic_sub_relaxed(&s->ra_pages, 1);
-		swap_cache_del(s->cache, p);
-		mutex_unlock(&p->lock);
-		swapcache_clear(s->space, e); /* we took it out: the claim is ours to drop */
-	}
-	swap_page_put(s->cache, p);
-}
-
-/* Claim neighbour n for readahead if it lives on device dev: a page in the
- * cache, not yet up to date (a taker that finds it so waits and retries),
- * or NULL. Pages are not locked across the batch read: no thread ever
- * holds two page locks. */
-static struct swap_page *ra_prepare(struct swap_sys *s, swp_entry_t n, int dev, uint64_t *slot, uint64_t *csum)
-{
-	if (swapcache_prepare(s->space, n))
-		return NULL; /* free, or someone has it */
-	struct swap_meta *m = meta_get(s, n);
-	struct swap_page *p = m && m->dev == dev ? swap_page_alloc(s->cache) : NULL;
-	if (p) {
-		if (!swap_cache_add(s->cache, n, p)) {
-			*slot = m->slot;
-			*csum = m->csum;
-			return p;
-		}
-		swap_page_put(s->cache, p);
-	}
-	swapcache_clear(s->space, n);
-	return NULL;
-}
-
-/*
- * Finish a neighbour's read. The page keeps n's claim only while it is in
- * the cache; whoever takes it out (here, drop_cached, take_cached) answers
- * for the claim. Keep it if the read was good and n still has an owner
- * (an owner that went away meanwhile found no page to drop, or will find
- * this one under its lock); else drop it and release the claim.
- */
-static void ra_finish(struct swap_sys *s, swp_entry_t n, struct swap_page *p, int res, uint64_t csum)
-{
-	bool good = res == 0 && swap_checksum(p->data) == csum;
-
-	mutex_lock(&p->lock);
-	bool mine = atomic_load_acq(&p->entry) == n.val;
-	bool keep = mine && good && swap_count(s->space, n) > 0;
-	if (keep) {
-		atomic_store_rel(&p->uptodate, true);
-		atomic_add_relaxed(&s->ra_pages, 1);
-		atomic_add_relaxed(&s->swap_ra, 1);
-		atomic_add_relaxed(&s->pswpin, 1); /* as the kernel counts: every page read */
-	} else if (mine) {
-		swap_cache_del(s->cache, p);
-	}
-	mutex_unlock(&p->lock);
-	swap_page_put(s->cache, p); /* the cache keeps its own reference, if any */
-	if (mine && !keep)
-		swapcache_clear(s->space, n);
-}
-
-/*
- * Read e's page from its device together with the following entries that
- * live on the same device (2^page_cluster in all), one io_uring batch; the
- * neighbours go into the swap cache. Caller holds e's claim.
- */
-static int read_with_readahead(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page)
-{
-	unsigned want = 1u << atomic_load_relaxed(&s->page_cluster);
-	uint64_t slots[1 << RA_MAX_CLUSTER], csums[1 << RA_MAX_CLUSTER];
-	struct swap_page *pages[1 << RA_MAX_CLUSTER];
-	swp_entry_t nbs[1 << RA_MAX_CLUSTER];
-	void *bufs[1 << RA_MAX_CLUSTER];
-	int res[1 << RA_MAX_CLUSTER], n = 1;
-
-	if (want <= 1 || atomic_load_relaxed(&s->ra_pages) >= RA_MAX)
-		return read_from_device(s, e, m, page);
-	slots[0] = m->slot;
-	bufs[0] = page;
-	for (unsigned k = 1; k < want; k++) {
-		nbs[n] = swp_entry(swp_type(e), swp_offset(e) + k);
-		if ((pages[n] = ra_prepare(s, nbs[n], m->dev, &slots[n], &csums[n]))) {
-			bufs[n] = pages[n]->data;
-			n++;
-		}
-	}
-	read_lock(&s->dev_lock);
-	struct swap_device *d = dev_pin(s, m->dev - 1);
-	read_unlock(&s->dev_lock);
-	if (d) { /* always, as we hold e's claim: swapoff moves e first */
-		swap_backing_readv(d->b, slots, bufs, n, res);
-		dev_unpin(d);
-	} else {
-		for (int i = 0; i < n; i++)
-			res[i] = -EIO;
-	}
-	for (int i = 1; i < n; i++)
-		ra_finish(s, nbs[i], pages[i], res[i], csums[i]);
-	return read_result(s, res[0] ? res[0] : swap_checksum(page) != m->csum ? -EBADMSG : 0);
-}
-
 /* ---------------------------------------------------------------- swap-out, swap-in */
 
 /*
@@ -595,21 +423,26 @@ int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *t
 
 	*from = SWAPIN_NONE;
 	while ((ret = swapcache_prepare(s->space, e)) == -EEXIST) {
-		if (take_cached(s, e, page)) { /* read ahead earlier: its claim is ours now */
-			atomic_add_relaxed(&s->swap_ra_hit, 1);
+		uint64_t seq = swap_ra_seq(s);
+		enum ra_take t = swap_ra_take(s, e, page);
+		if (t == RA_TAKEN) { /* read ahead earlier: its claim is ours now */
 			*from = SWAPIN_CACHE;
 			break;
 		}
-		sched_yield(); /* another swap-in, or writeback, owns it: wait, then look again (R6) */
+		if (t == RA_PENDING)
+			swap_ra_wait(s, seq); /* being read ahead: wait for the batch */
+		else
+			sched_yield(); /* another swap-in, or writeback, owns it: wait, then look again (R6) */
 	}
 	if (ret && ret != -EEXIST)
 		return ret;
 	struct swap_meta *m = meta_get(s, e);
-	if (*from == SWAPIN_CACHE)
+	if (*from == SWAPIN_CACHE) {
+		swap_ra_taken(s, m);
 		ret = 0;
-	else if (!(ret = s->z ? zswap_load(s->z, e, page) : -ENOENT))
+	} else if (!(ret = s->z ? zswap_load(s->z, e, page) : -ENOENT))
 		*from = SWAPIN_ZSWAP;
-	else if (ret == -ENOENT && m && !(ret = read_with_readahead(s, e, m, page)))
+	else if (ret == -ENOENT && m && !(ret = swap_ra_read(s, e, m, page)))
 		*from = SWAPIN_DISK;
 	if (ret) {
 		swapcache_clear(s->space, e);
@@ -651,7 +484,7 @@ void swap_sys_free(struct swap_sys *s, swp_entry_t e)
 {
 	swap_free(s->space, e);
 	if (!swap_count(s->space, e) && swap_has_cache(s->space, e))
-		drop_cached(s, e);
+		swap_ra_drop(s, e);
 }
 
 void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st)

@@ -104,6 +104,8 @@ void swap_backing_inject(struct swap_backing *b, enum backing_op op, int err, lo
 uint64_t swap_backing_slots(struct swap_backing *b);
 const char *swap_backing_name(struct swap_backing *b); /* path, or "(unlinked file)" */
 bool swap_backing_is_device(struct swap_backing *b);
+bool swap_backing_is_direct(struct swap_backing *b);
+void swap_backing_readahead(struct swap_backing *b, const uint64_t *slots, int n);
 uint64_t swap_backing_inuse(struct swap_backing *b);
 int swap_backing_priority(struct swap_backing *b);
 uint64_t swap_checksum(const void *page);
@@ -144,6 +146,7 @@ int swap_sys_duplicate(struct swap_sys *s, swp_entry_t e);
 void swap_sys_free(struct swap_sys *s, swp_entry_t e);
 void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st);
 int swap_sys_set_page_cluster(struct swap_sys *s, unsigned n);
+void swap_sys_ra_drain(struct swap_sys *s); /* wait for the readahead worker to go idle */
 /* The devices as /proc/swaps lists them (Filename Type Size Used Priority,
  * sizes in KiB), into buf; returns the length (snprintf's). */
 int swap_sys_format_swaps(struct swap_sys *s, char *buf, size_t len);

@@ -1,0 +1,499 @@
+/*
+ * swap_readahead.c - swap readahead: entries next to a swap-in are read
+ * before anyone asks for them (design-digest 2.6).
+ *
+ * Windows. A miss (a swap-in that reads its page from a device and was not
+ * predicted) reads ahead a window of the following entries (by entry id,
+ * the kernel's cluster readahead) that live on the same device: 2^k
+ * entries, k growing with the hits since the last miss up to page_cluster,
+ * and none when the last window went unused and this miss is not next to
+ * the last one (random access). The first entry of every window is a
+ * marker (swap_meta.ra_next*): whoever swaps it in starts the next window,
+ * twice as large up to RA_ASYNC_MAX, on the readahead worker, so a
+ * sequential reader always has a window in flight ahead of it, as the
+ * kernel's file readahead keeps one. page_cluster 0 turns readahead off.
+ *
+ * Where the pages go depends on the device:
+ * - A buffered file or block device has the kernel's page cache below it.
+ *   Copying a window into the swap cache would copy each page twice (page
+ *   cache -> swap cache -> caller); instead the worker asks the kernel to
+ *   read the window's slots into the page cache in the background
+ *   (readahead(2): no copy, no waiting), and the swap-in of each entry reads
+ *   it straight into the caller's page from there. Such entries are marked
+ *   RA_HINTED; swapping one in counts a swap_ra_hit.
+ * - An O_DIRECT device has no page cache: the window is read into the swap
+ *   cache, as the kernel does for swap. A miss reads its own page straight
+ *   into the caller's buffer together with the window, in one batch; later
+ *   windows are read by the worker, in chunks made visible as they arrive.
+ *
+ * A page in the swap cache holds its entry's claim (HAS_CACHE); whoever
+ * takes it out of the cache answers for the claim: a swap-in that takes it
+ * keeps the claim as its own, a free or swapoff that drops it releases the
+ * claim, and the reader releases it when the read failed or the entry lost
+ * its last owner meanwhile. Pages are never locked across a read and no
+ * thread holds two page locks. A page whose read is still running is in
+ * the cache but not up to date: a swap-in that finds it waits on ra_done
+ * (woken after every chunk) and looks again. At most RA_MAX pages sit in
+ * the cache: before a window is read, the oldest read-ahead pages
+ * (ra_fifo) are dropped, so pages nobody takes cannot stop readahead. An
+ * entry's marks (swap_meta.ra*) change only under its claim.
+ *
+ * Lock order: an entry's claim -> swap_page.lock -> ra_lock; dev_lock
+ * (read) is taken alone; ra_lock is never held across I/O or a page lock.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "swap/swap_sys.h"
+
+#define RA_SPIN 20000 /* pause instructions before sleeping in swap_ra_wait */
+
+static void ra_batch_done(struct swap_sys *s)
+{
+	mutex_lock(&s->ra_lock);
+	atomic_store_rel(&s->ra_seq, atomic_load_relaxed(&s->ra_seq) + 1);
+	pthread_cond_broadcast(&s->ra_done);
+	mutex_unlock(&s->ra_lock);
+}
+
+uint64_t swap_ra_seq(struct swap_sys *s) { return atomic_load_acq(&s->ra_seq); }
+
+/* Wait until a batch finishes after seq was read (or 2 ms pass: the page
+ * may belong to a window that another swap-in reads itself). A chunk takes
+ * tens of microseconds, about what waking a sleeping thread costs: spin a
+ * little first. */
+void swap_ra_wait(struct swap_sys *s, uint64_t seq)
+{
+	struct timespec until;
+
+	for (int i = 0; i < RA_SPIN; i++) {
+		if (atomic_load_acq(&s->ra_seq) != seq)
+			return;
+		cpu_relax();
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 2000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	mutex_lock(&s->ra_lock);
+	while (atomic_load_relaxed(&s->ra_seq) == seq &&
+	       pthread_cond_timedwait(&s->ra_done, &s->ra_lock.m, &until) != ETIMEDOUT)
+		;
+	mutex_unlock(&s->ra_lock);
+}
+
+/* Drop the page read ahead for e, releasing the claim it held (the entry
+ * goes if nobody references it any more). */
+void swap_ra_drop(struct swap_sys *s, swp_entry_t e)
+{
+	struct swap_page *p = swap_cache_lookup(s->cache, e);
+
+	if (!p)
+		return;
+	if (swap_page_lock_valid(p, e)) {
+		swap_cache_del(s->cache, p);
+		mutex_unlock(&p->lock);
+		swapcache_clear(s->space, e); /* we took it out: the claim is ours to drop */
+	}
+	swap_page_put(s->cache, p);
+}
+
+/* ---------------------------------------------------------------- room */
+
+/* Remember e as read ahead; when the list is full, the oldest comes back
+ * in *victim for the caller to drop (0: none). */
+static void fifo_push(struct swap_sys *s, swp_entry_t e, uint64_t *victim)
+{
+	mutex_lock(&s->ra_lock);
+	*victim = 0;
+	if (s->ra_flen == 2 * RA_MAX) {
+		*victim = s->ra_fifo[s->ra_fhead];
+		s->ra_fhead = (s->ra_fhead + 1) % (2 * RA_MAX);
+		s->ra_flen--;
+	}
+	s->ra_fifo[(s->ra_fhead + s->ra_flen++) % (2 * RA_MAX)] = e.val;
+	mutex_unlock(&s->ra_lock);
+}
+
+/* Drop the oldest read-ahead pages until want more pages fit under RA_MAX
+ * (entries already taken cost nothing to drop: they have no page). */
+static void make_room(struct swap_sys *s, unsigned want)
+{
+	uint64_t old[64];
+
+	while (swap_cache_pages(s->cache) + want > RA_MAX) {
+		unsigned n = 0;
+		mutex_lock(&s->ra_lock);
+		for (; n < 64 && s->ra_flen; n++, s->ra_flen--) {
+			old[n] = s->ra_fifo[s->ra_fhead];
+			s->ra_fhead = (s->ra_fhead + 1) % (2 * RA_MAX);
+		}
+		mutex_unlock(&s->ra_lock);
+		if (!n)
+			return;
+		for (unsigned i = 0; i < n; i++)
+			swap_ra_drop(s, (swp_entry_t){old[i]});
+	}
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/* A window being read: the pages and where they come from. */
+struct ra_batch {
+	int dev, n;
+	swp_entry_t nbs[RA_ASYNC_MAX + 1];
+	struct swap_page *pages[RA_ASYNC_MAX + 1];
+	uint64_t slots[RA_ASYNC_MAX + 1], csums[RA_ASYNC_MAX + 1];
+	void *bufs[RA_ASYNC_MAX + 1];
+	int res[RA_ASYNC_MAX + 1];
+};
+
+/*
+ * Claim neighbour nb for readahead if it lives on device dev (index + 1):
+ * it goes into the batch as a cache page, not yet up to date, carrying the
+ * marker if one is given (next_n > 0). False: free, someone else has it,
+ * or not on dev.
+ */
+static bool ra_prepare(struct swap_sys *s, struct ra_batch *b, swp_entry_t nb, uint64_t next, unsigned next_n)
+{
+	if (swapcache_prepare(s->space, nb))
+		return false;
+	struct swap_meta *m = meta_get(s, nb);
+	struct swap_page *p = m && m->dev == b->dev ? swap_page_alloc(s->cache) : NULL;
+	if (p) {
+		if (!swap_cache_add(s->cache, nb, p)) {
+			m->ra = RA_CACHED;
+			m->ra_next = next;
+			m->ra_next_n = next_n;
+			uint64_t victim;
+			b->nbs[b->n] = nb;
+			b->pages[b->n] = p;
+			b->slots[b->n] = m->slot;
+			b->csums[b->n] = m->csum;
+			b->bufs[b->n++] = p->data;
+			fifo_push(s, nb, &victim);
+			if (victim && victim != nb.val)
+				swap_ra_drop(s, (swp_entry_t){victim});
+			return true;
+		}
+		swap_page_put(s->cache, p);
+	}
+	swapcache_clear(s->space, nb);
+	return false;
+}
+
+/*
+ * Finish a neighbour's read. Keep the page if the read was good (checksum
+ * included) and nb still has an owner (an owner that went away meanwhile
+ * found no page to drop, or will find this one under its lock); else drop
+ * it and release the claim, if the page still holds it.
+ */
+static void ra_finish(struct swap_sys *s, swp_entry_t nb, struct swap_page *p, int res, uint64_t csum)
+{
+	bool good = res == 0 && swap_checksum(p->data) == csum;
+
+	mutex_lock(&p->lock);
+	bool mine = atomic_load_acq(&p->entry) == nb.val;
+	bool keep = mine && good && swap_count(s->space, nb) > 0;
+	if (keep) {
+		atomic_store_rel(&p->uptodate, true);
+		atomic_add_relaxed(&s->swap_ra, 1);
+		atomic_add_relaxed(&s->pswpin, 1); /* as the kernel counts: every page read */
+	} else if (mine) {
+		swap_cache_del(s->cache, p);
+	}
+	mutex_unlock(&p->lock);
+	swap_page_put(s->cache, p); /* the cache keeps its own reference, if any */
+	if (mine && !keep)
+		swapcache_clear(s->space, nb);
+}
+
+#define RA_CHUNK 32 /* pages read and made visible together */
+
+/* Read pages [from, to) of the batch from its device. Neighbours in
+ * [first_nb, to) are finished; [0, first_nb) is the caller's own page. */
+static void chunk_read(struct swap_sys *s, struct ra_batch *b, int from, int to, int first_nb)
+{
+	read_lock(&s->dev_lock);
+	struct swap_device *d = dev_pin(s, b->dev - 1);
+	read_unlock(&s->dev_lock);
+	if (d) {
+		swap_backing_readv(d->b, b->slots + from, b->bufs + from, to - from, b->res + from);
+		dev_unpin(d);
+	} else {
+		for (int i = from; i < to; i++)
+			b->res[i] = -EIO;
+	}
+	for (int i = MAX(from, first_nb); i < to; i++)
+		ra_finish(s, b->nbs[i], b->pages[i], b->res[i], b->csums[i]);
+	ra_batch_done(s);
+}
+
+/* Read the batch in chunks, each made visible (and waiters woken) as soon
+ * as it is in, so a swap-in that caught up with the window waits for one
+ * chunk, not the whole window. */
+static void batch_read(struct swap_sys *s, struct ra_batch *b, int first_nb)
+{
+	for (int i = 0; i < b->n; i += RA_CHUNK)
+		chunk_read(s, b, i, MIN(i + RA_CHUNK, b->n), first_nb);
+}
+
+/* Claim up to n entries from offset first on device dev into b, the first
+ * one claimed carrying the marker for the window after this one. */
+static void batch_fill(struct swap_sys *s, struct ra_batch *b, uint64_t first, unsigned n)
+{
+	unsigned next_n = MIN(2 * n, RA_ASYNC_MAX);
+	bool marked = false;
+
+	for (unsigned k = 0; k < n; k++)
+		if (ra_prepare(s, b, swp_entry(0, first + k), first + n, marked ? 0 : next_n))
+			marked = true;
+}
+
+/* The window a miss at e reads: 1 (e alone) when access looks random,
+ * else 2^k >= hits + 2, at most 2^page_cluster. */
+static unsigned miss_window(struct swap_sys *s, swp_entry_t e)
+{
+	unsigned max = 1u << atomic_load_relaxed(&s->page_cluster), w = 2;
+	if (max <= 1)
+		return 1;
+	uint64_t all = atomic_load_relaxed(&s->swap_ra_hit), off = swp_offset(e);
+	uint64_t hits = all - atomic_xchg_acq_rel(&s->ra_hits_seen, all);
+	uint64_t last = atomic_xchg_acq_rel(&s->ra_last_miss, off);
+	if (!hits && off != last + 1 && off + 1 != last)
+		return 1;
+	while (w < hits + 2 && w < max)
+		w <<= 1;
+	return MIN(w, max);
+}
+
+static bool dev_direct(struct swap_sys *s, int dev)
+{
+	read_lock(&s->dev_lock);
+	bool direct = s->dev[dev - 1] && swap_backing_is_direct(s->dev[dev - 1]->b);
+	read_unlock(&s->dev_lock);
+	return direct;
+}
+
+/* A miss on an O_DIRECT device: read e's page into page together with a
+ * window of w - 1 neighbours into the swap cache, in one batch. */
+static int read_with_window(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page, unsigned w)
+{
+	struct ra_batch *b = base_malloc(sizeof(*b));
+
+	if (!b)
+		return swap_read_device(s, e, m, page);
+	make_room(s, w);
+	b->dev = m->dev;
+	b->n = 1;
+	b->slots[0] = m->slot;
+	b->bufs[0] = page;
+	batch_fill(s, b, swp_offset(e) + 1, w - 1);
+	batch_read(s, b, 1);
+	int res = b->res[0];
+	base_free(b);
+	return swap_read_result(s, res ? res : swap_checksum(page) != m->csum ? -EBADMSG : 0);
+}
+
+static void queue_window(struct swap_sys *s, int dev, uint64_t first, unsigned n);
+
+/* e was swapped in (the caller holds its claim): clear its marks, count a
+ * predicted page, start the next window if e is a marker. True when e had
+ * been read ahead. */
+static bool ra_consume(struct swap_sys *s, struct swap_meta *m)
+{
+	bool predicted = m->ra != 0;
+
+	if (m->ra == RA_HINTED)
+		atomic_add_relaxed(&s->swap_ra_hit, 1); /* a cached page was counted when taken */
+	m->ra = 0;
+	if (m->ra_next_n)
+		queue_window(s, m->dev, m->ra_next, m->ra_next_n);
+	m->ra_next_n = 0;
+	return predicted;
+}
+
+/* A page taken from the swap cache (swap_ra_take) is being swapped in. */
+void swap_ra_taken(struct swap_sys *s, struct swap_meta *m)
+{
+	if (m)
+		ra_consume(s, m);
+}
+
+/*
+ * Swap in e from its device (the caller holds e's claim) into page, and
+ * read ahead: a miss starts a window (read with e on an O_DIRECT device,
+ * else hinted to the kernel by the worker), a marker the next one.
+ * Returns swap_read_result's codes.
+ */
+int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *page)
+{
+	if (!ra_consume(s, m) && !m->ra_next_n) {
+		unsigned w = miss_window(s, e);
+		if (w > 1 && dev_direct(s, m->dev))
+			return read_with_window(s, e, m, page, w);
+		if (w > 1)
+			queue_window(s, m->dev, swp_offset(e) + 1, w - 1);
+	}
+	return swap_read_device(s, e, m, page);
+}
+
+/* ---------------------------------------------------------------- the worker */
+
+/* A window on a buffered device: mark each entry (under its claim) and
+ * have the kernel read their slots into its page cache. */
+static void hint_window(struct swap_sys *s, const struct ra_window *w)
+{
+	uint64_t slots[RA_ASYNC_MAX];
+	int n = 0;
+
+	for (unsigned k = 0; k < w->n && k < RA_ASYNC_MAX; k++) {
+		swp_entry_t nb = swp_entry(0, w->first + k);
+		if (swapcache_prepare(s->space, nb))
+			continue;
+		struct swap_meta *m = meta_get(s, nb);
+		if (m && m->dev == w->dev) {
+			slots[n] = m->slot;
+			m->ra = RA_HINTED;
+			if (!n++) {
+				m->ra_next = w->first + w->n;
+				m->ra_next_n = MIN(2 * w->n, RA_ASYNC_MAX);
+			}
+		}
+		swapcache_clear(s->space, nb);
+	}
+	read_lock(&s->dev_lock);
+	struct swap_device *d = dev_pin(s, w->dev - 1);
+	read_unlock(&s->dev_lock);
+	if (d) {
+		swap_backing_readahead(d->b, slots, n);
+		dev_unpin(d);
+		atomic_add_relaxed(&s->swap_ra, (uint64_t)n);
+	}
+}
+
+/* A window on an O_DIRECT device: read into the swap cache. */
+static void run_window(struct swap_sys *s, const struct ra_window *w)
+{
+	if (!dev_direct(s, w->dev)) {
+		hint_window(s, w);
+		return;
+	}
+	struct ra_batch *b = base_malloc(sizeof(*b));
+
+	if (!b)
+		return;
+	make_room(s, w->n);
+	b->dev = w->dev;
+	b->n = 0;
+	batch_fill(s, b, w->first, w->n);
+	if (b->n)
+		batch_read(s, b, 0);
+	base_free(b);
+}
+
+static void *worker_main(void *arg)
+{
+	struct swap_sys *s = arg;
+
+	mutex_lock(&s->ra_lock);
+	for (;;) {
+		while (!s->ra_qlen && !s->ra_stop)
+			pthread_cond_wait(&s->ra_work, &s->ra_lock.m);
+		if (!s->ra_qlen)
+			break;
+		struct ra_window w = s->ra_queue[s->ra_qhead];
+		s->ra_qhead = (s->ra_qhead + 1) % RA_QUEUE;
+		s->ra_qlen--;
+		s->ra_busy = true;
+		mutex_unlock(&s->ra_lock);
+		run_window(s, &w);
+		mutex_lock(&s->ra_lock);
+		s->ra_busy = false;
+		pthread_cond_broadcast(&s->ra_done);
+	}
+	mutex_unlock(&s->ra_lock);
+	return NULL;
+}
+
+/* Hand a window to the worker; a full queue drops it (readahead is a
+ * hint). */
+static void queue_window(struct swap_sys *s, int dev, uint64_t first, unsigned n)
+{
+	mutex_lock(&s->ra_lock);
+	bool covered = first >= s->ra_cover_lo && first < s->ra_cover_hi; /* a miss inside the last window */
+	if (s->ra_qlen < RA_QUEUE && !s->ra_stop && !covered) {
+		s->ra_cover_lo = first;
+		s->ra_cover_hi = first + n;
+		s->ra_queue[(s->ra_qhead + s->ra_qlen++) % RA_QUEUE] = (struct ra_window){dev, first, n};
+		pthread_cond_signal(&s->ra_work);
+	}
+	mutex_unlock(&s->ra_lock);
+}
+
+/* Wait until the worker has done every window queued so far. */
+void swap_sys_ra_drain(struct swap_sys *s)
+{
+	mutex_lock(&s->ra_lock);
+	while (s->ra_qlen || s->ra_busy)
+		pthread_cond_wait(&s->ra_done, &s->ra_lock.m);
+	mutex_unlock(&s->ra_lock);
+}
+
+int swap_ra_start(struct swap_sys *s)
+{
+	mutex_init(&s->ra_lock);
+	pthread_cond_init(&s->ra_work, NULL);
+	pthread_cond_init(&s->ra_done, NULL);
+	int err = pthread_create(&s->ra_worker, NULL, worker_main, s);
+	s->ra_started = !err;
+	return -err;
+}
+
+/* The worker finishes what is queued and exits. */
+void swap_ra_stop(struct swap_sys *s)
+{
+	if (s->ra_started) {
+		mutex_lock(&s->ra_lock);
+		s->ra_stop = true;
+		pthread_cond_signal(&s->ra_work);
+		mutex_unlock(&s->ra_lock);
+		pthread_join(s->ra_worker, NULL);
+		s->ra_started = false;
+	}
+	pthread_cond_destroy(&s->ra_work);
+	pthread_cond_destroy(&s->ra_done);
+	mutex_destroy(&s->ra_lock);
+}
+
+/* ---------------------------------------------------------------- taking */
+
+/*
+ * If a page read ahead for e is in the cache, take it: copy it out, take
+ * it out of the cache, and keep the claim it held (the caller now owns e
+ * as if swapcache_prepare had succeeded); then call swap_ra_taken. Under the page lock, so two takers cannot both win (R7).
+ * RA_PENDING: the page is there but its read is still running.
+ */
+enum ra_take swap_ra_take(struct swap_sys *s, swp_entry_t e, void *page)
+{
+	struct swap_page *p = swap_cache_lookup(s->cache, e);
+	enum ra_take r = RA_NONE;
+
+	if (!p)
+		return RA_NONE;
+	if (swap_page_lock_valid(p, e)) {
+		r = RA_PENDING;
+		if (atomic_load_acq(&p->uptodate)) {
+			memcpy(page, p->data, PAGE_SIZE);
+			swap_cache_del(s->cache, p);
+			r = RA_TAKEN;
+		}
+		mutex_unlock(&p->lock);
+	}
+	swap_page_put(s->cache, p);
+	if (r == RA_TAKEN)
+		atomic_add_relaxed(&s->swap_ra_hit, 1);
+	return r;
+}

@@ -1,0 +1,106 @@
+/*
+ * swap_sys.h - swap/'s private parts, shared by swap.c (the swap system)
+ * and swap_readahead.c: the system itself, its devices and the per-entry
+ * metadata. Not for other layers: they use swap.h.
+ */
+#ifndef USWAP_SWAP_SYS_H
+#define USWAP_SWAP_SYS_H
+
+#include <pthread.h>
+
+#include "swap/swap.h"
+
+struct swap_meta {
+	int dev;                 /* device index + 1; 0 = not on a device */
+	uint64_t slot, csum;     /* when dev */
+	/* Readahead (swap_readahead.c): the page was read ahead (ra); whoever
+	 * swaps it in reads ahead ra_next_n entries from offset ra_next. */
+	uint8_t ra;              /* RA_HINTED, RA_CACHED or 0 */
+	uint32_t ra_next_n;
+	uint64_t ra_next;
+	uint32_t tags_len;
+	unsigned char tags[];    /* tags_len bytes */
+};
+
+struct swap_device {
+	struct swap_backing *b;  /* constant */
+	_Atomic bool writeok;    /* atomic: new pages may go here */
+	_Atomic long users;      /* atomic: I/O in flight (swapoff waits for 0) */
+};
+
+#define RA_MAX 512          /* pages read ahead into the swap cache, at most */
+#define RA_MAX_CLUSTER 8    /* page_cluster at most: 2^8 pages on a miss */
+#define RA_ASYNC_MAX 256    /* the largest asynchronous window (1 MiB) */
+#define RA_QUEUE 16         /* windows waiting for the readahead worker */
+
+/* A window for the readahead worker: n entries from offset first that
+ * live on device dev (index). */
+struct ra_window {
+	int dev;
+	uint64_t first;
+	unsigned n;
+};
+
+struct swap_sys {
+	struct swap_space *space;
+	struct swap_cache *cache;               /* pages read ahead, each holding its entry's claim */
+	struct zswap *z;                        /* may be NULL */
+	struct rtree *meta;                     /* entry offset -> swap_meta; each changed under the claim */
+	rwlock_t dev_lock;                      /* guards dev[] */
+	struct swap_device *dev[SWAP_MAX_DEVICES];
+	_Atomic uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors; /* atomic */
+
+	/* readahead: swap_readahead.c */
+	_Atomic unsigned page_cluster;          /* atomic: a miss reads up to 2^page_cluster; 0 = off */
+	_Atomic uint64_t swap_ra, swap_ra_hit;  /* atomic */
+	_Atomic uint64_t ra_hits_seen;          /* atomic: swap_ra_hit at the last miss */
+	_Atomic uint64_t ra_last_miss;          /* atomic: offset of the last miss */
+	_Atomic uint64_t ra_seq;                /* atomic, written under ra_lock: batches finished */
+	mutex_t ra_lock;                        /* guards the fields below */
+	pthread_cond_t ra_work;                 /* the worker waits here for windows */
+	pthread_cond_t ra_done;                 /* swap-ins wait here for pages being read */
+	struct ra_window ra_queue[RA_QUEUE];    /* windows for the worker, ra_qhead first */
+	unsigned ra_qhead, ra_qlen;
+	uint64_t ra_fifo[2 * RA_MAX];           /* entries read ahead, oldest (ra_fhead) first */
+	unsigned ra_fhead, ra_flen;
+	uint64_t ra_cover_lo, ra_cover_hi;      /* the entries of the last window queued */
+	bool ra_stop;                           /* the worker finishes the queue and exits */
+	bool ra_busy;                           /* the worker is running a window */
+	bool ra_started;
+	pthread_t ra_worker;
+};
+
+static inline struct swap_meta *meta_get(struct swap_sys *s, swp_entry_t e)
+{
+	return rtree_lookup(s->meta, swp_offset(e));
+}
+
+/* Pin the device at index i for I/O; NULL if it is gone. dev_lock held (read). */
+static inline struct swap_device *dev_pin(struct swap_sys *s, int i)
+{
+	struct swap_device *d = s->dev[i];
+	if (d)
+		atomic_add_acq_rel(&d->users, 1);
+	return d;
+}
+
+static inline void dev_unpin(struct swap_device *d) { atomic_sub_acq_rel(&d->users, 1); }
+
+/* swap.c */
+int swap_read_result(struct swap_sys *s, int ret);
+int swap_read_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page);
+
+/* swap_readahead.c */
+enum ra_take { RA_NONE, RA_PENDING, RA_TAKEN };
+enum { RA_HINTED = 1, RA_CACHED = 2 }; /* swap_meta.ra */
+
+int swap_ra_start(struct swap_sys *s);
+void swap_ra_stop(struct swap_sys *s);
+int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *page);
+enum ra_take swap_ra_take(struct swap_sys *s, swp_entry_t e, void *page);
+void swap_ra_taken(struct swap_sys *s, struct swap_meta *m);
+uint64_t swap_ra_seq(struct swap_sys *s);
+void swap_ra_wait(struct swap_sys *s, uint64_t seq);
+void swap_ra_drop(struct swap_sys *s, swp_entry_t e);
+
+#endif
