@@ -438,7 +438,7 @@ int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *t
 		return ret;
 	struct swap_meta *m = meta_get(s, e);
 	if (*from == SWAPIN_CACHE) {
-		swap_ra_taken(s, m);
+		swap_ra_taken(s, e, m);
 		ret = 0;
 	} else if (!(ret = s->z ? zswap_load(s->z, e, page) : -ENOENT))
 		*from = SWAPIN_ZSWAP;

@@ -299,27 +299,46 @@ static int read_with_window(struct swap_sys *s, swp_entry_t e, const struct swap
 
 static void queue_window(struct swap_sys *s, int dev, uint64_t first, unsigned n);
 
-/* e was swapped in (the caller holds its claim): clear its marks, count a
- * predicted page, start the next window if e is a marker. True when e had
- * been read ahead. */
-static bool ra_consume(struct swap_sys *s, struct swap_meta *m)
+/* The calling thread's previous swap-in of a predicted page. */
+static _Thread_local struct {
+	struct swap_sys *s;
+	uint64_t off;
+} last_in;
+
+/* Whether this thread's swap-ins are walking forward through e's
+ * neighbourhood: a marker starts the next window only then, not when a
+ * random walk happens to land on it. */
+static bool in_sequence(struct swap_sys *s, swp_entry_t e)
 {
-	bool predicted = m->ra != 0;
+	uint64_t off = swp_offset(e);
+	bool seq = last_in.s == s && off > last_in.off && off - last_in.off <= 2;
+
+	last_in.s = s;
+	last_in.off = off;
+	return seq;
+}
+
+/* e was swapped in (the caller holds its claim): clear its marks, count a
+ * predicted page, start the next window if e is a marker reached in
+ * sequence. True when e had been read ahead. */
+static bool ra_consume(struct swap_sys *s, swp_entry_t e, struct swap_meta *m)
+{
+	bool predicted = m->ra != 0, seq = in_sequence(s, e);
 
 	if (m->ra == RA_HINTED)
 		atomic_add_relaxed(&s->swap_ra_hit, 1); /* a cached page was counted when taken */
 	m->ra = 0;
-	if (m->ra_next_n)
+	if (predicted && seq && m->ra_next_n)
 		queue_window(s, m->dev, m->ra_next, m->ra_next_n);
 	m->ra_next_n = 0;
 	return predicted;
 }
 
 /* A page taken from the swap cache (swap_ra_take) is being swapped in. */
-void swap_ra_taken(struct swap_sys *s, struct swap_meta *m)
+void swap_ra_taken(struct swap_sys *s, swp_entry_t e, struct swap_meta *m)
 {
 	if (m)
-		ra_consume(s, m);
+		ra_consume(s, e, m);
 }
 
 /*
@@ -330,7 +349,7 @@ void swap_ra_taken(struct swap_sys *s, struct swap_meta *m)
  */
 int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *page)
 {
-	if (!ra_consume(s, m) && !m->ra_next_n) {
+	if (!ra_consume(s, e, m)) {
 		unsigned w = miss_window(s, e);
 		if (w > 1 && dev_direct(s, m->dev))
 			return read_with_window(s, e, m, page, w);
@@ -346,10 +365,10 @@ int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *p
  * have the kernel read their slots into its page cache. */
 static void hint_window(struct swap_sys *s, const struct ra_window *w)
 {
-	uint64_t slots[RA_ASYNC_MAX];
+	uint64_t slots[RA_HINT_MAX];
 	int n = 0;
 
-	for (unsigned k = 0; k < w->n && k < RA_ASYNC_MAX; k++) {
+	for (unsigned k = 0; k < w->n && k < RA_HINT_MAX; k++) {
 		swp_entry_t nb = swp_entry(0, w->first + k);
 		if (swapcache_prepare(s->space, nb))
 			continue;
@@ -359,7 +378,7 @@ static void hint_window(struct swap_sys *s, const struct ra_window *w)
 			m->ra = RA_HINTED;
 			if (!n++) {
 				m->ra_next = w->first + w->n;
-				m->ra_next_n = MIN(2 * w->n, RA_ASYNC_MAX);
+				m->ra_next_n = MIN(2 * w->n, RA_HINT_MAX);
 			}
 		}
 		swapcache_clear(s->space, nb);

@@ -30,7 +30,8 @@ struct swap_device {
 
 #define RA_MAX 512          /* pages read ahead into the swap cache, at most */
 #define RA_MAX_CLUSTER 8    /* page_cluster at most: 2^8 pages on a miss */
-#define RA_ASYNC_MAX 256    /* the largest asynchronous window (1 MiB) */
+#define RA_ASYNC_MAX 256    /* the largest window into the swap cache (1 MiB) */
+#define RA_HINT_MAX 1024    /* the largest window hinted to the page cache (4 MiB) */
 #define RA_QUEUE 16         /* windows waiting for the readahead worker */
 
 /* A window for the readahead worker: n entries from offset first that
@@ -98,7 +99,7 @@ int swap_ra_start(struct swap_sys *s);
 void swap_ra_stop(struct swap_sys *s);
 int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *page);
 enum ra_take swap_ra_take(struct swap_sys *s, swp_entry_t e, void *page);
-void swap_ra_taken(struct swap_sys *s, struct swap_meta *m);
+void swap_ra_taken(struct swap_sys *s, swp_entry_t e, struct swap_meta *m);
 uint64_t swap_ra_seq(struct swap_sys *s);
 void swap_ra_wait(struct swap_sys *s, uint64_t seq);
 void swap_ra_drop(struct swap_sys *s, swp_entry_t e);
