@@ -29,6 +29,7 @@ struct swap_space_config {
 	unsigned type;         /* the swp_entry type of this space, < MAX_SWAPFILES */
 	swap_free_fn on_free;
 	void *on_free_arg;
+	size_t priv_size;      /* bytes per entry kept for the owner (swap_entry_priv) */
 };
 
 struct swap_space_stats {
@@ -48,6 +49,8 @@ void swapcache_clear(struct swap_space *s, swp_entry_t e);
 unsigned swap_count(struct swap_space *s, swp_entry_t e);
 bool swap_has_cache(struct swap_space *s, swp_entry_t e);
 void swap_space_stats(struct swap_space *s, struct swap_space_stats *st);
+void *swap_entry_priv(struct swap_space *s, swp_entry_t e);
+uint64_t swap_space_extent(struct swap_space *s);
 
 #endif
 

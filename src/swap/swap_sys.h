@@ -11,7 +11,7 @@
 #include "swap/swap.h"
 
 struct swap_meta {
-	int dev;                 /* device index + 1; 0 = not on a device */
+	_Alignas(64) int dev;                 /* device index + 1; 0 = not on a device */
 	uint64_t slot, csum;     /* when dev */
 	/* Readahead (swap_readahead.c): the page was read ahead (ra); whoever
 	 * swaps it in reads ahead ra_next_n entries from offset ra_next. */
@@ -19,7 +19,7 @@ struct swap_meta {
 	uint32_t ra_next_n;
 	uint64_t ra_next;
 	uint32_t tags_len;
-	unsigned char tags[];    /* tags_len bytes */
+	unsigned char *tags;     /* tags_len bytes, or NULL */
 };
 
 struct swap_device {
@@ -46,7 +46,6 @@ struct swap_sys {
 	struct swap_space *space;
 	struct swap_cache *cache;               /* pages read ahead, each holding its entry's claim */
 	struct zswap *z;                        /* may be NULL */
-	struct rtree *meta;                     /* entry offset -> swap_meta; each changed under the claim */
 	rwlock_t dev_lock;                      /* guards dev[] */
 	struct swap_device *dev[SWAP_MAX_DEVICES];
 	_Atomic uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors; /* atomic */
@@ -71,9 +70,12 @@ struct swap_sys {
 	pthread_t ra_worker;
 };
 
+/* e's metadata, kept in the swap space next to its count (zeroed while e
+ * is free); changed only by the holder of e's claim, or while e is being
+ * freed. NULL when e was never handed out. */
 static inline struct swap_meta *meta_get(struct swap_sys *s, swp_entry_t e)
 {
-	return rtree_lookup(s->meta, swp_offset(e));
+	return swap_entry_priv(s->space, e);
 }
 
 /* Pin the device at index i for I/O; NULL if it is gone. dev_lock held (read). */

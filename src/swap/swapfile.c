@@ -42,6 +42,7 @@ struct swap_cluster {
 	uint32_t nr_used;
 	uint32_t next;                       /* where the next search starts */
 	_Atomic uint32_t map[SWAP_CLUSTER];  /* atomic: see the top */
+	_Alignas(64) unsigned char priv[];   /* SWAP_CLUSTER * cfg.priv_size bytes: the owner's */
 };
 
 struct cursor {
@@ -79,6 +80,30 @@ static _Atomic uint32_t *map_of(struct swap_space *s, swp_entry_t e, struct swap
 	if (cp)
 		*cp = c;
 	return c ? &c->map[off % SWAP_CLUSTER] : NULL;
+}
+
+/*
+ * The owner's cfg.priv_size bytes for e (zeroed when its cluster is made,
+ * then the owner's to keep: nothing here touches them), or NULL when e
+ * was never handed out. Stable for the space's life: clusters are freed
+ * only by swap_space_destroy.
+ */
+void *swap_entry_priv(struct swap_space *s, swp_entry_t e)
+{
+	struct swap_cluster *c;
+	_Atomic uint32_t *m = map_of(s, e, &c);
+
+	return m ? c->priv + (swp_offset(e) % SWAP_CLUSTER) * s->cfg.priv_size : NULL;
+}
+
+/* Offsets below this have been handed out at some time (a bound for
+ * walking every entry). */
+uint64_t swap_space_extent(struct swap_space *s)
+{
+	mutex_lock(&s->lock);
+	uint64_t n = s->next_new * SWAP_CLUSTER;
+	mutex_unlock(&s->lock);
+	return n;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -167,7 +192,9 @@ static uint64_t cluster_get(struct swap_space *s)
 	if (s->nr_nonfull) {
 		idx = s->nonfull[--s->nr_nonfull];
 	} else if (s->next_new < s->nr_clusters) {
-		struct swap_cluster *c = base_calloc(1, sizeof(*c));
+		struct swap_cluster *c = base_aligned_alloc(64, sizeof(*c) + SWAP_CLUSTER * s->cfg.priv_size);
+		if (c)
+			memset(c, 0, sizeof(*c) + SWAP_CLUSTER * s->cfg.priv_size);
 		if (c) {
 			mutex_init(&c->lock);
 			if (s->next_new == 0) { /* offset 0 means "no entry": never hand it out */
