@@ -5,11 +5,22 @@
  * folder, measured in the same run.
  *
  * Phases: swap every page out (vs sequential pwrite), swap them in in the
- * order they went out (vs sequential pread; readahead of 2^page_cluster
- * pages helps here), swap out again and swap in in random order (vs
- * random pread). Every page swapped in is checked. Files are unlinked and
- * live in --dir; with --drop-caches (root) the page cache is emptied
- * before each read phase so both sides read from the device.
+ * order they went out (vs sequential pread; readahead helps here), swap
+ * out again and swap in in random order (vs random pread). Each page is
+ * read into its own destination page, as a fault handler would, and all of
+ * them are checked after the timed loop. The two sides alternate every
+ * SLICE pages (bench_interleave), so a machine that speeds up or slows
+ * down during the run affects both alike; the reference file is opened
+ * with the backing file's flags (--direct: both O_DIRECT). Files are
+ * unlinked and live in --dir; with --drop-caches (root) the page cache is
+ * emptied before each read phase so both sides read from the device.
+ *
+ * What alternating does not cancel: while the reference takes its turn,
+ * the readahead worker and the kernel's own readahead keep working for
+ * uswap (and the kernel's for the reference during uswap's turn). On a
+ * buffered file both sides have that; on an O_DIRECT file only uswap
+ * reads ahead, so up to one window (1 MiB) per slice is read in the
+ * reference's time.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -422,25 +422,6 @@ int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pag
 	return 0;
 }
 
-/*
- * Ask the kernel to read n slots into its page cache in the background
- * (readahead(2) per run of consecutive slots, as given: the caller passes
- * them in the order it found them). A hint: errors are ignored. Nothing to
- * do for an O_DIRECT store, which has no page cache.
- */
-void swap_backing_readahead(struct swap_backing *b, const uint64_t *slots, int n)
-{
-	if (b->direct)
-		return;
-	for (int i = 0; i < n;) {
-		int j = i + 1;
-		while (j < n && slots[j] == slots[j - 1] + 1)
-			j++;
-		(void)readahead(b->fd, (off64_t)(slots[i] * PAGE_SIZE), (size_t)(j - i) * PAGE_SIZE);
-		i = j;
-	}
-}
-
 uint64_t swap_backing_slots(struct swap_backing *b) { return b->nr_slots; }
 bool swap_backing_is_direct(struct swap_backing *b) { return b->direct; }
 const char *swap_backing_name(struct swap_backing *b) { return b->name; }

@@ -42,17 +42,6 @@
 
 /* ---------------------------------------------------------------- metadata */
 
-/*
- * The device an entry's page is on, for a caller that owns the entry (its
- * claim, or FREEING): no dev_lock and no pin needed, because the entry's
- * slot counts in the device's inuse and swapoff lets a device go only
- * when nothing is in use there, after claiming every entry to move it.
- */
-static struct swap_device *entry_dev(struct swap_sys *s, const struct swap_meta *m)
-{
-	return m->dev ? s->dev[m->dev - 1] : NULL;
-}
-
 /* The entry's device slot goes back and its metadata is freed: only here,
  * when the entry itself is freed (R9). */
 static void on_entry_free(void *arg, swp_entry_t e)
@@ -436,8 +425,10 @@ int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *t
 	if (*from == SWAPIN_CACHE) {
 		swap_ra_taken(s, e, m);
 		ret = 0;
-	} else if (!(ret = s->z ? zswap_load(s->z, e, page) : -ENOENT))
+	} else if (!(ret = s->z ? zswap_load(s->z, e, page) : -ENOENT)) {
+		swap_ra_seen(s, e);
 		*from = SWAPIN_ZSWAP;
+	}
 	else if (ret == -ENOENT && m && !(ret = swap_ra_read(s, e, m, page)))
 		*from = SWAPIN_DISK;
 	if (ret) {

@@ -108,7 +108,6 @@ uint64_t swap_backing_slots(struct swap_backing *b);
 const char *swap_backing_name(struct swap_backing *b); /* path, or "(unlinked file)" */
 bool swap_backing_is_device(struct swap_backing *b);
 bool swap_backing_is_direct(struct swap_backing *b);
-void swap_backing_readahead(struct swap_backing *b, const uint64_t *slots, int n);
 uint64_t swap_backing_inuse(struct swap_backing *b);
 int swap_backing_priority(struct swap_backing *b);
 uint64_t swap_checksum(const void *page);

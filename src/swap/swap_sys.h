@@ -15,7 +15,7 @@ struct swap_meta {
 	uint64_t slot, csum;     /* when dev */
 	/* Readahead (swap_readahead.c): the page was read ahead (ra); whoever
 	 * swaps it in reads ahead ra_next_n entries from offset ra_next. */
-	uint8_t ra;              /* RA_HINTED, RA_CACHED or 0 */
+	bool ra;                 /* read ahead into the swap cache */
 	uint32_t ra_next_n;
 	uint64_t ra_next;
 	uint32_t tags_len;
@@ -31,7 +31,6 @@ struct swap_device {
 #define RA_MAX 512          /* pages read ahead into the swap cache, at most */
 #define RA_MAX_CLUSTER 8    /* page_cluster at most: 2^8 pages on a miss */
 #define RA_ASYNC_MAX 256    /* the largest window into the swap cache (1 MiB) */
-#define RA_HINT_MAX 1024    /* the largest window hinted to the page cache (4 MiB) */
 #define RA_QUEUE 16         /* windows waiting for the readahead worker */
 
 /* A window for the readahead worker: n entries from offset first that
@@ -89,19 +88,30 @@ static inline struct swap_device *dev_pin(struct swap_sys *s, int i)
 
 static inline void dev_unpin(struct swap_device *d) { atomic_sub_acq_rel(&d->users, 1); }
 
+/*
+ * The device an entry's page is on, for a caller that owns the entry (its
+ * claim, or FREEING): no dev_lock and no pin needed, because the entry's
+ * slot counts in the device's inuse and swapoff lets a device go only
+ * when nothing is in use there, after claiming every entry to move it.
+ */
+static inline struct swap_device *entry_dev(struct swap_sys *s, const struct swap_meta *m)
+{
+	return m->dev ? s->dev[m->dev - 1] : NULL;
+}
+
 /* swap.c */
 int swap_read_result(struct swap_sys *s, int ret);
 int swap_read_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page);
 
 /* swap_readahead.c */
 enum ra_take { RA_NONE, RA_PENDING, RA_TAKEN };
-enum { RA_HINTED = 1, RA_CACHED = 2 }; /* swap_meta.ra */
 
 int swap_ra_start(struct swap_sys *s);
 void swap_ra_stop(struct swap_sys *s);
 int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *page);
 enum ra_take swap_ra_take(struct swap_sys *s, swp_entry_t e, void *page);
 void swap_ra_taken(struct swap_sys *s, swp_entry_t e, struct swap_meta *m);
+void swap_ra_seen(struct swap_sys *s, swp_entry_t e);
 uint64_t swap_ra_seq(struct swap_sys *s);
 void swap_ra_wait(struct swap_sys *s, uint64_t seq);
 void swap_ra_drop(struct swap_sys *s, swp_entry_t e);
