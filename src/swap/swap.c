@@ -25,7 +25,8 @@
  * zswap writeback (zswap's claim/write/release): the claim is
  * swapcache_prepare, which also pins the entry's device against swapoff.
  * Swapoff: stop allocation on the device, bring every entry stored there
- * back (into zswap or another device) under its claim, wait for in-flight
+ * back (to the owner's memory, into zswap or onto another device) under
+ * its claim, wait for in-flight
  * users of the device to drain, then let it go (R1, R10).
  *
  * Lock order: an entry's claim -> dev_lock (rwlock: read to use a device,
@@ -268,8 +269,15 @@ int swap_sys_swapon(struct swap_sys *s, struct swap_backing *b)
 
 /* ---------------------------------------------------------------- swapoff */
 
-/* Bring entry e back from device idx: read it, store it in zswap or on
- * another device. 0, or -errno. Caller holds the claim. */
+void swap_sys_set_unuse(struct swap_sys *s, swap_unuse_fn fn, void *arg)
+{
+	s->unuse = fn;
+	s->unuse_arg = arg;
+}
+
+/* Bring entry e back from device idx: read it, hand it to the owner (into
+ * memory), else store it in zswap or on another device. 0, or -errno.
+ * Caller holds the claim. */
 static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
 {
 	static _Thread_local _Alignas(4096) unsigned char page[PAGE_SIZE];
@@ -280,6 +288,10 @@ static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
 	int ret = swap_read_device(s, e, m, page);
 	if (ret)
 		return ret;
+	if (s->unuse && !s->unuse(s->unuse_arg, e, page, m->tags, m->tags_len) && !swap_count(s->space, e)) {
+		atomic_add_relaxed(&s->unuse_to_memory, 1);
+		return 0; /* in memory; the entry and its slot go when our claim does */
+	}
 	if (s->z && zswap_store(s->z, e, page, NULL) == 0) {
 		read_lock(&s->dev_lock);
 		swap_backing_free(s->dev[idx]->b, m->slot);
@@ -314,7 +326,8 @@ static int unuse_pass(struct swap_sys *s, int idx)
 
 /*
  * Remove device b (swapoff): no new pages go there; every page stored there
- * is brought back into zswap or onto another device; in-flight users drain;
+ * is brought back: to its owner's memory (swap_sys_set_unuse), else into
+ * zswap or onto another device; in-flight users drain;
  * then the device is forgotten (the caller closes b). Concurrent swap-ins
  * and writeback are fine (R1, R10). Returns 0; -EINVAL (b is not on);
  * -ENOSPC/-EIO when a page has nowhere to go or cannot be read (the device
@@ -488,6 +501,7 @@ void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st)
 	st->csum_errors = atomic_load_relaxed(&s->csum_errors);
 	st->swap_ra = atomic_load_relaxed(&s->swap_ra);
 	st->swap_ra_hit = atomic_load_relaxed(&s->swap_ra_hit);
+	st->unuse_to_memory = atomic_load_relaxed(&s->unuse_to_memory);
 	read_lock(&s->dev_lock);
 	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
 		if (s->dev[i]) {

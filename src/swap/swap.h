@@ -127,6 +127,7 @@ enum swapin_from { SWAPIN_NONE, SWAPIN_CACHE, SWAPIN_ZSWAP, SWAPIN_DISK };
 
 struct swap_sys_stats {
 	uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors, inuse, swap_ra, swap_ra_hit;
+	uint64_t unuse_to_memory;  /* pages swapoff handed back to their owner */
 	unsigned nr_devices;
 	struct {
 		int priority;
@@ -140,6 +141,18 @@ int swap_sys_create(struct zswap *z, uint64_t max_entries, struct swap_sys **out
 void swap_sys_destroy(struct swap_sys *s);
 int swap_sys_swapon(struct swap_sys *s, struct swap_backing *b);
 int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b);
+/*
+ * swapoff's way back into memory (the kernel's unuse_pte): the owner puts
+ * page (and its tags) in every place that references e, drops those
+ * references with swap_sys_free and returns 0; or declines (-errno) and
+ * swapoff moves the page into zswap or onto another device instead, as it
+ * does for references left behind. Runs with e claimed: it must not wait
+ * for anything that may be waiting for e (a swap-in of e holding a lock
+ * the callback wants): trylock, and decline when busy. Set before any
+ * swapoff runs.
+ */
+typedef int (*swap_unuse_fn)(void *arg, swp_entry_t e, const void *page, const void *tags, size_t tags_len);
+void swap_sys_set_unuse(struct swap_sys *s, swap_unuse_fn fn, void *arg);
 int swap_out(struct swap_sys *s, const void *page, const void *tags, size_t tags_len, struct zswap_group *g,
 	     swp_entry_t *out);
 int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *tags_len, enum swapin_from *from);

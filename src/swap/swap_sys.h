@@ -48,6 +48,9 @@ struct swap_sys {
 	rwlock_t dev_lock;                      /* guards dev[] */
 	struct swap_device *dev[SWAP_MAX_DEVICES];
 	_Atomic uint64_t pswpin, pswpout, swapout_fail, io_errors, csum_errors; /* atomic */
+	_Atomic uint64_t unuse_to_memory;       /* atomic: pages swapoff handed to the owner */
+	swap_unuse_fn unuse;                    /* set before swapoff runs */
+	void *unuse_arg;
 
 	/* readahead: swap_readahead.c */
 	_Atomic unsigned page_cluster;          /* atomic: a miss reads up to 2^page_cluster; 0 = off */
