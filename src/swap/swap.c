@@ -461,18 +461,19 @@ int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *t
  * caller's memory, so the caller's reference to e is dropped; for the last
  * owner that frees the entry and its copies (zswap, device slot, metadata)
  * when the claim is released. Not installed: e keeps its data and the
- * caller its reference (R3). The reference goes before the claim, as the
- * kernel orders swap_free before swapcache_clear: a waiting swap-in must
- * never claim an entry whose data is already gone (it gets -ENOENT instead
- * and refaults).
+ * caller its reference (R3). The reference goes with the claim, in one
+ * step (the kernel orders swap_free before swapcache_clear for the same
+ * reason): a waiting swap-in must never claim an entry whose data is
+ * already gone (it gets -ENOENT instead and refaults).
  */
 void swap_in_done(struct swap_sys *s, swp_entry_t e, enum swapin_from from, bool installed)
 {
 	if (from == SWAPIN_NONE)
 		return;
 	if (installed)
-		swap_free(s->space, e);
-	swapcache_clear(s->space, e);
+		swap_free_clear(s->space, e);
+	else
+		swapcache_clear(s->space, e);
 }
 
 /* Another owner of e (fork). 0 or -ENOENT. */

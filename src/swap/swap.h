@@ -46,6 +46,7 @@ int swap_duplicate(struct swap_space *s, swp_entry_t e);
 void swap_free(struct swap_space *s, swp_entry_t e);
 int swapcache_prepare(struct swap_space *s, swp_entry_t e);
 void swapcache_clear(struct swap_space *s, swp_entry_t e);
+void swap_free_clear(struct swap_space *s, swp_entry_t e);
 unsigned swap_count(struct swap_space *s, swp_entry_t e);
 bool swap_has_cache(struct swap_space *s, swp_entry_t e);
 void swap_space_stats(struct swap_space *s, struct swap_space_stats *st);

@@ -370,6 +370,16 @@ static int op_clear(uint32_t v, uint32_t *nv)
 	return 0;
 }
 
+static int op_free_clear(uint32_t v, uint32_t *nv)
+{
+	if (!is_live(v) || !(v & MAP_COUNT) || !(v & MAP_HAS_CACHE))
+		return -EINVAL;
+	*nv = (v - 1) & ~MAP_HAS_CACHE;
+	if (*nv == 0)
+		*nv = MAP_FREEING;
+	return 0;
+}
+
 /* Add a reference to e (a second owner, e.g. after fork). 0, -ENOENT
  * (e is free or being freed), -EOVERFLOW. */
 int swap_duplicate(struct swap_space *s, swp_entry_t e) { return map_update(s, e, op_duplicate); }
@@ -389,6 +399,16 @@ void swap_free(struct swap_space *s, swp_entry_t e)
  * holds the claim: wait for it, then look again), -ENOENT (e was freed).
  */
 int swapcache_prepare(struct swap_space *s, swp_entry_t e) { return map_update(s, e, op_prepare); }
+
+/* swap_free and swapcache_clear in one step (one compare-and-swap): a
+ * waiter sees the reference and the claim go together, so it can never
+ * claim the entry with the reference still counted and the data gone. */
+void swap_free_clear(struct swap_space *s, swp_entry_t e)
+{
+	if (map_update(s, e, op_free_clear))
+		fprintf(stderr, "uswap: swap_free_clear of an entry not claimed or not referenced %#llx\n",
+			(unsigned long long)e.val);
+}
 
 /* Release the claim; with no reference left the entry is freed. */
 void swapcache_clear(struct swap_space *s, swp_entry_t e)

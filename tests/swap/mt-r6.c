@@ -74,9 +74,10 @@ static void *evictor(void *arg)
 {
 	uint64_t s = 99;
 	long n = (long)(20000 * t_scale());
-	uint64_t deadline = os_now_ns() + 60000000000ull; /* a safety net; normally seconds */
 
-	while (atomic_load(&outs) < n && os_now_ns() < deadline) {
+	/* No deadline: a run that cannot finish is a hang, which the test
+	 * runner's timeout reports; a busy machine only makes it slower. */
+	while (atomic_load(&outs) < n) {
 		unsigned i = (unsigned)(t_rand(&s) % PAGES);
 		if (atomic_load(&pte[i])) {
 			sched_yield(); /* swapped out: leave it to the faulters */
@@ -137,7 +138,6 @@ int main(void)
 	printf("%ld swap-outs, %ld installs, %ld lost races (install refused), entries left %llu\n",
 	       atomic_load(&outs), atomic_load(&installs), atomic_load(&lost_races), (unsigned long long)st.inuse);
 	T_ASSERT_EQ(st.inuse, 0);
-	T_ASSERT(atomic_load(&outs) >= (long)(20000 * t_scale()));
 	T_ASSERT(atomic_load(&installs) > 0 && atomic_load(&lost_races) > 0);
 	swap_sys_destroy(sys);
 	swap_backing_close(b);
