@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "base/base.h"
+#include "base/worker.h"
 #include "page/page.h"
 
 #define PCP_MAX   64 /* pages per per-CPU cache */
@@ -83,11 +84,7 @@ struct pg_pool {
 	_Atomic uint64_t cached_pages;/* atomic: pages in per-CPU caches */
 	_Atomic uint64_t nr_chunks, chunks_unmapped, alloc_fail; /* atomic */
 	uint64_t min_free;            /* pool.lock: fewest resident free pages since the last tick */
-	pthread_t trimmer;            /* with trim_interval_ms */
-	bool trimmer_running;         /* owner only */
-	mutex_t trimmer_lock;         /* guards trimmer_stop */
-	pthread_cond_t trimmer_cond;
-	bool trimmer_stop;
+	struct worker trimmer;        /* with trim_interval_ms; its lock guards nothing else */
 };
 
 /* ---------------------------------------------------------------- lists */
@@ -228,35 +225,29 @@ static void *trimmer_main(void *arg)
 	struct pg_pool *p = arg;
 	struct timespec ts;
 
-	mutex_lock(&p->trimmer_lock);
-	while (!p->trimmer_stop) {
+	mutex_lock(&p->trimmer.lock);
+	while (!p->trimmer.stop) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)p->cfg.trim_interval_ms * 1000000u;
 		ts.tv_sec += (time_t)(ns / 1000000000u);
 		ts.tv_nsec = (long)(ns % 1000000000u);
-		pthread_cond_timedwait(&p->trimmer_cond, &p->trimmer_lock.m, &ts);
-		if (p->trimmer_stop)
+		pthread_cond_timedwait(&p->trimmer.cond, &p->trimmer.lock.m, &ts);
+		if (p->trimmer.stop)
 			break;
-		mutex_unlock(&p->trimmer_lock);
+		mutex_unlock(&p->trimmer.lock);
 		if (p->cfg.tick)
 			p->cfg.tick(p->cfg.tick_arg);
 		decay_tick(p);
-		mutex_lock(&p->trimmer_lock);
+		mutex_lock(&p->trimmer.lock);
 	}
-	mutex_unlock(&p->trimmer_lock);
+	mutex_unlock(&p->trimmer.lock);
 	return NULL;
 }
 
 void pg_stop_background(struct pg_pool *p)
 {
-	if (!p || !p->trimmer_running)
-		return;
-	mutex_lock(&p->trimmer_lock);
-	p->trimmer_stop = true;
-	pthread_cond_signal(&p->trimmer_cond);
-	mutex_unlock(&p->trimmer_lock);
-	pthread_join(p->trimmer, NULL);
-	p->trimmer_running = false;
+	if (p)
+		worker_stop(&p->trimmer);
 }
 
 /* ---------------------------------------------------------------- pool */
@@ -286,14 +277,10 @@ int pg_pool_create(const struct pg_config *cfg, struct pg_pool **out)
 		mutex_init(&p->pcp[i].lock);
 	list_init(&p->free);
 	list_init(&p->released);
-	mutex_init(&p->trimmer_lock);
-	pthread_cond_init(&p->trimmer_cond, NULL);
-	if (p->cfg.trim_interval_ms) {
-		if (pthread_create(&p->trimmer, NULL, trimmer_main, p)) {
-			pg_pool_destroy(p);
-			return -EAGAIN;
-		}
-		p->trimmer_running = true;
+	worker_init(&p->trimmer);
+	if (p->cfg.trim_interval_ms && worker_start(&p->trimmer, trimmer_main, p)) {
+		pg_pool_destroy(p);
+		return -EAGAIN;
 	}
 	*out = p;
 	return 0;
@@ -305,8 +292,7 @@ void pg_pool_destroy(struct pg_pool *p)
 	if (!p)
 		return;
 	pg_stop_background(p);
-	mutex_destroy(&p->trimmer_lock);
-	pthread_cond_destroy(&p->trimmer_cond);
+	worker_destroy(&p->trimmer);
 	for (struct pg_chunk *c = p->chunks, *n; c; c = n) {
 		n = c->next_chunk;
 		os_munmap(c->base, PG_CHUNK_SIZE);

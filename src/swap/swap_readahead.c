@@ -38,8 +38,9 @@
  * (ra_fifo) are dropped, so pages nobody takes cannot stop readahead. An
  * entry's marks (swap_meta.ra*) change only under its claim.
  *
- * Lock order: an entry's claim -> swap_page.lock -> ra_lock; dev_lock
- * (read) is taken alone; ra_lock is never held across I/O or a page lock.
+ * Lock order: an entry's claim -> swap_page.lock -> ra_worker.lock;
+ * dev_lock (read) is taken alone; ra_worker.lock is never held across I/O
+ * or a page lock.
  */
 #include <errno.h>
 #include <string.h>
@@ -50,10 +51,10 @@
 
 static void ra_batch_done(struct swap_sys *s)
 {
-	mutex_lock(&s->ra_lock);
+	mutex_lock(&s->ra_worker.lock);
 	atomic_store_rel(&s->ra_seq, atomic_load_relaxed(&s->ra_seq) + 1);
 	pthread_cond_broadcast(&s->ra_done);
-	mutex_unlock(&s->ra_lock);
+	mutex_unlock(&s->ra_worker.lock);
 }
 
 uint64_t swap_ra_seq(struct swap_sys *s) { return atomic_load_acq(&s->ra_seq); }
@@ -77,11 +78,11 @@ void swap_ra_wait(struct swap_sys *s, uint64_t seq)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
-	mutex_lock(&s->ra_lock);
+	mutex_lock(&s->ra_worker.lock);
 	while (atomic_load_relaxed(&s->ra_seq) == seq &&
-	       pthread_cond_timedwait(&s->ra_done, &s->ra_lock.m, &until) != ETIMEDOUT)
+	       pthread_cond_timedwait(&s->ra_done, &s->ra_worker.lock.m, &until) != ETIMEDOUT)
 		;
-	mutex_unlock(&s->ra_lock);
+	mutex_unlock(&s->ra_worker.lock);
 }
 
 /* Drop the page read ahead for e, releasing the claim it held (the entry
@@ -106,7 +107,7 @@ void swap_ra_drop(struct swap_sys *s, swp_entry_t e)
  * in *victim for the caller to drop (0: none). */
 static void fifo_push(struct swap_sys *s, swp_entry_t e, uint64_t *victim)
 {
-	mutex_lock(&s->ra_lock);
+	mutex_lock(&s->ra_worker.lock);
 	*victim = 0;
 	if (s->ra_flen == 2 * RA_MAX) {
 		*victim = s->ra_fifo[s->ra_fhead];
@@ -114,7 +115,7 @@ static void fifo_push(struct swap_sys *s, swp_entry_t e, uint64_t *victim)
 		s->ra_flen--;
 	}
 	s->ra_fifo[(s->ra_fhead + s->ra_flen++) % (2 * RA_MAX)] = e.val;
-	mutex_unlock(&s->ra_lock);
+	mutex_unlock(&s->ra_worker.lock);
 }
 
 /* Drop the oldest read-ahead pages until want more pages fit under RA_MAX
@@ -125,12 +126,12 @@ static void make_room(struct swap_sys *s, unsigned want)
 
 	while (swap_cache_pages(s->cache) + want > RA_MAX) {
 		unsigned n = 0;
-		mutex_lock(&s->ra_lock);
+		mutex_lock(&s->ra_worker.lock);
 		for (; n < 64 && s->ra_flen; n++, s->ra_flen--) {
 			old[n] = s->ra_fifo[s->ra_fhead];
 			s->ra_fhead = (s->ra_fhead + 1) % (2 * RA_MAX);
 		}
-		mutex_unlock(&s->ra_lock);
+		mutex_unlock(&s->ra_worker.lock);
 		if (!n)
 			return;
 		for (unsigned i = 0; i < n; i++)
@@ -376,23 +377,23 @@ static void *worker_main(void *arg)
 {
 	struct swap_sys *s = arg;
 
-	mutex_lock(&s->ra_lock);
+	mutex_lock(&s->ra_worker.lock);
 	for (;;) {
-		while (!s->ra_qlen && !s->ra_stop)
-			pthread_cond_wait(&s->ra_work, &s->ra_lock.m);
+		while (!s->ra_qlen && !s->ra_worker.stop)
+			pthread_cond_wait(&s->ra_worker.cond, &s->ra_worker.lock.m);
 		if (!s->ra_qlen)
 			break;
 		struct ra_window w = s->ra_queue[s->ra_qhead];
 		s->ra_qhead = (s->ra_qhead + 1) % RA_QUEUE;
 		s->ra_qlen--;
 		s->ra_busy = true;
-		mutex_unlock(&s->ra_lock);
+		mutex_unlock(&s->ra_worker.lock);
 		run_window(s, &w);
-		mutex_lock(&s->ra_lock);
+		mutex_lock(&s->ra_worker.lock);
 		s->ra_busy = false;
 		pthread_cond_broadcast(&s->ra_done);
 	}
-	mutex_unlock(&s->ra_lock);
+	mutex_unlock(&s->ra_worker.lock);
 	return NULL;
 }
 
@@ -400,50 +401,41 @@ static void *worker_main(void *arg)
  * hint). */
 static void queue_window(struct swap_sys *s, int dev, uint64_t first, unsigned n)
 {
-	mutex_lock(&s->ra_lock);
+	mutex_lock(&s->ra_worker.lock);
 	bool covered = first >= s->ra_cover_lo && first < s->ra_cover_hi; /* a miss inside the last window */
-	if (s->ra_qlen < RA_QUEUE && !s->ra_stop && !covered) {
+	if (s->ra_qlen < RA_QUEUE && !s->ra_worker.stop && !covered) {
 		s->ra_cover_lo = first;
 		s->ra_cover_hi = first + n;
 		s->ra_queue[(s->ra_qhead + s->ra_qlen++) % RA_QUEUE] = (struct ra_window){dev, first, n};
-		pthread_cond_signal(&s->ra_work);
+		pthread_cond_signal(&s->ra_worker.cond);
 	}
-	mutex_unlock(&s->ra_lock);
+	mutex_unlock(&s->ra_worker.lock);
 }
 
 /* Wait until the worker has done every window queued so far. */
 void swap_sys_ra_drain(struct swap_sys *s)
 {
-	mutex_lock(&s->ra_lock);
+	mutex_lock(&s->ra_worker.lock);
 	while (s->ra_qlen || s->ra_busy)
-		pthread_cond_wait(&s->ra_done, &s->ra_lock.m);
-	mutex_unlock(&s->ra_lock);
+		pthread_cond_wait(&s->ra_done, &s->ra_worker.lock.m);
+	mutex_unlock(&s->ra_worker.lock);
 }
 
+/* Sets up readahead and starts its worker; swap_ra_stop undoes it (also
+ * after a failed start). 0 or -errno. */
 int swap_ra_start(struct swap_sys *s)
 {
-	mutex_init(&s->ra_lock);
-	pthread_cond_init(&s->ra_work, NULL);
+	worker_init(&s->ra_worker);
 	pthread_cond_init(&s->ra_done, NULL);
-	int err = pthread_create(&s->ra_worker, NULL, worker_main, s);
-	s->ra_started = !err;
-	return -err;
+	return worker_start(&s->ra_worker, worker_main, s);
 }
 
 /* The worker finishes what is queued and exits. */
 void swap_ra_stop(struct swap_sys *s)
 {
-	if (s->ra_started) {
-		mutex_lock(&s->ra_lock);
-		s->ra_stop = true;
-		pthread_cond_signal(&s->ra_work);
-		mutex_unlock(&s->ra_lock);
-		pthread_join(s->ra_worker, NULL);
-		s->ra_started = false;
-	}
-	pthread_cond_destroy(&s->ra_work);
+	worker_stop(&s->ra_worker);
 	pthread_cond_destroy(&s->ra_done);
-	mutex_destroy(&s->ra_lock);
+	worker_destroy(&s->ra_worker);
 }
 
 /* ---------------------------------------------------------------- taking */

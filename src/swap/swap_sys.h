@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "base/worker.h"
 #include "swap/swap.h"
 
 struct swap_meta {
@@ -57,19 +58,15 @@ struct swap_sys {
 	_Atomic uint64_t swap_ra, swap_ra_hit;  /* atomic */
 	_Atomic uint64_t ra_hits_seen;          /* atomic: swap_ra_hit at the last miss */
 	_Atomic uint64_t ra_last_miss;          /* atomic: offset of the last miss */
-	_Atomic uint64_t ra_seq;                /* atomic, written under ra_lock: batches finished */
-	mutex_t ra_lock;                        /* guards the fields below */
-	pthread_cond_t ra_work;                 /* the worker waits here for windows */
+	_Atomic uint64_t ra_seq;                /* atomic, written under ra_worker.lock: batches finished */
+	struct worker ra_worker;                /* its lock guards the fields below; it waits for windows */
 	pthread_cond_t ra_done;                 /* swap-ins wait here for pages being read */
 	struct ra_window ra_queue[RA_QUEUE];    /* windows for the worker, ra_qhead first */
 	unsigned ra_qhead, ra_qlen;
 	uint64_t ra_fifo[2 * RA_MAX];           /* entries read ahead, oldest (ra_fhead) first */
 	unsigned ra_fhead, ra_flen;
 	uint64_t ra_cover_lo, ra_cover_hi;      /* the entries of the last window queued */
-	bool ra_stop;                           /* the worker finishes the queue and exits */
 	bool ra_busy;                           /* the worker is running a window */
-	bool ra_started;
-	pthread_t ra_worker;
 };
 
 /* e's metadata, kept in the swap space next to its count (zeroed while e

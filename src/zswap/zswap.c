@@ -67,8 +67,7 @@ int zswap_create(const struct zswap_config *cfg, struct zswap **out, char *err, 
 	}
 	rwlock_init(&z->pools_lock);
 	mutex_init(&z->lru_lock);
-	mutex_init(&z->worker_lock);
-	pthread_cond_init(&z->worker_cond, NULL);
+	worker_init(&z->worker);
 	z->lru.next = z->lru.prev = &z->lru;
 	snprintf(z->root.name, sizeof(z->root.name), "root");
 	atomic_store_relaxed(&z->root.writeback, true);
@@ -95,8 +94,7 @@ void zswap_destroy(struct zswap *z)
 	if (z->current)
 		zswap_pool_put(z, z->current); /* the list's reference: last one now */
 	pcpu_counters_destroy(z->ctr);
-	pthread_cond_destroy(&z->worker_cond);
-	mutex_destroy(&z->worker_lock);
+	worker_destroy(&z->worker);
 	mutex_destroy(&z->lru_lock);
 	rwlock_destroy(&z->pools_lock);
 	base_free(z);

@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 
+#include "base/worker.h"
 #include "zswap/zswap.h"
 
 #define ZSWAP_MAX_POOLS 8
@@ -80,11 +81,8 @@ struct zswap {
 	struct zswap_group root;      /* entries with no group */
 
 	/* The shrink worker (zswap_writeback.c). */
-	pthread_t worker;
-	bool worker_running;          /* worker_lock */
-	bool worker_stop, worker_kick; /* worker_lock */
-	mutex_t worker_lock;
-	pthread_cond_t worker_cond;
+	struct worker worker;         /* worker.lock also guards worker_kick */
+	bool worker_kick;             /* worker.lock */
 
 	struct pcpu_counters *ctr;    /* enum zswap_counter */
 	_Atomic uint64_t stored_pages, same_filled, incompressible, stored_bytes; /* atomic */

@@ -186,46 +186,28 @@ static void *worker_main(void *arg)
 {
 	struct zswap *z = arg;
 
-	mutex_lock(&z->worker_lock);
-	while (!z->worker_stop) {
-		while (!z->worker_kick && !z->worker_stop)
-			pthread_cond_wait(&z->worker_cond, &z->worker_lock.m);
+	mutex_lock(&z->worker.lock);
+	while (!z->worker.stop) {
+		while (!z->worker_kick && !z->worker.stop)
+			pthread_cond_wait(&z->worker.cond, &z->worker.lock.m);
 		z->worker_kick = false;
-		mutex_unlock(&z->worker_lock);
+		mutex_unlock(&z->worker.lock);
 		shrink_to_threshold(z);
-		mutex_lock(&z->worker_lock);
+		mutex_lock(&z->worker.lock);
 	}
-	mutex_unlock(&z->worker_lock);
+	mutex_unlock(&z->worker.lock);
 	return NULL;
 }
 
 /* Ask the worker to bring the pool under the accept threshold. */
 void zswap_kick_worker(struct zswap *z)
 {
-	mutex_lock(&z->worker_lock);
+	mutex_lock(&z->worker.lock);
 	z->worker_kick = true;
-	pthread_cond_signal(&z->worker_cond);
-	mutex_unlock(&z->worker_lock);
+	pthread_cond_signal(&z->worker.cond);
+	mutex_unlock(&z->worker.lock);
 }
 
-int zswap_writeback_start(struct zswap *z)
-{
-	int err = pthread_create(&z->worker, NULL, worker_main, z);
+int zswap_writeback_start(struct zswap *z) { return worker_start(&z->worker, worker_main, z); }
 
-	if (err)
-		return -err;
-	z->worker_running = true;
-	return 0;
-}
-
-void zswap_writeback_stop(struct zswap *z)
-{
-	if (!z->worker_running)
-		return;
-	mutex_lock(&z->worker_lock);
-	z->worker_stop = true;
-	pthread_cond_signal(&z->worker_cond);
-	mutex_unlock(&z->worker_lock);
-	pthread_join(z->worker, NULL);
-	z->worker_running = false;
-}
+void zswap_writeback_stop(struct zswap *z) { worker_stop(&z->worker); }
