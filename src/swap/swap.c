@@ -101,11 +101,9 @@ static int write_to_device(struct swap_sys *s, swp_entry_t e, const void *page, 
 			atomic_add_relaxed(&s->io_errors, 1);
 			continue;
 		}
-		if (m->dev) { /* rewritten: the old slot goes */
-			struct swap_device *od = s->dev[m->dev - 1];
-			if (od)
-				swap_backing_free(od->b, m->slot);
-		}
+		struct swap_device *od = entry_dev(s, m); /* rewritten: the old slot goes */
+		if (od)
+			swap_backing_free(od->b, m->slot);
 		m->dev = best + 1;
 		m->ra = 0; /* read-ahead marks belong to the old slot */
 		m->ra_next_n = 0;
@@ -293,9 +291,7 @@ static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
 		return 0; /* in memory; the entry and its slot go when our claim does */
 	}
 	if (s->z && zswap_store(s->z, e, page, NULL) == 0) {
-		read_lock(&s->dev_lock);
-		swap_backing_free(s->dev[idx]->b, m->slot);
-		read_unlock(&s->dev_lock);
+		swap_backing_free(entry_dev(s, m)->b, m->slot); /* we hold the claim */
 		m->dev = 0;
 		return 0;
 	}

@@ -103,17 +103,23 @@ void swap_ra_drop(struct swap_sys *s, swp_entry_t e)
 
 /* ---------------------------------------------------------------- room */
 
+/* The oldest entry read ahead, taken off the list. ra_worker.lock held;
+ * the list is not empty. */
+static uint64_t fifo_pop_locked(struct swap_sys *s)
+{
+	uint64_t e = s->ra_fifo[s->ra_fhead];
+
+	s->ra_fhead = (s->ra_fhead + 1) % (2 * RA_MAX);
+	s->ra_flen--;
+	return e;
+}
+
 /* Remember e as read ahead; when the list is full, the oldest comes back
  * in *victim for the caller to drop (0: none). */
 static void fifo_push(struct swap_sys *s, swp_entry_t e, uint64_t *victim)
 {
 	mutex_lock(&s->ra_worker.lock);
-	*victim = 0;
-	if (s->ra_flen == 2 * RA_MAX) {
-		*victim = s->ra_fifo[s->ra_fhead];
-		s->ra_fhead = (s->ra_fhead + 1) % (2 * RA_MAX);
-		s->ra_flen--;
-	}
+	*victim = s->ra_flen == 2 * RA_MAX ? fifo_pop_locked(s) : 0;
 	s->ra_fifo[(s->ra_fhead + s->ra_flen++) % (2 * RA_MAX)] = e.val;
 	mutex_unlock(&s->ra_worker.lock);
 }
@@ -127,10 +133,8 @@ static void make_room(struct swap_sys *s, unsigned want)
 	while (swap_cache_pages(s->cache) + want > RA_MAX) {
 		unsigned n = 0;
 		mutex_lock(&s->ra_worker.lock);
-		for (; n < 64 && s->ra_flen; n++, s->ra_flen--) {
-			old[n] = s->ra_fifo[s->ra_fhead];
-			s->ra_fhead = (s->ra_fhead + 1) % (2 * RA_MAX);
-		}
+		while (n < 64 && s->ra_flen)
+			old[n++] = fifo_pop_locked(s);
 		mutex_unlock(&s->ra_worker.lock);
 		if (!n)
 			return;
@@ -270,23 +274,45 @@ static unsigned miss_window(struct swap_sys *s, swp_entry_t e)
 	return MIN(w, max);
 }
 
-/* A miss on an O_DIRECT device: read e's page into page together with a
- * window of w - 1 neighbours into the swap cache, in one batch. */
-static int read_with_window(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page, unsigned w)
+/*
+ * Read a window into the swap cache: n entries from offset first that live
+ * on device dev. With lead_page (a miss), the missing page (lead_slot) is
+ * read in the same batch, straight into lead_page, and *lead_res gets its
+ * result. False: no memory for the batch, nothing read.
+ */
+static bool window_read(struct swap_sys *s, int dev, uint64_t first, unsigned n, uint64_t lead_slot, void *lead_page,
+			int *lead_res)
 {
 	struct ra_batch *b = base_malloc(sizeof(*b));
 
 	if (!b)
-		return swap_read_device(s, e, m, page);
-	make_room(s, w);
-	b->dev = m->dev;
-	b->n = 1;
-	b->slots[0] = m->slot;
-	b->bufs[0] = page;
-	batch_fill(s, b, swp_offset(e) + 1, w - 1);
-	batch_read(s, b, 1);
-	int res = b->res[0];
+		return false;
+	make_room(s, n + (lead_page != NULL));
+	b->dev = dev;
+	b->n = 0;
+	if (lead_page) {
+		b->slots[0] = lead_slot;
+		b->bufs[0] = lead_page;
+		b->n = 1;
+	}
+	int first_nb = b->n;
+	batch_fill(s, b, first, n);
+	if (b->n)
+		batch_read(s, b, first_nb);
+	if (lead_page)
+		*lead_res = b->res[0];
 	base_free(b);
+	return true;
+}
+
+/* A miss on an O_DIRECT device: read e's page into page together with a
+ * window of w - 1 neighbours into the swap cache, in one batch. */
+static int read_with_window(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page, unsigned w)
+{
+	int res;
+
+	if (!window_read(s, m->dev, swp_offset(e) + 1, w - 1, m->slot, page, &res))
+		return swap_read_device(s, e, m, page);
 	return swap_read_result(s, res ? res : swap_checksum(page) != m->csum ? -EBADMSG : 0);
 }
 
@@ -360,17 +386,7 @@ int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *p
 /* A window on an O_DIRECT device: read into the swap cache. */
 static void run_window(struct swap_sys *s, const struct ra_window *w)
 {
-	struct ra_batch *b = base_malloc(sizeof(*b));
-
-	if (!b)
-		return;
-	make_room(s, w->n);
-	b->dev = w->dev;
-	b->n = 0;
-	batch_fill(s, b, w->first, w->n);
-	if (b->n)
-		batch_read(s, b, 0);
-	base_free(b);
+	window_read(s, w->dev, w->first, w->n, 0, NULL, NULL); /* no memory: a window less */
 }
 
 static void *worker_main(void *arg)
