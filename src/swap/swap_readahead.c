@@ -168,21 +168,27 @@ static bool ra_prepare(struct swap_sys *s, struct ra_batch *b, swp_entry_t nb, u
 	struct swap_meta *m = meta_get(s, nb);
 	struct swap_page *p = m && m->dev == b->dev ? swap_page_alloc(s->cache) : NULL;
 	if (p) {
+		/* Everything about nb is read and marked while the claim is ours
+		 * alone: once the page is in the cache, a free of nb may drop it,
+		 * release the claim and free nb (its record with it). */
+		b->nbs[b->n] = nb;
+		b->pages[b->n] = p;
+		b->slots[b->n] = m->slot;
+		b->csums[b->n] = m->csum;
+		b->bufs[b->n] = p->data;
+		m->ra = true;
+		m->ra_next = next;
+		m->ra_next_n = next_n;
 		if (!swap_cache_add(s->cache, nb, p)) {
-			m->ra = true;
-			m->ra_next = next;
-			m->ra_next_n = next_n;
 			uint64_t victim;
-			b->nbs[b->n] = nb;
-			b->pages[b->n] = p;
-			b->slots[b->n] = m->slot;
-			b->csums[b->n] = m->csum;
-			b->bufs[b->n++] = p->data;
+			b->n++;
 			fifo_push(s, nb, &victim);
 			if (victim && victim != nb.val)
 				swap_ra_drop(s, (swp_entry_t){victim});
 			return true;
 		}
+		m->ra = false;
+		m->ra_next_n = 0;
 		swap_page_put(s->cache, p);
 	}
 	swapcache_clear(s->space, nb);
