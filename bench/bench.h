@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "options.h"
+
 /* bench_codec.c, bench_zsmalloc.c, bench_zswap.c, bench_swap.c */
 int bench_codec_main(int argc, char **argv);
 int bench_zsmalloc_main(int argc, char **argv);
@@ -22,12 +24,27 @@ void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bench_progress_done(void);
 /* Split "a,b,c" into at most max pieces (in place). Returns the count. */
 int bench_split(char *s, char **out, int max);
-int bench_parse_size(const char *s, size_t *out); /* "64", "64M", "1G" -> bytes (bare = MiB) */
 /* Option checks that print "uswap bench CMD: ..." and return 2 on a bad value. */
 int bench_opt_size(const char *cmd, const char *arg, size_t min, size_t *out);
 int bench_opt_uint(const char *cmd, const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *out);
 int bench_opt_corpora(const char *cmd, const char *list, char **out, int max, int *n);
 int bench_opt_end(const char *cmd, int argc, char **argv); /* no arguments left after the options */
+/* The options table for a benchmark: defaults, then USWAP_<KEY> from the
+ * environment; then -o LIST and the flags that name a table key (--seed,
+ * --corpus-dir). Each returns 0, or 2 after printing the table's message. */
+int bench_opts_init(const char *cmd, struct options *o);
+/* The flags every benchmark shares: -o LIST, --seed N, --corpus-dir D
+ * (getopt codes 'o', 'S', 'D'). 0 taken, 2 bad value (message printed),
+ * 1 not one of them. */
+int bench_shared_flag(const char *cmd, int c, const char *arg, struct options *o);
+#define BENCH_SHARED_LONGOPTS {"option", 1, 0, 'o'}, {"seed", 1, 0, 'S'}, {"corpus-dir", 1, 0, 'D'}
+int bench_opts_parse(const char *cmd, struct options *o, const char *list);
+int bench_opts_set(const char *cmd, struct options *o, const char *key, const char *val);
+/* The corpus folder the options name, or NULL for corpus/'s default. */
+const char *bench_corpus_dir(const struct options *o);
+#define BENCH_OPTS_HELP \
+	"  -o, --option LIST   tunables, key=value,... (uswap --help-options lists them;\n" \
+	"                      USWAP_<KEY> in the environment sets them too)\n"
 /* Time fn(who, from, to, arg) over [0, n) in slices of `slice` items, the
  * two paths (who 0 and 1) alternating which goes first; adds each path's
  * seconds to t[who]. Drift (frequency, a busy neighbour) hits both alike. */

@@ -31,6 +31,7 @@ struct opts {
 	uint64_t seed;
 	bool json;
 	const char *dir;
+	struct options opt;
 };
 
 struct pages {
@@ -228,12 +229,13 @@ static void usage(FILE *f)
 		"                      zero, text, binary, random, mixed, heap\n"
 		"  -z, --codec LIST    compressors, e.g. lz4,zstd:3 or 'all' (default: all)\n"
 		"                      lz4[:accel], lz4hc[:1-12], zstd[:level], deflate[:0-12], lzo\n"
-		"  -s, --size SIZE     page data per corpus (default 32M; K, M, G suffixes)\n"
+		"  -s, --size SIZE     page data per corpus (default 32M; K, M, G suffixes, bare = bytes)\n"
 		"  -r, --rounds N      timed passes over the pages (default 5)\n"
 		"      --seed N        corpus seed (default 1, as the kernel anchor)\n"
 		"      --corpus-dir D  where corpus files are built and kept\n"
 		"                      (default $USWAP_CORPUS_DIR or /var/tmp/uswap-corpus)\n"
 		"      --json          machine-readable output on stdout\n"
+		BENCH_OPTS_HELP
 		"  -h, --help          this text\n");
 }
 
@@ -241,14 +243,16 @@ static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{"corpus", 1, 0, 'c'}, {"codec", 1, 0, 'z'}, {"size", 1, 0, 's'}, {"rounds", 1, 0, 'r'},
-		{"seed", 1, 0, 'S'}, {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0}};
+		{"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, BENCH_SHARED_LONGOPTS, {0}};
 	static char all_corpora[] = "zero,text,binary,random,mixed,heap", all_codecs[] = "lz4,lz4hc,zstd,deflate,lzo";
 	char *corpora = all_corpora, *codecs = all_codecs;
 	int c;
 
-	*o = (struct opts){.rounds = 5, .bytes = 32u << 20, .seed = 1};
+	*o = (struct opts){.rounds = 5, .bytes = 32u << 20};
+	if (bench_opts_init("codec", &o->opt))
+		return 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:z:s:r:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:z:s:r:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': corpora = strcmp(optarg, "all") ? optarg : all_corpora; break;
 		case 'z': codecs = strcmp(optarg, "all") ? optarg : all_codecs; break;
@@ -260,15 +264,19 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (bench_opt_uint("codec", "rounds", optarg, 1, 64, &o->rounds))
 				return 2;
 			break;
-		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
-		case 'D': o->dir = optarg; break;
 		case 'j': o->json = true; break;
 		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return 2;
+		default:
+			if ((c = bench_shared_flag("codec", c, optarg, &o->opt)) == 1)
+				usage(stderr);
+			if (c)
+				return 2;
 		}
 	}
 	if (bench_opt_end("codec", argc, argv))
 		return 2;
+	o->seed = opt_num(&o->opt, OPT_SEED);
+	o->dir = bench_corpus_dir(&o->opt);
 	if (bench_opt_corpora("codec", corpora, o->corpora, MAX_LIST, &o->nr_corpora))
 		return 2;
 	o->nr_codecs = bench_split(strdup(codecs), o->codecs, MAX_LIST);

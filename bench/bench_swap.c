@@ -40,6 +40,7 @@ struct sw_opts {
 	unsigned pool_pct, page_cluster, modes; /* modes: 1 disk, 2 zswap */
 	bool json, drop, discard, direct;
 	uint64_t seed;
+	struct options opt;
 };
 
 struct sw_result {
@@ -187,9 +188,16 @@ static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct
 
 	memset(res, 0, sizeof(*res));
 	res->mode = mode;
-	struct zswap_config zc = {.budget = n * PAGE_SIZE, .max_pool_percent = pool_pct};
-	struct swap_backing_config bc = {.dir = o->dir, .size = (n + n / 8 + 64) * PAGE_SIZE, .discard = o->discard,
-					 .direct = o->direct};
+	struct zswap_config zc;
+	struct swap_backing_config bc;
+
+	options_zswap_config(&o->opt, &zc);
+	zc.budget = n * PAGE_SIZE;
+	zc.max_pool_percent = pool_pct;
+	options_backing_config(&o->opt, &bc);
+	bc.dir = o->dir;
+	if (!bc.size)
+		bc.size = (n + n / 8 + 64) * PAGE_SIZE;
 	if (r.fd < 0 || !(r.e = calloc(n, sizeof(*r.e))))
 		goto out;
 	if ((pool_pct && zswap_create(&zc, &z, err, sizeof(err))) || swap_sys_create(z, 2 * n + 1024, &r.s) ||
@@ -275,6 +283,7 @@ static void sw_usage(FILE *f)
 		"      --seed N         corpus seed (default 1)\n"
 		"      --corpus-dir D   corpus files folder\n"
 		"      --json           machine-readable output\n"
+		BENCH_OPTS_HELP
 		"  -h, --help           this text\n");
 }
 
@@ -282,16 +291,16 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"size", 1, 0, 's'}, {"pool", 1, 0, 'p'}, {"mode", 1, 0, 'm'},
 					   {"page-cluster", 1, 0, 'P'}, {"dir", 1, 0, 'd'}, {"drop-caches", 0, 0, 'X'},
-					   {"discard", 0, 0, 'Y'}, {"direct", 0, 0, 'O'},
-					   {"seed", 1, 0, 'S'}, {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'},
-					   {"help", 0, 0, 'h'}, {0}};
+					   {"discard", 0, 0, 'Y'}, {"direct", 0, 0, 'O'}, {"json", 0, 0, 'j'},
+					   {"help", 0, 0, 'h'}, BENCH_SHARED_LONGOPTS, {0}};
 	const char *tmp = getenv("TMPDIR");
 	int c;
 
-	*o = (struct sw_opts){.corpus = "mixed", .dir = tmp && *tmp ? tmp : "/var/tmp", .bytes = 128u << 20,
-			      .pool_pct = 10, .page_cluster = 3, .modes = 3, .seed = 1};
+	*o = (struct sw_opts){.corpus = "mixed", .bytes = 128u << 20, .pool_pct = 10, .modes = 3};
+	if (bench_opts_init("swap", &o->opt))
+		return 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:s:p:m:d:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:p:m:d:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->corpus = optarg; break;
 		case 's':
@@ -303,7 +312,7 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 				return 2;
 			break;
 		case 'P':
-			if (bench_opt_uint("swap", "page-cluster", optarg, 0, 8, &o->page_cluster))
+			if (bench_opts_set("swap", &o->opt, "page_cluster", optarg))
 				return 2;
 			break;
 		case 'm':
@@ -313,19 +322,30 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 				return 2;
 			}
 			break;
-		case 'd': o->dir = optarg; break;
+		case 'd': c = bench_opts_set("swap", &o->opt, "swap_dir", optarg); break;
 		case 'X': o->drop = true; break;
-		case 'Y': o->discard = true; break;
-		case 'O': o->direct = true; break;
-		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
-		case 'D': o->cdir = optarg; break;
+		case 'Y': c = bench_opts_set("swap", &o->opt, "discard", "on"); break;
+		case 'O': c = bench_opts_set("swap", &o->opt, "direct", "on"); break;
 		case 'j': o->json = true; break;
 		case 'h': sw_usage(stdout); return 1;
-		default: sw_usage(stderr); return 2;
+		default:
+			if ((c = bench_shared_flag("swap", c, optarg, &o->opt)) == 1)
+				sw_usage(stderr);
+			if (c)
+				return 2;
 		}
+		if (c == 2)
+			return 2;
 	}
 	if (bench_opt_end("swap", argc, argv))
 		return 2;
+	o->seed = opt_num(&o->opt, OPT_SEED);
+	o->cdir = bench_corpus_dir(&o->opt);
+	o->dir = opt_str(&o->opt, OPT_SWAP_DIR);
+	o->dir = *o->dir ? o->dir : tmp && *tmp ? tmp : "/var/tmp";
+	o->page_cluster = (unsigned)opt_num(&o->opt, OPT_PAGE_CLUSTER);
+	o->discard = opt_bool(&o->opt, OPT_DISCARD);
+	o->direct = opt_bool(&o->opt, OPT_DIRECT);
 	char *one[2];
 	int n;
 	if (bench_opt_corpora("swap", o->corpus, one, 2, &n))

@@ -1,7 +1,6 @@
 /*
  * bench_util.c - timing, pinning, medians and progress for the benchmarks.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -64,39 +63,67 @@ int bench_split(char *s, char **out, int max)
 	return n;
 }
 
-int bench_parse_size(const char *s, size_t *out)
+int bench_opt_size(const char *cmd, const char *arg, size_t min, size_t *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	double mult = 1 << 20;
+	uint64_t v;
 
-	if (end == s || errno || v <= 0)
-		return -EINVAL;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': mult = 1 << 10; end++; break;
-	case 'M': mult = 1 << 20; end++; break;
-	case 'G': mult = 1 << 30; end++; break;
-	case 0: break;
-	default: return -EINVAL;
+	if (opt_parse_size(arg, &v) || v < min || v > SIZE_MAX) {
+		fprintf(stderr, "uswap bench %s: --size '%s' is not a size of at least %zuK (suffixes K, M, G; "
+				"a bare number is bytes)\n", cmd, arg, min >> 10);
+		return 2;
 	}
-	if (toupper((unsigned char)*end) == 'I' && toupper((unsigned char)end[1]) == 'B')
-		end += 2;
-	else if (toupper((unsigned char)*end) == 'B')
-		end++;
-	if (*end)
-		return -EINVAL;
-	*out = (size_t)(v * mult);
+	*out = (size_t)v;
 	return 0;
 }
 
-int bench_opt_size(const char *cmd, const char *arg, size_t min, size_t *out)
+int bench_opts_init(const char *cmd, struct options *o)
 {
-	if (bench_parse_size(arg, out) || *out < min) {
-		fprintf(stderr, "uswap bench %s: --size '%s' is not a size of at least %zuK\n", cmd, arg, min >> 10);
+	char err[320];
+
+	options_init(o);
+	if (options_from_env(o, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench %s: %s\n", cmd, err);
 		return 2;
 	}
 	return 0;
+}
+
+int bench_opts_parse(const char *cmd, struct options *o, const char *list)
+{
+	char err[320];
+
+	if (options_parse(o, list, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench %s: %s\n", cmd, err);
+		return 2;
+	}
+	return 0;
+}
+
+int bench_opts_set(const char *cmd, struct options *o, const char *key, const char *val)
+{
+	char err[320];
+
+	if (options_set(o, key, val, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench %s: %s\n", cmd, err);
+		return 2;
+	}
+	return 0;
+}
+
+int bench_shared_flag(const char *cmd, int c, const char *arg, struct options *o)
+{
+	switch (c) {
+	case 'o': return bench_opts_parse(cmd, o, arg);
+	case 'S': return bench_opts_set(cmd, o, "seed", arg);
+	case 'D': return bench_opts_set(cmd, o, "corpus_dir", arg);
+	default: return 1;
+	}
+}
+
+const char *bench_corpus_dir(const struct options *o)
+{
+	const char *d = opt_str(o, OPT_CORPUS_DIR);
+	return *d ? d : NULL;
 }
 
 int bench_opt_uint(const char *cmd, const char *opt, const char *arg, unsigned lo, unsigned hi, unsigned *out)

@@ -34,6 +34,7 @@ struct zb_opts {
 	unsigned chain, threads;
 	bool json, classes;
 	uint64_t seed;
+	struct options opt;
 };
 
 /* The compressed objects of a corpus. */
@@ -196,7 +197,11 @@ static int measure(const struct zb_opts *o, const char *corpus, struct zb_result
 	struct zs_pool *pool;
 	struct objset os;
 	uint64_t bad = 0, s = 99;
-	struct zs_config cfg = {.max_chain = o->chain, .compact_threshold = 100};
+	struct zs_config cfg;
+
+	options_zs_config(&o->opt, &cfg);
+	cfg.max_chain = o->chain;
+	cfg.compact_threshold = 100; /* compaction is measured explicitly */
 
 	if (zs_create_pool(corpus, &cfg, &pool))
 		return -ENOMEM;
@@ -307,13 +312,14 @@ static void usage(FILE *f)
 		"  -c, --corpus LIST   corpora, comma-separated (default: mixed)\n"
 		"                      zero, text, binary, random, mixed, heap\n"
 		"  -z, --codec NAME    compressor for the pages (default: lz4)\n"
-		"  -s, --size SIZE     corpus bytes (default 256M; K, M, G suffixes)\n"
-		"      --chain N       pages per zspage at most, 1-16 (default 8)\n"
+		"  -s, --size SIZE     corpus bytes (default 256M; K, M, G suffixes, bare = bytes)\n"
+		"      --chain N       pages per zspage at most, 1-16 (default: option max_chain, 8)\n"
 		"  -t, --threads N     also measure with 2 threads (1 or 2; default 2)\n"
 		"      --classes       print the per-class table after storing\n"
 		"      --seed N        corpus seed (default 1)\n"
 		"      --corpus-dir D  corpus files folder (default $USWAP_CORPUS_DIR or /var/tmp/uswap-corpus)\n"
 		"      --json          machine-readable output\n"
+		BENCH_OPTS_HELP
 		"  -h, --help          this text\n");
 }
 
@@ -321,24 +327,28 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'},  {"codec", 1, 0, 'z'},  {"size", 1, 0, 's'},
 					   {"chain", 1, 0, 'C'},   {"threads", 1, 0, 't'}, {"classes", 0, 0, 'K'},
-					   {"seed", 1, 0, 'S'},    {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'},
-					   {"help", 0, 0, 'h'},    {0}};
+					   {"json", 0, 0, 'j'},    {"help", 0, 0, 'h'},   BENCH_SHARED_LONGOPTS, {0}};
 	char *corpora = "mixed", err[256];
 	const struct codec_ops *ops;
 	int c, level;
 
-	*o = (struct zb_opts){.codec = "lz4", .bytes = 256u << 20, .chain = 8, .threads = 2, .seed = 1};
+	*o = (struct zb_opts){.bytes = 256u << 20, .threads = 2};
+	if (bench_opts_init("zsmalloc", &o->opt))
+		return 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:z:s:t:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:z:s:t:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': corpora = optarg; break;
-		case 'z': o->codec = optarg; break;
+		case 'z':
+			if (bench_opts_set("zsmalloc", &o->opt, "compressor", optarg))
+				return 2;
+			break;
 		case 's':
 			if (bench_opt_size("zsmalloc", optarg, 16 * PAGE_SIZE, &o->bytes))
 				return 2;
 			break;
 		case 'C':
-			if (bench_opt_uint("zsmalloc", "chain", optarg, 1, 16, &o->chain))
+			if (bench_opts_set("zsmalloc", &o->opt, "max_chain", optarg))
 				return 2;
 			break;
 		case 't':
@@ -346,15 +356,21 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 				return 2;
 			break;
 		case 'K': o->classes = true; break;
-		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
-		case 'D': o->dir = optarg; break;
 		case 'j': o->json = true; break;
 		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return 2;
+		default:
+			if ((c = bench_shared_flag("zsmalloc", c, optarg, &o->opt)) == 1)
+				usage(stderr);
+			if (c)
+				return 2;
 		}
 	}
 	if (bench_opt_end("zsmalloc", argc, argv))
 		return 2;
+	o->seed = opt_num(&o->opt, OPT_SEED);
+	o->codec = opt_str(&o->opt, OPT_COMPRESSOR);
+	o->chain = (unsigned)opt_num(&o->opt, OPT_MAX_CHAIN);
+	o->dir = bench_corpus_dir(&o->opt);
 	if (codec_parse(o->codec, &ops, &level, err, sizeof(err))) {
 		fprintf(stderr, "uswap bench zsmalloc: %s\n", err);
 		return 2;

@@ -36,6 +36,7 @@ struct zw_opts {
 	size_t bytes;
 	uint64_t seed;
 	bool json, stats;
+	struct options opt;
 };
 
 struct zw_result {
@@ -103,8 +104,13 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 	size_t n = o->bytes / PAGE_SIZE;
 	unsigned char *pages = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE), *out = malloc(n * SLOT);
 	int *len = calloc(n, sizeof(int));
-	struct zswap_config cfg = {.compressor = o->codec, .budget = 4 * o->bytes + (64 << 20),
-				   .max_pool_percent = 100, .no_shrink_worker = true};
+	struct zswap_config cfg;
+
+	options_zswap_config(&o->opt, &cfg);
+	cfg.compressor = o->codec;
+	cfg.budget = 4 * o->bytes + (64 << 20);
+	cfg.max_pool_percent = 100; /* every page stays in the pool */
+	cfg.no_shrink_worker = true;
 
 	if (!pages || !out || !len) {
 		fprintf(stderr, "uswap bench zswap: out of memory\n");
@@ -241,25 +247,30 @@ static void zw_usage(FILE *f)
 		"      --seed N        corpus seed (default 1)\n"
 		"      --corpus-dir D  corpus files folder\n"
 		"      --json          machine-readable output\n"
+		BENCH_OPTS_HELP
 		"  -h, --help          this text\n");
 }
 
 static int zw_parse(int argc, char **argv, struct zw_opts *o)
 {
-	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"codec", 1, 0, 'z'},     {"size", 1, 0, 's'},
-					   {"rounds", 1, 0, 'r'}, {"stats", 0, 0, 'T'},     {"seed", 1, 0, 'S'},
-					   {"corpus-dir", 1, 0, 'D'}, {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'},
-					   {0}};
+	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"codec", 1, 0, 'z'}, {"size", 1, 0, 's'},
+					   {"rounds", 1, 0, 'r'}, {"stats", 0, 0, 'T'},  {"json", 0, 0, 'j'},
+					   {"help", 0, 0, 'h'},   BENCH_SHARED_LONGOPTS, {0}};
 	char *corpora = "mixed", err[256];
 	const struct codec_ops *ops;
 	int c, level;
 
-	*o = (struct zw_opts){.codec = "lz4", .bytes = 256u << 20, .rounds = 3, .seed = 1};
+	*o = (struct zw_opts){.bytes = 256u << 20, .rounds = 3};
+	if (bench_opts_init("zswap", &o->opt))
+		return 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:z:s:r:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:z:s:r:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': corpora = optarg; break;
-		case 'z': o->codec = optarg; break;
+		case 'z':
+			if (bench_opts_set("zswap", &o->opt, "compressor", optarg))
+				return 2;
+			break;
 		case 's':
 			if (bench_opt_size("zswap", optarg, 16 * PAGE_SIZE, &o->bytes))
 				return 2;
@@ -269,15 +280,20 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 				return 2;
 			break;
 		case 'T': o->stats = true; break;
-		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
-		case 'D': o->dir = optarg; break;
 		case 'j': o->json = true; break;
 		case 'h': zw_usage(stdout); return 1;
-		default: zw_usage(stderr); return 2;
+		default:
+			if ((c = bench_shared_flag("zswap", c, optarg, &o->opt)) == 1)
+				zw_usage(stderr);
+			if (c)
+				return 2;
 		}
 	}
 	if (bench_opt_end("zswap", argc, argv))
 		return 2;
+	o->seed = opt_num(&o->opt, OPT_SEED);
+	o->codec = opt_str(&o->opt, OPT_COMPRESSOR);
+	o->dir = bench_corpus_dir(&o->opt);
 	if (codec_parse(o->codec, &ops, &level, err, sizeof(err)) || !strcmp(ops->name, "lz4hc")) {
 		fprintf(stderr, "uswap bench zswap: %s\n", *err ? err : "lz4hc has no raw reference here; pick another");
 		return 2;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "options.h"
 #include "uswap.h"
 
 static void usage(FILE *f)
@@ -20,6 +21,7 @@ static void usage(FILE *f)
 		"  bench zswap   store/load speed of the compressed cache, memory saved\n"
 		"  bench swap    swap-out/in to a backing file (with and without zswap) vs pwrite/pread\n"
 		"  version       print the version\n"
+		"  --help-options  the tunables (key=value, or USWAP_<KEY> in the environment)\n"
 		"  help          this text\n\n"
 		"'uswap <command> --help' describes a command's options.\n");
 }
@@ -60,6 +62,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("uswap %s\n", uswap_version());
+		return 0;
+	}
+	if (!strcmp(cmd, "--help-options")) {
+		if (argc > 2 && !strcmp(argv[2], "--man"))
+			options_print_man(stdout);
+		else
+			options_print_help(stdout);
 		return 0;
 	}
 	if (!strcmp(cmd, "bench"))

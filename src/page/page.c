@@ -43,7 +43,6 @@
 
 #define PCP_MAX   64 /* pages per per-CPU cache */
 #define PCP_BATCH 32 /* moved between cache and lists at once */
-#define DEFAULT_WATERMARK (4u << 20)
 
 enum pg_state { PG_UNUSED, PG_USED, PG_FREE, PG_RELEASED, PG_CACHED };
 
@@ -261,7 +260,7 @@ int pg_pool_create(const struct pg_config *cfg, struct pg_pool **out)
 	if (cfg)
 		p->cfg = *cfg;
 	if (!p->cfg.free_watermark)
-		p->cfg.free_watermark = DEFAULT_WATERMARK;
+		p->cfg.free_watermark = PG_DEFAULT_FREE_WATERMARK;
 	p->nr_pcp = pcpu_nr_possible();
 	p->pcp = base_aligned_alloc(CACHE_LINE, p->nr_pcp * sizeof(*p->pcp));
 	p->chunk_index = rtree_create();

@@ -13,11 +13,15 @@
 #define PG_CHUNK_SIZE  ((size_t)1 << PG_CHUNK_SHIFT)
 #define PG_PER_CHUNK   (PG_CHUNK_SIZE >> 12)
 
+/* Defaults (plain numbers: the options table prints them). */
+#define PG_DEFAULT_FREE_WATERMARK 4194304 /* 4 MiB */
+
 struct pg_pool;
 
 struct pg_config {
 	size_t max_bytes;       /* pages in use never exceed this; 0 = no limit */
-	size_t free_watermark;  /* free resident bytes kept before returning to the OS; 0 = default 4 MiB */
+	size_t free_watermark;  /* free resident bytes kept before returning to the OS;
+				   0 = PG_DEFAULT_FREE_WATERMARK */
 	bool use_madv_free;     /* MADV_FREE (lazy) instead of MADV_DONTNEED (exact RSS) */
 	unsigned trim_interval_ms; /* > 0: a background thread returns free pages above the
 				      watermark that stayed free this many ms, and pg_free

@@ -187,7 +187,7 @@ int swap_sys_create(struct zswap *z, uint64_t max_entries, struct swap_sys **out
 	if (!s)
 		return -ENOMEM;
 	s->z = z;
-	atomic_store_relaxed(&s->page_cluster, 3); /* the kernel's default: 8 pages */
+	atomic_store_relaxed(&s->page_cluster, SWAP_DEFAULT_PAGE_CLUSTER);
 	rwlock_init(&s->dev_lock);
 	struct swap_space_config sc = {.max_entries = max_entries, .type = 0, .on_free = on_entry_free, .on_free_arg = s,
 				       .priv_size = sizeof(struct swap_meta)};
@@ -231,7 +231,7 @@ void swap_sys_destroy(struct swap_sys *s)
  * grow in the background up to 256 (0 turns readahead off; n at most 8). */
 int swap_sys_set_page_cluster(struct swap_sys *s, unsigned n)
 {
-	if (n > RA_MAX_CLUSTER)
+	if (n > SWAP_MAX_PAGE_CLUSTER)
 		return -EINVAL;
 	atomic_store_relaxed(&s->page_cluster, n);
 	return 0;

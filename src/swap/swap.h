@@ -17,6 +17,8 @@
 #include "zswap/zswap.h"
 
 #define SWAP_CLUSTER 512 /* entries per cluster */
+#define SWAP_DEFAULT_PAGE_CLUSTER 3 /* readahead of 2^3 pages, the kernel's default */
+#define SWAP_MAX_PAGE_CLUSTER     8 /* 2^8 pages on a miss at most */
 
 struct swap_space;
 
@@ -52,8 +54,6 @@ bool swap_has_cache(struct swap_space *s, swp_entry_t e);
 void swap_space_stats(struct swap_space *s, struct swap_space_stats *st);
 void *swap_entry_priv(struct swap_space *s, swp_entry_t e);
 uint64_t swap_space_extent(struct swap_space *s);
-
-#endif
 
 /* swap_cache.c: entry -> page while a page is in transit (being written,
  * read, or read ahead); the rendezvous for every user of an entry. */
@@ -166,3 +166,5 @@ void swap_sys_ra_drain(struct swap_sys *s); /* wait for the readahead worker to 
 /* The devices as /proc/swaps lists them (Filename Type Size Used Priority,
  * sizes in KiB), into buf; returns the length (snprintf's). */
 int swap_sys_format_swaps(struct swap_sys *s, char *buf, size_t len);
+
+#endif

@@ -30,7 +30,6 @@ struct swap_device {
 };
 
 #define RA_MAX 512          /* pages read ahead into the swap cache, at most */
-#define RA_MAX_CLUSTER 8    /* page_cluster at most: 2^8 pages on a miss */
 #define RA_ASYNC_MAX 256    /* the largest window into the swap cache (1 MiB) */
 #define RA_QUEUE 16         /* windows waiting for the readahead worker */
 

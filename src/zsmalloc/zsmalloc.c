@@ -641,11 +641,11 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 	if (cfg)
 		pool->cfg = *cfg;
 	if (!pool->cfg.max_chain)
-		pool->cfg.max_chain = 8;
+		pool->cfg.max_chain = ZS_DEFAULT_MAX_CHAIN;
 	if (!pool->cfg.compact_threshold)
-		pool->cfg.compact_threshold = 25;
+		pool->cfg.compact_threshold = ZS_DEFAULT_COMPACT_THRESHOLD;
 	if (!pool->cfg.compact_min_pages)
-		pool->cfg.compact_min_pages = 64;
+		pool->cfg.compact_min_pages = ZS_DEFAULT_COMPACT_MIN_PAGES;
 	rwlock_init(&pool->lock);
 	mutex_init(&pool->handle_lock);
 	mutex_init(&pool->free_lock);
@@ -658,9 +658,10 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 		mutex_init(&pool->hcache[i].lock);
 	pool->inline_maint = pool->cfg.trim_interval_ms < 0;
 	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes, .tick = zs_tick, .tick_arg = pool,
+			       .free_watermark = pool->cfg.free_watermark,
 			       .trim_interval_ms = pool->cfg.trim_interval_ms < 0 ? 0
 						   : pool->cfg.trim_interval_ms ? (unsigned)pool->cfg.trim_interval_ms
-										: 1000};
+										: ZS_DEFAULT_TRIM_INTERVAL_MS};
 	if (!pool->hchunk || !pool->page_owner || !pool->hcache || pg_pool_create(&pc, &pool->pages) || classes_init(pool)) {
 		zs_destroy_pool(pool);
 		return -ENOMEM;

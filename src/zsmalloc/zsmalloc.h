@@ -19,16 +19,26 @@
 #define ZS_MAX_CHAIN      16
 #define ZS_NR_GROUPS      12 /* in-use ratio groups: 0, 10, ..., 90, 99, 100 */
 
+/* Defaults (plain numbers: the options table prints them). */
+#define ZS_DEFAULT_MAX_CHAIN          8
+#define ZS_DEFAULT_COMPACT_THRESHOLD  25
+#define ZS_DEFAULT_COMPACT_MIN_PAGES  64
+#define ZS_DEFAULT_TRIM_INTERVAL_MS   1000
+
 struct zs_pool;
 
 struct zs_config {
-	unsigned max_chain;          /* pages per zspage at most, 1..16; 0 = 8 */
+	unsigned max_chain;          /* pages per zspage at most, 1..16; 0 = ZS_DEFAULT_MAX_CHAIN */
 	size_t max_bytes;            /* page supply limit; 0 = none */
 	unsigned compact_threshold;  /* auto-compact when freeable pages exceed this
-					percent of the pool; 0 = 25, 100+ = off */
-	size_t compact_min_pages;    /* ... and at least this many pages; 0 = 64 */
+					percent of the pool; 0 = ZS_DEFAULT_COMPACT_THRESHOLD,
+					100+ = off */
+	size_t compact_min_pages;    /* ... and at least this many pages;
+					0 = ZS_DEFAULT_COMPACT_MIN_PAGES */
 	int trim_interval_ms;        /* page/ returns pages free for this long to the OS from
-					a background thread; 0 = 1000 ms, < 0 = inline in frees */
+					a background thread; 0 = ZS_DEFAULT_TRIM_INTERVAL_MS,
+					< 0 = inline in frees */
+	size_t free_watermark;       /* page/'s free_watermark; 0 = its default */
 };
 
 struct zs_class_stats {

@@ -54,11 +54,13 @@ int zswap_create(const struct zswap_config *cfg, struct zswap **out, char *err, 
 	if (cfg)
 		z->cfg = *cfg;
 	if (!z->cfg.compressor)
-		z->cfg.compressor = "lz4";
+		z->cfg.compressor = ZSWAP_DEFAULT_COMPRESSOR;
 	if (!z->cfg.budget)
 		z->cfg.budget = (size_t)sysconf(_SC_PHYS_PAGES) * PAGE_SIZE;
-	atomic_store_relaxed(&z->max_pool_percent, z->cfg.max_pool_percent ? z->cfg.max_pool_percent : 20);
-	atomic_store_relaxed(&z->accept_threshold, z->cfg.accept_threshold_percent ? z->cfg.accept_threshold_percent : 90);
+	atomic_store_relaxed(&z->max_pool_percent, z->cfg.max_pool_percent ? z->cfg.max_pool_percent
+										    : ZSWAP_DEFAULT_MAX_POOL_PERCENT);
+	atomic_store_relaxed(&z->accept_threshold, z->cfg.accept_threshold_percent ? z->cfg.accept_threshold_percent
+										    : ZSWAP_DEFAULT_ACCEPT_THRESHOLD_PERCENT);
 	atomic_store_relaxed(&z->enabled, !z->cfg.disabled);
 	if (atomic_load_relaxed(&z->max_pool_percent) > 100 || atomic_load_relaxed(&z->accept_threshold) > 100) {
 		snprintf(err, errlen, "zswap: percentages must be 0..100");

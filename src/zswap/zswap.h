@@ -51,14 +51,20 @@ struct zswap_wb_ops {
 	void *arg;
 };
 
+/* Defaults (plain numbers: the options table prints them). */
+#define ZSWAP_DEFAULT_COMPRESSOR               "lz4"
+#define ZSWAP_DEFAULT_MAX_POOL_PERCENT         20
+#define ZSWAP_DEFAULT_ACCEPT_THRESHOLD_PERCENT 90
+
 struct zswap_config {
-	const char *compressor;          /* default "lz4" */
+	const char *compressor;          /* NULL = ZSWAP_DEFAULT_COMPRESSOR */
 	size_t budget;                   /* bytes max_pool_percent is a percent of */
-	unsigned max_pool_percent;       /* default 20 */
-	unsigned accept_threshold_percent; /* default 90; 100 disables hysteresis */
+	unsigned max_pool_percent;       /* 0 = ZSWAP_DEFAULT_MAX_POOL_PERCENT */
+	unsigned accept_threshold_percent; /* 0 = ZSWAP_DEFAULT_ACCEPT_THRESHOLD_PERCENT;
+					      100 disables hysteresis */
 	bool disabled;                   /* start with enabled = false */
 	bool no_shrink_worker;           /* tests: no background writeback thread */
-	unsigned max_chain;              /* zsmalloc chain length, 0 = 8 */
+	struct zs_config zs;             /* the pools' zsmalloc tunables (max_bytes is ignored) */
 };
 
 /* Statistics, with the kernel's names. */

@@ -20,11 +20,12 @@
 int zswap_pool_create(struct zswap *z, const char *spec, struct zswap_pool **out, char *err, size_t errlen)
 {
 	struct zswap_pool *p = base_calloc(1, sizeof(*p));
-	struct zs_config zc = {.max_chain = z->cfg.max_chain};
+	struct zs_config zc = z->cfg.zs;
 	int ret;
 
 	if (!p)
 		return -ENOMEM;
+	zc.max_bytes = 0;
 	ret = codec_pool_create(spec, &p->codec, err, errlen);
 	if (!ret && (ret = zs_create_pool(spec, &zc, &p->zs)))
 		snprintf(err, errlen, "zswap: out of memory for a zsmalloc pool");
