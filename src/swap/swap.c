@@ -1,7 +1,8 @@
 /*
- * swap.c - the swap system: swap-out, swap-in, writeback to devices and
- * swapoff, over virtual entries (swapfile.c), the swap cache claim, zswap
- * and backing devices (design-digest 2.5, 2.6).
+ * swap.c - the swap system: swap-out, swap-in and free over virtual
+ * entries (swapfile.c), their claim, zswap and the devices (page_io.c for
+ * a page's I/O, swap_device.c for swapon and swapoff, swap_readahead.c;
+ * design-digest 2.5, 2.6).
  *
  * Per-entry metadata (struct swap_meta: the device slot and the page's
  * checksum when the page is on a device, and caller tags, as arm64 MTE
@@ -66,79 +67,6 @@ static void on_entry_free(void *arg, swp_entry_t e)
 	m->tags = NULL;
 }
 
-/* ---------------------------------------------------------------- devices */
-
-/*
- * Write page for e to the best device with room (highest priority first)
- * and record the slot in e's metadata (keeping its tags). The caller holds
- * e's claim. 0, -ENOSPC (no device or all full), -EIO.
- */
-static int write_to_device(struct swap_sys *s, swp_entry_t e, const void *page, struct swap_meta *m)
-{
-	int ret = -ENOSPC, tried[SWAP_MAX_DEVICES] = {0};
-
-	read_lock(&s->dev_lock);
-	for (;;) {
-		int best = -1;
-		for (int i = 0; i < SWAP_MAX_DEVICES; i++)
-			if (s->dev[i] && !tried[i] && atomic_load_acq(&s->dev[i]->writeok) &&
-			    (best < 0 || swap_backing_priority(s->dev[i]->b) > swap_backing_priority(s->dev[best]->b)))
-				best = i;
-		if (best < 0)
-			break;
-		tried[best] = 1;
-		struct swap_device *d = dev_pin(s, best);
-		int64_t slot = swap_backing_alloc(d->b);
-		if (slot < 0) {
-			dev_unpin(d);
-			continue; /* full: the next device */
-		}
-		uint64_t csum;
-		ret = swap_backing_write(d->b, (uint64_t)slot, page, &csum);
-		if (ret) {
-			swap_backing_free(d->b, (uint64_t)slot);
-			dev_unpin(d);
-			atomic_add_relaxed(&s->io_errors, 1);
-			continue;
-		}
-		struct swap_device *od = entry_dev(s, m); /* rewritten: the old slot goes */
-		if (od)
-			swap_backing_free(od->b, m->slot);
-		m->dev = best + 1;
-		m->ra = 0; /* read-ahead marks belong to the old slot */
-		m->ra_next_n = 0;
-		m->slot = (uint64_t)slot;
-		m->csum = csum;
-		dev_unpin(d);
-		break;
-	}
-	read_unlock(&s->dev_lock);
-	if (!ret)
-		atomic_add_relaxed(&s->pswpout, 1);
-	return ret;
-}
-
-/* Count a device read's outcome: 0; -ENOENT (no device); else -EIO, a
- * checksum mismatch (-EBADMSG) or an I/O error: the page is unusable. */
-int swap_read_result(struct swap_sys *s, int ret)
-{
-	if (!ret)
-		atomic_add_relaxed(&s->pswpin, 1);
-	else if (ret == -EBADMSG)
-		atomic_add_relaxed(&s->csum_errors, 1);
-	else if (ret != -ENOENT)
-		atomic_add_relaxed(&s->io_errors, 1);
-	return ret && ret != -ENOENT ? -EIO : ret;
-}
-
-/* Read e's page from its device and verify it. Caller holds the claim. */
-int swap_read_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page)
-{
-	struct swap_device *d = entry_dev(s, m);
-
-	return swap_read_result(s, d ? swap_backing_read(d->b, m->slot, page, m->csum) : -ENOENT);
-}
-
 /* ---------------------------------------------------------------- zswap writeback */
 
 /* zswap's writeback claims the slot like a swap-in does: swapcache_prepare.
@@ -161,7 +89,7 @@ static int wb_write(void *arg, swp_entry_t e, void *page)
 	struct swap_sys *s = arg;
 	struct swap_meta *m = meta_get(s, e); /* stable: we hold the claim */
 
-	return m ? write_to_device(s, e, page, m) : -ENOENT;
+	return m ? swap_write_device(s, e, page, m) : -ENOENT;
 }
 
 static void wb_release(void *arg, swp_entry_t e, void *page, bool written)
@@ -187,12 +115,12 @@ int swap_sys_create(struct zswap *z, uint64_t max_entries, struct swap_sys **out
 	if (!s)
 		return -ENOMEM;
 	s->z = z;
-	atomic_store_relaxed(&s->page_cluster, SWAP_DEFAULT_PAGE_CLUSTER);
+	atomic_store_relaxed(&s->ra.page_cluster, SWAP_DEFAULT_PAGE_CLUSTER);
 	rwlock_init(&s->dev_lock);
-	struct swap_space_config sc = {.max_entries = max_entries, .type = 0, .on_free = on_entry_free, .on_free_arg = s,
+	struct swap_space_config sc = {.max_entries = max_entries, .type = SWP_TYPE_VIRTUAL, .on_free = on_entry_free, .on_free_arg = s,
 				       .priv_size = sizeof(struct swap_meta)};
 	if (!(ret = swap_cache_create(&s->cache)) && !(ret = swap_space_create(&sc, &s->space)) &&
-	    (ra = true, !(ret = swap_ra_start(s))) && z && !(ret = zswap_swapon(z, 0))) {
+	    (ra = true, !(ret = swap_ra_start(s))) && z && !(ret = zswap_swapon(z, SWP_TYPE_VIRTUAL))) {
 		struct zswap_wb_ops ops = {wb_claim, wb_write, wb_release, s};
 		zswap_set_writeback_ops(z, &ops);
 	}
@@ -218,7 +146,7 @@ void swap_sys_destroy(struct swap_sys *s)
 		return;
 	swap_ra_stop(s);
 	for (uint64_t off = 1, end = swap_space_extent(s->space); off < end; off++)
-		base_free(meta_get(s, swp_entry(0, off))->tags);
+		base_free(meta_get(s, swp_entry(SWP_TYPE_VIRTUAL, off))->tags);
 	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
 		base_free(s->dev[i]);
 	swap_space_destroy(s->space);
@@ -233,136 +161,7 @@ int swap_sys_set_page_cluster(struct swap_sys *s, unsigned n)
 {
 	if (n > SWAP_MAX_PAGE_CLUSTER)
 		return -EINVAL;
-	atomic_store_relaxed(&s->page_cluster, n);
-	return 0;
-}
-
-/* Add a backing device (swapon). Returns its index, -ENOSPC (all 8 in use),
- * -EEXIST (already on), -ENOMEM. */
-int swap_sys_swapon(struct swap_sys *s, struct swap_backing *b)
-{
-	struct swap_device *d = base_calloc(1, sizeof(*d));
-	int ret = -ENOSPC;
-
-	if (!d)
-		return -ENOMEM;
-	d->b = b;
-	atomic_store_relaxed(&d->writeok, true);
-	write_lock(&s->dev_lock);
-	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
-		if (s->dev[i] && s->dev[i]->b == b) {
-			ret = -EEXIST;
-			break;
-		}
-	for (int i = 0; ret == -ENOSPC && i < SWAP_MAX_DEVICES; i++)
-		if (!s->dev[i]) {
-			s->dev[i] = d;
-			ret = i;
-		}
-	write_unlock(&s->dev_lock);
-	if (ret < 0)
-		base_free(d);
-	return ret;
-}
-
-/* ---------------------------------------------------------------- swapoff */
-
-void swap_sys_set_unuse(struct swap_sys *s, swap_unuse_fn fn, void *arg)
-{
-	s->unuse = fn;
-	s->unuse_arg = arg;
-}
-
-/* Bring entry e back from device idx: read it, hand it to the owner (into
- * memory), else store it in zswap or on another device. 0, or -errno.
- * Caller holds the claim. */
-static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
-{
-	static _Thread_local _Alignas(4096) unsigned char page[PAGE_SIZE];
-	struct swap_meta *m = meta_get(s, e);
-
-	if (!m || m->dev != idx + 1)
-		return 0; /* not there (any more) */
-	int ret = swap_read_device(s, e, m, page);
-	if (ret)
-		return ret;
-	if (s->unuse && !s->unuse(s->unuse_arg, e, page, m->tags, m->tags_len) && !swap_count(s->space, e)) {
-		atomic_add_relaxed(&s->unuse_to_memory, 1);
-		return 0; /* in memory; the entry and its slot go when our claim does */
-	}
-	if (s->z && zswap_store(s->z, e, page, NULL) == 0) {
-		swap_backing_free(entry_dev(s, m)->b, m->slot); /* we hold the claim */
-		m->dev = 0;
-		return 0;
-	}
-	return write_to_device(s, e, page, m); /* writeok is off on idx */
-}
-
-/* One pass over every entry; -errno on the first that cannot move. */
-static int unuse_pass(struct swap_sys *s, int idx)
-{
-	for (uint64_t off = 1, end = swap_space_extent(s->space); off < end; off++) {
-		swp_entry_t e = swp_entry(0, off);
-		int r;
-		if (!swap_count(s->space, e) && !swap_has_cache(s->space, e))
-			continue; /* free: nothing stored */
-		while ((r = swapcache_prepare(s->space, e)) == -EEXIST) {
-			swap_ra_drop(s, e); /* a read-ahead page: its data is on the device anyway */
-			sched_yield();     /* else a swap-in or writeback owns it for a moment */
-		}
-		if (r)
-			continue; /* freed meanwhile */
-		r = unuse_entry(s, e, idx);
-		swapcache_clear(s->space, e);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-/*
- * Remove device b (swapoff): no new pages go there; every page stored there
- * is brought back: to its owner's memory (swap_sys_set_unuse), else into
- * zswap or onto another device; in-flight users drain;
- * then the device is forgotten (the caller closes b). Concurrent swap-ins
- * and writeback are fine (R1, R10). Returns 0; -EINVAL (b is not on);
- * -ENOSPC/-EIO when a page has nowhere to go or cannot be read (the device
- * stays on, writable again).
- */
-int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b)
-{
-	int idx = -1, ret = 0;
-
-	read_lock(&s->dev_lock);
-	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
-		if (s->dev[i] && s->dev[i]->b == b)
-			idx = i;
-	read_unlock(&s->dev_lock);
-	if (idx < 0)
-		return -EINVAL;
-	struct swap_device *d = s->dev[idx];
-	atomic_store_rel(&d->writeok, false);
-	for (;;) {
-		ret = unuse_pass(s, idx);
-		if (ret) {
-			atomic_store_rel(&d->writeok, true);
-			return ret;
-		}
-		while (atomic_load_acq(&d->users))
-			sched_yield();
-		/* Users pin the device only under dev_lock (read): with it held for
-		 * writing, nobody is between choosing the device and using it. A
-		 * writer that chose it before writeok went off may still have put
-		 * a page there, though: then another pass. */
-		write_lock(&s->dev_lock);
-		if (!swap_backing_inuse(b) && !atomic_load_acq(&d->users)) {
-			s->dev[idx] = NULL;
-			write_unlock(&s->dev_lock);
-			break;
-		}
-		write_unlock(&s->dev_lock);
-	}
-	base_free(d);
+	atomic_store_relaxed(&s->ra.page_cluster, n);
 	return 0;
 }
 
@@ -392,12 +191,12 @@ int swap_out(struct swap_sys *s, const void *page, const void *tags, size_t tags
 		if (tags_len)
 			memcpy(m->tags, tags, tags_len);
 		if (!s->z || zswap_store(s->z, e, page, g))
-			ret = write_to_device(s, e, page, m);
+			ret = swap_write_device(s, e, page, m);
 	}
 	swapcache_clear(s->space, e);
 	if (ret) {
 		atomic_add_relaxed(&s->swapout_fail, 1);
-		swap_free(s->space, e); /* frees the entry and its metadata */
+		swap_count_put(s->space, e); /* frees the entry and its metadata */
 		return ret;
 	}
 	*out = e;
@@ -416,30 +215,18 @@ int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *t
 	int ret;
 
 	*from = SWAPIN_NONE;
-	while ((ret = swapcache_prepare(s->space, e)) == -EEXIST) {
-		uint64_t seq = swap_ra_seq(s);
-		enum ra_take t = swap_ra_take(s, e, page);
-		if (t == RA_TAKEN) { /* read ahead earlier: its claim is ours now */
-			*from = SWAPIN_CACHE;
-			break;
-		}
-		if (t == RA_PENDING)
-			swap_ra_wait(s, seq); /* being read ahead: wait for the batch */
-		else
-			sched_yield(); /* another swap-in, or writeback, owns it: wait, then look again (R6) */
-	}
-	if (ret && ret != -EEXIST)
+	if ((ret = swap_ra_claim(s, e, page)) < 0)
 		return ret;
 	struct swap_meta *m = meta_get(s, e);
-	if (*from == SWAPIN_CACHE) {
-		swap_ra_taken(s, e, m);
+	if (ret == 1) { /* read ahead earlier */
+		*from = SWAPIN_CACHE;
 		ret = 0;
 	} else if (!(ret = s->z ? zswap_load(s->z, e, page) : -ENOENT)) {
 		swap_ra_seen(s, e);
 		*from = SWAPIN_ZSWAP;
-	}
-	else if (ret == -ENOENT && m && !(ret = swap_ra_read(s, e, m, page)))
+	} else if (ret == -ENOENT && m && !(ret = swap_ra_read(s, e, m, page))) {
 		*from = SWAPIN_DISK;
+	}
 	if (ret) {
 		swapcache_clear(s->space, e);
 		return ret == -ENOENT ? -EIO : ret; /* claimed but no data anywhere: corrupt */
@@ -467,19 +254,19 @@ void swap_in_done(struct swap_sys *s, swp_entry_t e, enum swapin_from from, bool
 	if (from == SWAPIN_NONE)
 		return;
 	if (installed)
-		swap_free_clear(s->space, e);
+		swap_count_put_clear(s->space, e);
 	else
 		swapcache_clear(s->space, e);
 }
 
 /* Another owner of e (fork). 0 or -ENOENT. */
-int swap_sys_duplicate(struct swap_sys *s, swp_entry_t e) { return swap_duplicate(s->space, e); }
+int swap_sys_duplicate(struct swap_sys *s, swp_entry_t e) { return swap_count_dup(s->space, e); }
 
 /* An owner of e goes away without swapping it in (munmap, exit). A page
  * read ahead for an entry nobody references any more goes with it. */
 void swap_sys_free(struct swap_sys *s, swp_entry_t e)
 {
-	swap_free(s->space, e);
+	swap_count_put(s->space, e);
 	if (!swap_count(s->space, e) && swap_has_cache(s->space, e))
 		swap_ra_drop(s, e);
 }
@@ -496,37 +283,9 @@ void swap_sys_stats(struct swap_sys *s, struct swap_sys_stats *st)
 	st->swapout_fail = atomic_load_relaxed(&s->swapout_fail);
 	st->io_errors = atomic_load_relaxed(&s->io_errors);
 	st->csum_errors = atomic_load_relaxed(&s->csum_errors);
-	st->swap_ra = atomic_load_relaxed(&s->swap_ra);
-	st->swap_ra_hit = atomic_load_relaxed(&s->swap_ra_hit);
+	st->swap_ra = atomic_load_relaxed(&s->ra.swap_ra);
+	st->swap_ra_hit = atomic_load_relaxed(&s->ra.swap_ra_hit);
 	st->unuse_to_memory = atomic_load_relaxed(&s->unuse_to_memory);
-	read_lock(&s->dev_lock);
-	for (int i = 0; i < SWAP_MAX_DEVICES; i++)
-		if (s->dev[i]) {
-			st->dev[st->nr_devices].priority = swap_backing_priority(s->dev[i]->b);
-			st->dev[st->nr_devices].size_pages = swap_backing_slots(s->dev[i]->b);
-			st->dev[st->nr_devices].inuse_pages = swap_backing_inuse(s->dev[i]->b);
-			st->dev[st->nr_devices].writeok = atomic_load_relaxed(&s->dev[i]->writeok);
-			snprintf(st->dev[st->nr_devices].name, sizeof(st->dev[0].name), "%s",
-				 swap_backing_name(s->dev[i]->b));
-			st->nr_devices++;
-		}
-	read_unlock(&s->dev_lock);
+	swap_devices_stats(s, st);
 }
 
-int swap_sys_format_swaps(struct swap_sys *s, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%-40s %-10s %-10s %-10s %s\n", "Filename", "Type", "Size", "Used", "Priority");
-
-	read_lock(&s->dev_lock);
-	for (int i = 0; i < SWAP_MAX_DEVICES; i++) {
-		struct swap_backing *b = s->dev[i] ? s->dev[i]->b : NULL;
-		if (!b)
-			continue;
-		n += snprintf(buf + n, len > (size_t)n ? len - (size_t)n : 0, "%-40s %-10s %-10llu %-10llu %d\n",
-			      swap_backing_name(b), swap_backing_is_device(b) ? "partition" : "file",
-			      (unsigned long long)swap_backing_slots(b) * 4, (unsigned long long)swap_backing_inuse(b) * 4,
-			      swap_backing_priority(b));
-	}
-	read_unlock(&s->dev_lock);
-	return n;
-}

@@ -5,7 +5,13 @@
  * space"): it names a swapped-out page wherever its content lives (zswap,
  * a backing file, in transit), and a slot in a backing file is bound to it
  * only when the page is actually written there. The entry's state is the
- * kernel's swap_map byte, widened: a reference count and HAS_CACHE.
+ * kernel's swap_map byte, widened: a reference count and HAS_CACHE, which
+ * here is the entry's claim (one holder owns its I/O and state at a time);
+ * only readahead puts pages in the swap cache.
+ *
+ * Two levels: swap_count_* and swapcache_* work on an entry's count word
+ * alone (swap/ itself, and tests of it); swap_sys_* and swap_out/swap_in
+ * are what the layers above call.
  */
 #ifndef USWAP_SWAP_H
 #define USWAP_SWAP_H
@@ -44,19 +50,19 @@ struct swap_space_stats {
 int swap_space_create(const struct swap_space_config *cfg, struct swap_space **out);
 void swap_space_destroy(struct swap_space *s);
 int swap_alloc(struct swap_space *s, swp_entry_t *out);
-int swap_duplicate(struct swap_space *s, swp_entry_t e);
-void swap_free(struct swap_space *s, swp_entry_t e);
+int swap_count_dup(struct swap_space *s, swp_entry_t e);
+void swap_count_put(struct swap_space *s, swp_entry_t e);
 int swapcache_prepare(struct swap_space *s, swp_entry_t e);
 void swapcache_clear(struct swap_space *s, swp_entry_t e);
-void swap_free_clear(struct swap_space *s, swp_entry_t e);
+void swap_count_put_clear(struct swap_space *s, swp_entry_t e);
 unsigned swap_count(struct swap_space *s, swp_entry_t e);
 bool swap_has_cache(struct swap_space *s, swp_entry_t e);
 void swap_space_stats(struct swap_space *s, struct swap_space_stats *st);
 void *swap_entry_priv(struct swap_space *s, swp_entry_t e);
 uint64_t swap_space_extent(struct swap_space *s);
 
-/* swap_cache.c: entry -> page while a page is in transit (being written,
- * read, or read ahead); the rendezvous for every user of an entry. */
+/* swap_cache.c: entry -> page for pages read ahead, each holding its
+ * entry's claim until taken out (other I/O works under the claim alone). */
 struct swap_cache;
 
 struct swap_page {
@@ -118,7 +124,8 @@ struct swap_backing_stats {
 };
 void swap_backing_stats(struct swap_backing *b, struct swap_backing_stats *st);
 
-/* swap.c: the swap system: entries + swap cache + zswap + devices. */
+/* swap.c, page_io.c, swap_device.c, swap_readahead.c: the swap system:
+ * entries + swap cache + zswap + devices. */
 #define SWAP_MAX_DEVICES 8
 #define SWAP_TAGS_MAX    256 /* bytes of caller metadata per entry (MTE-like tags) */
 

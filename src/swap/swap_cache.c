@@ -1,9 +1,13 @@
 /*
- * swap_cache.c - the swap cache: entry -> page while a page is in transit
+ * swap_cache.c - the swap cache: entry -> page for pages read ahead
  * (design-digest 2.4).
  *
- * Whoever holds an entry's HAS_CACHE claim adds its page here, locked;
- * every other user of the entry finds the page here, takes a reference and
+ * Unlike the kernel's, this cache does not hold every page in transit:
+ * a swap-out, a swap-in and a zswap writeback work on the caller's page
+ * under the entry's claim (the HAS_CACHE bit of its count word, see
+ * swapfile.c) and never insert a page. Only readahead inserts pages: it
+ * claims each neighbour and adds its page here, locked, and the page then
+ * carries that claim until someone takes it out. Every other user of the entry finds the page here, takes a reference and
  * the page lock, and then re-validates: a lookup that takes no lock is a
  * hint (R7). Between the lookup and the lock the page may have left the
  * cache and been reused for another entry, so after locking the user checks

@@ -43,32 +43,33 @@
  * or a page lock.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "swap/swap_sys.h"
 
-#define RA_SPIN 20000 /* pause instructions before sleeping in swap_ra_wait */
+#define RA_SPIN 20000 /* pause instructions before sleeping in ra_wait */
 
 static void ra_batch_done(struct swap_sys *s)
 {
-	mutex_lock(&s->ra_worker.lock);
-	atomic_store_rel(&s->ra_seq, atomic_load_relaxed(&s->ra_seq) + 1);
-	pthread_cond_broadcast(&s->ra_done);
-	mutex_unlock(&s->ra_worker.lock);
+	mutex_lock(&s->ra.worker.lock);
+	atomic_store_rel(&s->ra.seq, atomic_load_relaxed(&s->ra.seq) + 1);
+	pthread_cond_broadcast(&s->ra.done);
+	mutex_unlock(&s->ra.worker.lock);
 }
 
-uint64_t swap_ra_seq(struct swap_sys *s) { return atomic_load_acq(&s->ra_seq); }
+static uint64_t ra_seq(struct swap_sys *s) { return atomic_load_acq(&s->ra.seq); }
 
 /* Wait until a batch finishes after seq was read (or 2 ms pass: the page
  * may belong to a window that another swap-in reads itself). A chunk takes
  * tens of microseconds, about what waking a sleeping thread costs: spin a
  * little first. */
-void swap_ra_wait(struct swap_sys *s, uint64_t seq)
+static void ra_wait(struct swap_sys *s, uint64_t seq)
 {
 	struct timespec until;
 
 	for (int i = 0; i < RA_SPIN; i++) {
-		if (atomic_load_acq(&s->ra_seq) != seq)
+		if (atomic_load_acq(&s->ra.seq) != seq)
 			return;
 		cpu_relax();
 	}
@@ -78,11 +79,11 @@ void swap_ra_wait(struct swap_sys *s, uint64_t seq)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
-	mutex_lock(&s->ra_worker.lock);
-	while (atomic_load_relaxed(&s->ra_seq) == seq &&
-	       pthread_cond_timedwait(&s->ra_done, &s->ra_worker.lock.m, &until) != ETIMEDOUT)
+	mutex_lock(&s->ra.worker.lock);
+	while (atomic_load_relaxed(&s->ra.seq) == seq &&
+	       pthread_cond_timedwait(&s->ra.done, &s->ra.worker.lock.m, &until) != ETIMEDOUT)
 		;
-	mutex_unlock(&s->ra_worker.lock);
+	mutex_unlock(&s->ra.worker.lock);
 }
 
 /* Drop the page read ahead for e, releasing the claim it held (the entry
@@ -107,10 +108,10 @@ void swap_ra_drop(struct swap_sys *s, swp_entry_t e)
  * the list is not empty. */
 static uint64_t fifo_pop_locked(struct swap_sys *s)
 {
-	uint64_t e = s->ra_fifo[s->ra_fhead];
+	uint64_t e = s->ra.fifo[s->ra.fhead];
 
-	s->ra_fhead = (s->ra_fhead + 1) % (2 * RA_MAX);
-	s->ra_flen--;
+	s->ra.fhead = (s->ra.fhead + 1) % (2 * RA_MAX);
+	s->ra.flen--;
 	return e;
 }
 
@@ -118,10 +119,10 @@ static uint64_t fifo_pop_locked(struct swap_sys *s)
  * in *victim for the caller to drop (0: none). */
 static void fifo_push(struct swap_sys *s, swp_entry_t e, uint64_t *victim)
 {
-	mutex_lock(&s->ra_worker.lock);
-	*victim = s->ra_flen == 2 * RA_MAX ? fifo_pop_locked(s) : 0;
-	s->ra_fifo[(s->ra_fhead + s->ra_flen++) % (2 * RA_MAX)] = e.val;
-	mutex_unlock(&s->ra_worker.lock);
+	mutex_lock(&s->ra.worker.lock);
+	*victim = s->ra.flen == 2 * RA_MAX ? fifo_pop_locked(s) : 0;
+	s->ra.fifo[(s->ra.fhead + s->ra.flen++) % (2 * RA_MAX)] = e.val;
+	mutex_unlock(&s->ra.worker.lock);
 }
 
 /* Drop the oldest read-ahead pages until want more pages fit under RA_MAX
@@ -132,10 +133,10 @@ static void make_room(struct swap_sys *s, unsigned want)
 
 	while (swap_cache_pages(s->cache) + want > RA_MAX) {
 		unsigned n = 0;
-		mutex_lock(&s->ra_worker.lock);
-		while (n < 64 && s->ra_flen)
+		mutex_lock(&s->ra.worker.lock);
+		while (n < 64 && s->ra.flen)
 			old[n++] = fifo_pop_locked(s);
-		mutex_unlock(&s->ra_worker.lock);
+		mutex_unlock(&s->ra.worker.lock);
 		if (!n)
 			return;
 		for (unsigned i = 0; i < n; i++)
@@ -210,7 +211,7 @@ static void ra_finish(struct swap_sys *s, swp_entry_t nb, struct swap_page *p, i
 	bool keep = mine && good && swap_count(s->space, nb) > 0;
 	if (keep) {
 		atomic_store_rel(&p->uptodate, true);
-		atomic_add_relaxed(&s->swap_ra, 1);
+		atomic_add_relaxed(&s->ra.swap_ra, 1);
 		atomic_add_relaxed(&s->pswpin, 1); /* as the kernel counts: every page read */
 	} else if (mine) {
 		swap_cache_del(s->cache, p);
@@ -259,7 +260,7 @@ static void batch_fill(struct swap_sys *s, struct ra_batch *b, uint64_t first, u
 	bool marked = false;
 
 	for (unsigned k = 0; k < n; k++)
-		if (ra_prepare(s, b, swp_entry(0, first + k), first + n, marked ? 0 : next_n))
+		if (ra_prepare(s, b, swp_entry(SWP_TYPE_VIRTUAL, first + k), first + n, marked ? 0 : next_n))
 			marked = true;
 }
 
@@ -267,12 +268,12 @@ static void batch_fill(struct swap_sys *s, struct ra_batch *b, uint64_t first, u
  * else 2^k >= hits + 2, at most 2^page_cluster. */
 static unsigned miss_window(struct swap_sys *s, swp_entry_t e)
 {
-	unsigned max = 1u << atomic_load_relaxed(&s->page_cluster), w = 2;
+	unsigned max = 1u << atomic_load_relaxed(&s->ra.page_cluster), w = 2;
 	if (max <= 1)
 		return 1;
-	uint64_t all = atomic_load_relaxed(&s->swap_ra_hit), off = swp_offset(e);
-	uint64_t hits = all - atomic_xchg_acq_rel(&s->ra_hits_seen, all);
-	uint64_t last = atomic_xchg_acq_rel(&s->ra_last_miss, off);
+	uint64_t all = atomic_load_relaxed(&s->ra.swap_ra_hit), off = swp_offset(e);
+	uint64_t hits = all - atomic_xchg_acq_rel(&s->ra.hits_seen, all);
+	uint64_t last = atomic_xchg_acq_rel(&s->ra.last_miss, off);
 	if (!hits && off != last + 1 && off + 1 != last)
 		return 1;
 	while (w < hits + 2 && w < max)
@@ -361,13 +362,6 @@ static bool ra_consume(struct swap_sys *s, swp_entry_t e, struct swap_meta *m)
  * thread's walk (pages in zswap sit between pages on the device). */
 void swap_ra_seen(struct swap_sys *s, swp_entry_t e) { in_sequence(s, e); }
 
-/* A page taken from the swap cache (swap_ra_take) is being swapped in. */
-void swap_ra_taken(struct swap_sys *s, swp_entry_t e, struct swap_meta *m)
-{
-	if (m)
-		ra_consume(s, e, m);
-}
-
 /*
  * Swap in e from its device (the caller holds e's claim) into page, and
  * on an O_DIRECT device read ahead: a miss reads a window with e, a marker
@@ -399,23 +393,23 @@ static void *worker_main(void *arg)
 {
 	struct swap_sys *s = arg;
 
-	mutex_lock(&s->ra_worker.lock);
+	mutex_lock(&s->ra.worker.lock);
 	for (;;) {
-		while (!s->ra_qlen && !s->ra_worker.stop)
-			pthread_cond_wait(&s->ra_worker.cond, &s->ra_worker.lock.m);
-		if (!s->ra_qlen)
+		while (!s->ra.qlen && !s->ra.worker.stop)
+			pthread_cond_wait(&s->ra.worker.cond, &s->ra.worker.lock.m);
+		if (!s->ra.qlen)
 			break;
-		struct ra_window w = s->ra_queue[s->ra_qhead];
-		s->ra_qhead = (s->ra_qhead + 1) % RA_QUEUE;
-		s->ra_qlen--;
-		s->ra_busy = true;
-		mutex_unlock(&s->ra_worker.lock);
+		struct ra_window w = s->ra.queue[s->ra.qhead];
+		s->ra.qhead = (s->ra.qhead + 1) % RA_QUEUE;
+		s->ra.qlen--;
+		s->ra.busy = true;
+		mutex_unlock(&s->ra.worker.lock);
 		run_window(s, &w);
-		mutex_lock(&s->ra_worker.lock);
-		s->ra_busy = false;
-		pthread_cond_broadcast(&s->ra_done);
+		mutex_lock(&s->ra.worker.lock);
+		s->ra.busy = false;
+		pthread_cond_broadcast(&s->ra.done);
 	}
-	mutex_unlock(&s->ra_worker.lock);
+	mutex_unlock(&s->ra.worker.lock);
 	return NULL;
 }
 
@@ -423,52 +417,55 @@ static void *worker_main(void *arg)
  * hint). */
 static void queue_window(struct swap_sys *s, int dev, uint64_t first, unsigned n)
 {
-	mutex_lock(&s->ra_worker.lock);
-	bool covered = first >= s->ra_cover_lo && first < s->ra_cover_hi; /* a miss inside the last window */
-	if (s->ra_qlen < RA_QUEUE && !s->ra_worker.stop && !covered) {
-		s->ra_cover_lo = first;
-		s->ra_cover_hi = first + n;
-		s->ra_queue[(s->ra_qhead + s->ra_qlen++) % RA_QUEUE] = (struct ra_window){dev, first, n};
-		pthread_cond_signal(&s->ra_worker.cond);
+	mutex_lock(&s->ra.worker.lock);
+	bool covered = first >= s->ra.cover_lo && first < s->ra.cover_hi; /* a miss inside the last window */
+	if (s->ra.qlen < RA_QUEUE && !s->ra.worker.stop && !covered) {
+		s->ra.cover_lo = first;
+		s->ra.cover_hi = first + n;
+		s->ra.queue[(s->ra.qhead + s->ra.qlen++) % RA_QUEUE] = (struct ra_window){dev, first, n};
+		pthread_cond_signal(&s->ra.worker.cond);
 	}
-	mutex_unlock(&s->ra_worker.lock);
+	mutex_unlock(&s->ra.worker.lock);
 }
 
 /* Wait until the worker has done every window queued so far. */
 void swap_sys_ra_drain(struct swap_sys *s)
 {
-	mutex_lock(&s->ra_worker.lock);
-	while (s->ra_qlen || s->ra_busy)
-		pthread_cond_wait(&s->ra_done, &s->ra_worker.lock.m);
-	mutex_unlock(&s->ra_worker.lock);
+	mutex_lock(&s->ra.worker.lock);
+	while (s->ra.qlen || s->ra.busy)
+		pthread_cond_wait(&s->ra.done, &s->ra.worker.lock.m);
+	mutex_unlock(&s->ra.worker.lock);
 }
 
 /* Sets up readahead and starts its worker; swap_ra_stop undoes it (also
  * after a failed start). 0 or -errno. */
 int swap_ra_start(struct swap_sys *s)
 {
-	worker_init(&s->ra_worker);
-	pthread_cond_init(&s->ra_done, NULL);
-	return worker_start(&s->ra_worker, worker_main, s);
+	worker_init(&s->ra.worker);
+	pthread_cond_init(&s->ra.done, NULL);
+	return worker_start(&s->ra.worker, worker_main, s);
 }
 
 /* The worker finishes what is queued and exits. */
 void swap_ra_stop(struct swap_sys *s)
 {
-	worker_stop(&s->ra_worker);
-	pthread_cond_destroy(&s->ra_done);
-	worker_destroy(&s->ra_worker);
+	worker_stop(&s->ra.worker);
+	pthread_cond_destroy(&s->ra.done);
+	worker_destroy(&s->ra.worker);
 }
 
 /* ---------------------------------------------------------------- taking */
 
+enum ra_take { RA_NONE, RA_PENDING, RA_TAKEN };
+
 /*
  * If a page read ahead for e is in the cache, take it: copy it out, take
  * it out of the cache, and keep the claim it held (the caller now owns e
- * as if swapcache_prepare had succeeded); then call swap_ra_taken. Under the page lock, so two takers cannot both win (R7).
- * RA_PENDING: the page is there but its read is still running.
+ * as if swapcache_prepare had succeeded). Under the page lock, so two
+ * takers cannot both win (R7). RA_PENDING: the page is there but its read
+ * is still running.
  */
-enum ra_take swap_ra_take(struct swap_sys *s, swp_entry_t e, void *page)
+static enum ra_take ra_take(struct swap_sys *s, swp_entry_t e, void *page)
 {
 	struct swap_page *p = swap_cache_lookup(s->cache, e);
 	enum ra_take r = RA_NONE;
@@ -486,6 +483,35 @@ enum ra_take swap_ra_take(struct swap_sys *s, swp_entry_t e, void *page)
 	}
 	swap_page_put(s->cache, p);
 	if (r == RA_TAKEN)
-		atomic_add_relaxed(&s->swap_ra_hit, 1);
+		atomic_add_relaxed(&s->ra.swap_ra_hit, 1);
 	return r;
+}
+
+/*
+ * Claim e for a swap-in (the caller then owns e's slot state until it
+ * clears the claim). Returns 0 (claimed), 1 (claimed by taking the page
+ * read ahead for e: page holds its data and its marks are consumed), or
+ * -ENOENT (e is free). While someone else holds the claim (another
+ * swap-in, writeback, a read ahead still running) it waits and looks
+ * again (R6): never two holders.
+ */
+int swap_ra_claim(struct swap_sys *s, swp_entry_t e, void *page)
+{
+	int ret;
+
+	while ((ret = swapcache_prepare(s->space, e)) == -EEXIST) {
+		uint64_t seq = ra_seq(s);
+		enum ra_take t = ra_take(s, e, page);
+		if (t == RA_TAKEN) { /* its claim is ours now */
+			struct swap_meta *m = meta_get(s, e);
+			if (m)
+				ra_consume(s, e, m);
+			return 1;
+		}
+		if (t == RA_PENDING)
+			ra_wait(s, seq); /* being read ahead: wait for the batch */
+		else
+			sched_yield(); /* another swap-in, or writeback, owns it */
+	}
+	return ret;
 }

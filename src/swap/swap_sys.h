@@ -41,6 +41,23 @@ struct ra_window {
 	unsigned n;
 };
 
+/* Readahead's state (swap_readahead.c). */
+struct swap_ra {
+	_Atomic unsigned page_cluster;          /* atomic: a miss reads up to 2^page_cluster; 0 = off */
+	_Atomic uint64_t swap_ra, swap_ra_hit;  /* atomic: pages read ahead, and of those swapped in */
+	_Atomic uint64_t hits_seen;             /* atomic: swap_ra_hit at the last miss */
+	_Atomic uint64_t last_miss;             /* atomic: offset of the last miss */
+	_Atomic uint64_t seq;                   /* atomic, written under worker.lock: batches finished */
+	struct worker worker;                   /* its lock guards the fields below; it waits for windows */
+	pthread_cond_t done;                    /* swap-ins wait here for pages being read */
+	struct ra_window queue[RA_QUEUE];       /* windows for the worker, qhead first */
+	unsigned qhead, qlen;
+	uint64_t fifo[2 * RA_MAX];              /* entries read ahead, oldest (fhead) first */
+	unsigned fhead, flen;
+	uint64_t cover_lo, cover_hi;            /* the entries of the last window queued */
+	bool busy;                              /* the worker is running a window */
+};
+
 struct swap_sys {
 	struct swap_space *space;
 	struct swap_cache *cache;               /* pages read ahead, each holding its entry's claim */
@@ -52,20 +69,7 @@ struct swap_sys {
 	swap_unuse_fn unuse;                    /* set before swapoff runs */
 	void *unuse_arg;
 
-	/* readahead: swap_readahead.c */
-	_Atomic unsigned page_cluster;          /* atomic: a miss reads up to 2^page_cluster; 0 = off */
-	_Atomic uint64_t swap_ra, swap_ra_hit;  /* atomic */
-	_Atomic uint64_t ra_hits_seen;          /* atomic: swap_ra_hit at the last miss */
-	_Atomic uint64_t ra_last_miss;          /* atomic: offset of the last miss */
-	_Atomic uint64_t ra_seq;                /* atomic, written under ra_worker.lock: batches finished */
-	struct worker ra_worker;                /* its lock guards the fields below; it waits for windows */
-	pthread_cond_t ra_done;                 /* swap-ins wait here for pages being read */
-	struct ra_window ra_queue[RA_QUEUE];    /* windows for the worker, ra_qhead first */
-	unsigned ra_qhead, ra_qlen;
-	uint64_t ra_fifo[2 * RA_MAX];           /* entries read ahead, oldest (ra_fhead) first */
-	unsigned ra_fhead, ra_flen;
-	uint64_t ra_cover_lo, ra_cover_hi;      /* the entries of the last window queued */
-	bool ra_busy;                           /* the worker is running a window */
+	struct swap_ra ra;                      /* swap_readahead.c */
 };
 
 /* e's metadata, kept in the swap space next to its count (zeroed while e
@@ -98,21 +102,20 @@ static inline struct swap_device *entry_dev(struct swap_sys *s, const struct swa
 	return m->dev ? s->dev[m->dev - 1] : NULL;
 }
 
-/* swap.c */
+/* page_io.c */
+int swap_write_device(struct swap_sys *s, swp_entry_t e, const void *page, struct swap_meta *m);
 int swap_read_result(struct swap_sys *s, int ret);
 int swap_read_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page);
 
-/* swap_readahead.c */
-enum ra_take { RA_NONE, RA_PENDING, RA_TAKEN };
+/* swap_device.c */
+void swap_devices_stats(struct swap_sys *s, struct swap_sys_stats *st);
 
+/* swap_readahead.c */
 int swap_ra_start(struct swap_sys *s);
 void swap_ra_stop(struct swap_sys *s);
 int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *page);
-enum ra_take swap_ra_take(struct swap_sys *s, swp_entry_t e, void *page);
-void swap_ra_taken(struct swap_sys *s, swp_entry_t e, struct swap_meta *m);
+int swap_ra_claim(struct swap_sys *s, swp_entry_t e, void *page);
 void swap_ra_seen(struct swap_sys *s, swp_entry_t e);
-uint64_t swap_ra_seq(struct swap_sys *s);
-void swap_ra_wait(struct swap_sys *s, uint64_t seq);
 void swap_ra_drop(struct swap_sys *s, swp_entry_t e);
 
 #endif

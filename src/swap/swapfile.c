@@ -4,8 +4,11 @@
  *
  * Each entry has one atomic word, the kernel's swap_map byte widened:
  *   bits 0..27  count     references (page-table owners; fork duplicates)
- *   bit 28      HAS_CACHE a swap-cache page exists for the entry, or someone
- *                         holds the right to create one (swapcache_prepare)
+ *   bit 28      HAS_CACHE the entry's claim: one holder at a time owns its
+ *                         I/O and state (swapcache_prepare). The holder is a
+ *                         swap-out, a swap-in, a zswap writeback, swapoff, or
+ *                         a page read ahead into the swap cache; the kernel's
+ *                         name is kept, but only readahead adds cache pages
  *   bit 29      FREEING   count and cache reached zero: the entry is being
  *                         torn down and cannot be claimed, duplicated or
  *                         reused until that is done
@@ -380,17 +383,20 @@ static int op_free_clear(uint32_t v, uint32_t *nv)
 	return 0;
 }
 
-/* Add a reference to e (a second owner, e.g. after fork). 0, -ENOENT
- * (e is free or being freed), -EOVERFLOW. */
-int swap_duplicate(struct swap_space *s, swp_entry_t e) { return map_update(s, e, op_duplicate); }
+/* Add a reference to e's count (a second owner, e.g. after fork). 0,
+ * -ENOENT (e is free or being freed), -EOVERFLOW. The count alone: owners
+ * outside swap/ call swap_sys_duplicate. */
+int swap_count_dup(struct swap_space *s, swp_entry_t e) { return map_update(s, e, op_duplicate); }
 
-/* Drop a reference; at count 0 with no cache the entry is freed (the free
- * callback runs in this thread). Dropping a reference that is not held is
- * a caller bug: reported, ignored. */
-void swap_free(struct swap_space *s, swp_entry_t e)
+/* Drop a reference from e's count; at count 0 with no claim the entry is
+ * freed (the free callback runs in this thread). Dropping a reference
+ * that is not held is a caller bug: reported, ignored. The count alone: a
+ * page read ahead for e stays claimed; owners outside swap/ call
+ * swap_sys_free, which drops that page too. */
+void swap_count_put(struct swap_space *s, swp_entry_t e)
 {
 	if (map_update(s, e, op_free))
-		fprintf(stderr, "uswap: swap_free of unused entry %#llx\n", (unsigned long long)e.val);
+		fprintf(stderr, "uswap: swap_count_put of unused entry %#llx\n", (unsigned long long)e.val);
 }
 
 /*
@@ -400,13 +406,13 @@ void swap_free(struct swap_space *s, swp_entry_t e)
  */
 int swapcache_prepare(struct swap_space *s, swp_entry_t e) { return map_update(s, e, op_prepare); }
 
-/* swap_free and swapcache_clear in one step (one compare-and-swap): a
+/* swap_count_put and swapcache_clear in one step (one compare-and-swap): a
  * waiter sees the reference and the claim go together, so it can never
  * claim the entry with the reference still counted and the data gone. */
-void swap_free_clear(struct swap_space *s, swp_entry_t e)
+void swap_count_put_clear(struct swap_space *s, swp_entry_t e)
 {
 	if (map_update(s, e, op_free_clear))
-		fprintf(stderr, "uswap: swap_free_clear of an entry not claimed or not referenced %#llx\n",
+		fprintf(stderr, "uswap: swap_count_put_clear of an entry not claimed or not referenced %#llx\n",
 			(unsigned long long)e.val);
 }
 

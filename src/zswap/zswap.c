@@ -217,7 +217,9 @@ static bool can_writeback(struct zswap *z, struct zswap_group *g)
 	return atomic_load_acq(&z->have_wb) && atomic_load_relaxed(&g->writeback);
 }
 
-/* Over its group limit? Try writing back some of the group's entries first. */
+/* Over its group limit? Try writing back some of the group's entries
+ * first, inline, under the caller's claim of its own slot (two claims at
+ * once: why that cannot deadlock is at zswap_internal.h's lock order). */
 static bool group_full(struct zswap *z, struct zswap_group *g)
 {
 	size_t max = atomic_load_relaxed(&g->max_bytes);

@@ -10,23 +10,9 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "base/swp_entry.h"
 #include "codec/codec.h"
 #include "zsmalloc/zsmalloc.h"
-
-/* A swap entry: device type (top 6 bits) and offset, as a PTE holds it. */
-typedef struct {
-	uint64_t val;
-} swp_entry_t;
-
-#define SWP_TYPE_SHIFT 58
-#define MAX_SWAPFILES  32
-
-static inline swp_entry_t swp_entry(unsigned type, uint64_t offset)
-{
-	return (swp_entry_t){((uint64_t)type << SWP_TYPE_SHIFT) | offset};
-}
-static inline unsigned swp_type(swp_entry_t e) { return (unsigned)(e.val >> SWP_TYPE_SHIFT); }
-static inline uint64_t swp_offset(swp_entry_t e) { return e.val & ((1ull << SWP_TYPE_SHIFT) - 1); }
 
 struct zswap;
 struct zswap_pool;

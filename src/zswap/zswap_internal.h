@@ -6,6 +6,15 @@
  *   -> lru_lock (leaf) ; zsmalloc's and codec's locks are below all.
  * lru_lock is never held while taking another lock: writeback drops it
  * before it claims the slot or looks at the tree (R2).
+ *
+ * Two claims at once: a store over its group's limit writes back some of
+ * the group's entries inline (group_full -> zswap_shrink) while it holds
+ * its own slot's claim A, so it takes other slots' claims B under A. No
+ * deadlock: writeback only tries a claim (the layer above's claim op
+ * returns -EEXIST at once when B is held, and writeback skips B), it never
+ * waits for one, and the store holds no zswap lock while it shrinks (only
+ * a pool reference). A itself cannot be picked: its new entry is not on
+ * the LRU yet, and an older entry of A would find A's claim held.
  */
 #ifndef USWAP_ZSWAP_INTERNAL_H
 #define USWAP_ZSWAP_INTERNAL_H

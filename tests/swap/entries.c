@@ -31,22 +31,22 @@ int main(void)
 	swapcache_clear(s, e);
 	T_ASSERT(!swap_has_cache(s, e));
 	T_ASSERT_EQ(swapcache_prepare(s, e), 0);
-	T_ASSERT_EQ(swap_duplicate(s, e), 0);
+	T_ASSERT_EQ(swap_count_dup(s, e), 0);
 	T_ASSERT_EQ(swap_count(s, e), 2);
-	swap_free(s, e);
-	swap_free(s, e); /* count 0, but the cache claim keeps it */
+	swap_count_put(s, e);
+	swap_count_put(s, e); /* count 0, but the cache claim keeps it */
 	T_ASSERT_EQ(freed[swp_offset(e)], 0);
 	T_ASSERT(swap_has_cache(s, e));
 	swapcache_clear(s, e); /* now it goes */
 	T_ASSERT_EQ(freed[swp_offset(e)], 1);
 	T_ASSERT_EQ(swapcache_prepare(s, e), -ENOENT);
-	T_ASSERT_EQ(swap_duplicate(s, e), -ENOENT);
+	T_ASSERT_EQ(swap_count_dup(s, e), -ENOENT);
 
 	/* The other order: cache claim released first, then the last owner. */
 	T_ASSERT_EQ(swap_alloc(s, &f), 0);
 	swapcache_clear(s, f);
 	T_ASSERT_EQ(freed[swp_offset(f)], 0);
-	swap_free(s, f);
+	swap_count_put(s, f);
 	T_ASSERT_EQ(freed[swp_offset(f)], 1);
 
 	/* Fill the space: 1023 entries (offset 0 is reserved), then -ENOSPC;
@@ -64,7 +64,7 @@ int main(void)
 	T_ASSERT(st.alloc_fail >= 1);
 	/* Free one in the middle: it is found again. */
 	swapcache_clear(s, all[500]);
-	swap_free(s, all[500]);
+	swap_count_put(s, all[500]);
 	T_ASSERT_EQ(swap_alloc(s, &e), 0);
 	T_ASSERT(e.val == all[500].val);
 	swap_space_destroy(s);

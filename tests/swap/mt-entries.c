@@ -53,12 +53,12 @@ static void *worker(void *arg)
 				atomic_store(&shared[id * HELD + k], held[k]);
 			}
 		} else if (r < 2) { /* fork: one more owner */
-			T_ASSERT_EQ(swap_duplicate(sp, held[k]), 0);
+			T_ASSERT_EQ(swap_count_dup(sp, held[k]), 0);
 			refs[k]++;
 		} else if (r < 6) { /* an owner goes */
 			if (refs[k] == 1)
 				atomic_store(&shared[id * HELD + k], (swp_entry_t){0});
-			swap_free(sp, held[k]);
+			swap_count_put(sp, held[k]);
 			if (--refs[k] == 0)
 				held[k].val = 0;
 		} else { /* claim someone's entry, as a swap-in would */
@@ -75,7 +75,7 @@ static void *worker(void *arg)
 		if (held[k].val)
 			atomic_store(&shared[id * HELD + k], (swp_entry_t){0});
 		while (refs[k]-- > 0)
-			swap_free(sp, held[k]);
+			swap_count_put(sp, held[k]);
 	}
 	return NULL;
 }

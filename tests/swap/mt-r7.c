@@ -47,7 +47,7 @@ static void *recycler(void *arg)
 		mutex_unlock(&p->lock);
 		swap_page_put(cache, p);
 		swapcache_clear(sp, e);
-		swap_free(sp, e); /* freed: the offset and the page get reused */
+		swap_count_put(sp, e); /* freed: the offset and the page get reused */
 	}
 	return NULL;
 }
