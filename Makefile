@@ -31,6 +31,11 @@ else ifeq ($(SAN),tsan)
 else
   $(error SAN must be empty, asan or tsan)
 endif
+# DEBUG=1: the debug tier (assertions, whole-structure validators) in a
+# plain build; the sanitized builds always have it.
+ifeq ($(DEBUG),1)
+  SANFLAGS += -DUSWAP_DEBUG=1
+endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 # CFLAGS, CPPFLAGS and LDFLAGS are the user's (default -O2 -g); what the

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run test programs, each under a timeout; print one line per test and a
 # summary "N passed, N failed, N skipped". A skip (exit 77) is never a pass.
+# A test that passes but could not run a part of itself prints a line
+# "SKIP: why" for that part: each such line counts as one more skip.
 # usage: tests/run.sh [-t SECONDS] [-j JOBS] [-l LABEL] TEST...
 # Honours TEST_EXCLUDE (space-separated test names to leave out, reported).
 set -u
@@ -40,7 +42,10 @@ for t in "${tests[@]}"; do
   log="$logdir/$(echo "$n" | tr / _).log"
   read -r rc _ secs <"$log.rc"
   case $rc in
-    0) pass=$((pass + 1)); echo "${label}PASS $n (${secs}s)" ;;
+    0) pass=$((pass + 1)); echo "${label}PASS $n (${secs}s)"
+       while IFS= read -r part; do
+         skip=$((skip + 1)); echo "${label}SKIP $n (part): ${part#SKIP: }"
+       done < <(grep '^SKIP: ' "$log") ;;
     77) skip=$((skip + 1)); echo "${label}SKIP $n: $(tail -n 1 "$log")" ;;
     124|137) fail=$((fail + 1)); failed+=("$n"); echo "${label}FAIL $n: timed out after ${timeout_s}s"; tail -n 20 "$log" | sed 's/^/    /' ;;
     *) fail=$((fail + 1)); failed+=("$n"); echo "${label}FAIL $n (exit $rc)"; tail -n 40 "$log" | sed 's/^/    /' ;;

@@ -19,6 +19,26 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+/*
+ * The debug tier: builds with -DUSWAP_DEBUG=1 (make SAN=asan, SAN=tsan,
+ * DEBUG=1; make check runs them) turn on assertions and the expensive
+ * whole-structure validators (zs_validate, pg_validate, the swap map's)
+ * around compaction, migration and swapoff. Elsewhere they compile to
+ * nothing (the expression is not evaluated).
+ */
+#ifdef USWAP_DEBUG
+#define DEBUG_ON 1
+#else
+#define DEBUG_ON 0
+#endif
+void debug_fail(const char *what, const char *file, int line) __attribute__((noreturn, cold));
+#define DEBUG_ASSERT(cond)                                        \
+	do {                                                      \
+		if (DEBUG_ON && !(cond))                          \
+			debug_fail(#cond, __FILE__, __LINE__);    \
+	} while (0)
+/* call returns 0 when the structure is sound. */
+#define DEBUG_VALIDATE(call) DEBUG_ASSERT((call) == 0)
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

@@ -51,3 +51,9 @@ void lock_fatal(const char *what, int err)
 	fprintf(stderr, "uswap: %s failed: %s\n", what, strerror(err));
 	abort();
 }
+
+void debug_fail(const char *what, const char *file, int line)
+{
+	fprintf(stderr, "uswap: debug check failed at %s:%d: %s\n", file, line, what);
+	abort();
+}

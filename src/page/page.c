@@ -488,6 +488,35 @@ void pg_stats(struct pg_pool *p, struct pg_stats *st)
 	mutex_unlock(&p->lock);
 }
 
+/*
+ * The accounting equation, checked page by page: every page of every
+ * chunk is out (used or in a per-CPU cache), free or released, and the
+ * lists' lengths match the states. Blocks allocation and trimming while it
+ * runs (debug builds call it after compaction and migration). 0 or
+ * -EUCLEAN.
+ */
+int pg_validate(struct pg_pool *p)
+{
+	uint64_t chunks = 0, out = 0, nfree = 0, nrel = 0;
+	bool ok;
+
+	mutex_lock(&p->trim_lock);
+	mutex_lock(&p->lock);
+	for (struct pg_chunk *c = p->chunks; c; c = c->next_chunk) {
+		chunks++;
+		out += c->nr_out;
+		for (unsigned i = 0; i < PG_PER_CHUNK; i++) {
+			nfree += c->desc[i].state == PG_FREE;
+			nrel += c->desc[i].state == PG_RELEASED;
+		}
+	}
+	ok = chunks == atomic_load_relaxed(&p->nr_chunks) && nfree == atomic_load_relaxed(&p->free.len) &&
+	     nrel == atomic_load_relaxed(&p->released.len) && out + nfree + nrel == chunks * PG_PER_CHUNK;
+	mutex_unlock(&p->lock);
+	mutex_unlock(&p->trim_lock);
+	return ok ? 0 : -EUCLEAN;
+}
+
 /* Bytes of pages in use: what zsmalloc reports as its pool size. */
 uint64_t pg_used_bytes(struct pg_pool *p) { return atomic_load_relaxed(&p->used_pages) << PAGE_SHIFT; }
 

@@ -52,6 +52,8 @@ void pg_stats(struct pg_pool *p, struct pg_stats *st);
 uint64_t pg_used_bytes(struct pg_pool *p);
 /* Return free resident pages above the watermark (all with force) to the OS. */
 void pg_trim(struct pg_pool *p, bool force);
+/* The accounting equation, page by page (tests, debug builds). 0 or -EUCLEAN. */
+int pg_validate(struct pg_pool *p);
 /* Is page a page of this pool (in use or free)? For debug checks. */
 bool pg_owns(struct pg_pool *p, const void *page);
 /* Which chunk holds page, and how many pages of that chunk are in use. */

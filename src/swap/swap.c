@@ -244,10 +244,12 @@ int swap_in(struct swap_sys *s, swp_entry_t e, void *page, void *tags, size_t *t
  * caller's memory, so the caller's reference to e is dropped; for the last
  * owner that frees the entry and its copies (zswap, device slot, metadata)
  * when the claim is released. Not installed: e keeps its data and the
- * caller its reference (R3). The reference goes with the claim, in one
- * step (the kernel orders swap_free before swapcache_clear for the same
- * reason): a waiting swap-in must never claim an entry whose data is
- * already gone (it gets -ENOENT instead and refaults).
+ * caller its reference (R3). The reference and the claim go in one
+ * compare-and-swap: one atomic instead of two, and a waiting swap-in never
+ * sees the claim gone while the installed owner's reference still counts
+ * (it would read the page again for nothing, then fail its own install).
+ * Either order would be safe for the data: copies are dropped only when
+ * the count is 0 and nobody holds the claim (the free callback).
  */
 void swap_in_done(struct swap_sys *s, swp_entry_t e, enum swapin_from from, bool installed)
 {

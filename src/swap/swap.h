@@ -60,6 +60,7 @@ bool swap_has_cache(struct swap_space *s, swp_entry_t e);
 void swap_space_stats(struct swap_space *s, struct swap_space_stats *st);
 void *swap_entry_priv(struct swap_space *s, swp_entry_t e);
 uint64_t swap_space_extent(struct swap_space *s);
+int swap_space_validate(struct swap_space *s); /* 0 or -EUCLEAN (tests, debug builds) */
 
 /* swap_cache.c: entry -> page for pages read ahead, each holding its
  * entry's claim until taken out (other I/O works under the claim alone). */

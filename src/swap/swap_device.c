@@ -141,6 +141,7 @@ int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b)
 		write_unlock(&s->dev_lock);
 	}
 	base_free(d);
+	DEBUG_VALIDATE(swap_space_validate(s->space));
 	return 0;
 }
 

@@ -407,8 +407,8 @@ void swap_count_put(struct swap_space *s, swp_entry_t e)
 int swapcache_prepare(struct swap_space *s, swp_entry_t e) { return map_update(s, e, op_prepare); }
 
 /* swap_count_put and swapcache_clear in one step (one compare-and-swap): a
- * waiter sees the reference and the claim go together, so it can never
- * claim the entry with the reference still counted and the data gone. */
+ * waiter sees the reference and the claim go together (see swap_in_done
+ * for why that is a saving, not a safety rule). */
 void swap_count_put_clear(struct swap_space *s, swp_entry_t e)
 {
 	if (map_update(s, e, op_free_clear))
@@ -442,4 +442,38 @@ void swap_space_stats(struct swap_space *s, struct swap_space_stats *st)
 	st->inuse = atomic_load_relaxed(&s->inuse);
 	st->clusters = atomic_load_relaxed(&s->nr_described);
 	st->alloc_fail = atomic_load_relaxed(&s->alloc_fail);
+}
+
+/*
+ * The swap map, cluster by cluster under its lock: the entries in use
+ * (map word not zero) are exactly nr_used, and no word has bits outside
+ * count, HAS_CACHE and FREEING. Tests and debug builds (after swapoff).
+ * 0 or -EUCLEAN.
+ */
+int swap_space_validate(struct swap_space *s)
+{
+	uint64_t used = 0;
+
+	for (uint64_t i = 0; i < s->nr_clusters; i++) {
+		struct swap_cluster *c = atomic_load_acq(&s->clusters[i]);
+		uint32_t n = 0;
+		bool bad = false;
+		if (!c)
+			continue;
+		mutex_lock(&c->lock);
+		for (unsigned k = 0; k < SWAP_CLUSTER; k++) {
+			uint32_t v = atomic_load_acq(&c->map[k]);
+			n += v != 0;
+			bad |= (v & ~(MAP_COUNT | MAP_HAS_CACHE | MAP_FREEING)) != 0;
+		}
+		bad |= n != c->nr_used;
+		used += c->nr_used;
+		mutex_unlock(&c->lock);
+		if (bad) {
+			fprintf(stderr, "uswap: swap map of cluster %llu is inconsistent\n", (unsigned long long)i);
+			return -EUCLEAN;
+		}
+	}
+	(void)used; /* inuse is updated outside the cluster lock: not comparable while others run */
+	return 0;
 }

@@ -961,6 +961,8 @@ uint64_t zs_compact(struct zs_pool *pool)
 	for_each_class(pool, compact_one, &freed);
 	deferred_free_run(pool);
 	atomic_add_relaxed(&pool->compactions, 1);
+	DEBUG_VALIDATE(zs_validate(pool));
+	DEBUG_VALIDATE(pg_validate(pool->pages));
 	return freed;
 }
 
@@ -986,8 +988,10 @@ static void zs_tick(void *arg)
 
 	if (atomic_compare_exchange_strong(&pool->compact_wanted, &yes, false)) {
 		for_each_class(pool, compact_if_wanted, &ran);
-		if (ran)
+		if (ran) {
 			atomic_add_relaxed(&pool->compactions, 1);
+			DEBUG_VALIDATE(zs_validate(pool));
+		}
 	}
 	deferred_free_run(pool);
 }
@@ -1042,6 +1046,8 @@ int zs_migrate_page(struct zs_pool *pool, void *page)
 	write_unlock(&pool->lock);
 	pg_free(pool->pages, page);
 	atomic_add_relaxed(&pool->pages_migrated, 1);
+	DEBUG_VALIDATE(zs_validate(pool));
+	DEBUG_VALIDATE(pg_validate(pool->pages));
 	return 0;
 out:
 	write_unlock(&pool->lock);

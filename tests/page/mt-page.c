@@ -61,6 +61,7 @@ static void *trimmer(void *arg)
 		pg_trim(pool, false);
 		struct pg_stats st;
 		pg_stats(pool, &st);
+		T_ASSERT_EQ(pg_validate(pool), 0); /* the equation holds page by page while others run */
 	}
 	return NULL;
 }
@@ -82,6 +83,7 @@ int main(void)
 	pg_stats(pool, &st);
 	T_ASSERT_EQ(st.used_pages, 0);
 	T_ASSERT_EQ(st.chunks * PG_PER_CHUNK, st.used_pages + st.free_pages + st.released_pages);
+	T_ASSERT_EQ(pg_validate(pool), 0);
 	pg_pool_destroy(pool);
 	return T_EXIT_PASS;
 }

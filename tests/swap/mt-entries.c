@@ -89,8 +89,10 @@ int main(void)
 	T_ASSERT_EQ(swap_space_create(&(struct swap_space_config){.max_entries = MAXE, .on_free = on_free}, &sp), 0);
 	for (uintptr_t i = 0; i < THREADS; i++)
 		pthread_create(&t[i], NULL, worker, (void *)i);
+	T_ASSERT_EQ(swap_space_validate(sp), 0); /* cluster by cluster, while the workers run */
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
+	T_ASSERT_EQ(swap_space_validate(sp), 0);
 	swap_space_stats(sp, &st);
 	printf("%ld allocations, %ld frees, %llu in use at the end\n", atomic_load(&allocs), atomic_load(&frees),
 	       (unsigned long long)st.inuse);

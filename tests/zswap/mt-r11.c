@@ -6,7 +6,9 @@
  * no double free (ASan), no entry handled twice, and the counters agree
  * with what each side saw. A quarter of the slots belongs to each side
  * alone (so each side provably gets to work whatever the scheduling), and
- * all three race for the last quarter.
+ * all three race for the last quarter. Writeback may write a slot only
+ * while it holds that slot's claim (checked at every write), and what it
+ * wrote must be the slot's content.
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@ static struct toy toy;
 static _Atomic int outcome[SLOTS];
 static _Atomic int running = 1;
 static _Atomic long loaded, freed;
+static _Atomic bool wb_holds[SLOTS]; /* writeback holds the slot's claim */
 
 static void settle(unsigned s, int how)
 {
@@ -35,19 +38,33 @@ static bool mine(unsigned s, unsigned side) { return s % 4 == side || s % 4 == 3
 
 static void *wb_claim(void *arg, swp_entry_t e, int *err)
 {
+	void *page;
+
 	if (!mine((unsigned)swp_offset(e), 2)) {
 		*err = -EEXIST; /* as if hot: writeback skips it */
 		return NULL;
 	}
-	return toy_claim(arg, e, err);
+	if ((page = toy_claim(arg, e, err)))
+		atomic_store(&wb_holds[swp_offset(e)], true);
+	return page;
 }
 
 static int wb_write(void *arg, swp_entry_t e, void *page)
 {
+	if (!atomic_load(&wb_holds[swp_offset(e)])) {
+		fprintf(stderr, "slot %u written back without its claim\n", (unsigned)swp_offset(e));
+		exit(T_EXIT_FAIL);
+	}
 	int r = toy_write(arg, e, page);
 	if (!r)
 		settle((unsigned)swp_offset(e), OUT_WRITTEN);
 	return r;
+}
+
+static void wb_release(void *arg, swp_entry_t e, void *page, bool written)
+{
+	atomic_store(&wb_holds[swp_offset(e)], false);
+	toy_release(arg, e, page, written);
 }
 
 static void *loader(void *arg)
@@ -108,7 +125,7 @@ int main(void)
 
 	T_ASSERT_EQ(zswap_create(&(struct zswap_config){.no_shrink_worker = true}, &z, err, sizeof(err)), 0);
 	toy_init(&toy, z, SLOTS);
-	struct zswap_wb_ops ops = {wb_claim, wb_write, toy_release, &toy};
+	struct zswap_wb_ops ops = {wb_claim, wb_write, wb_release, &toy};
 	zswap_set_writeback_ops(z, &ops);
 	for (unsigned s = 0; s < SLOTS; s++) {
 		toy_content(page, s, 1);
@@ -139,6 +156,11 @@ int main(void)
 			remaining++;
 		} else {
 			T_ASSERT(!zswap_contains(z, swp_entry(0, s)));
+		}
+	for (unsigned s = 0; s < SLOTS; s++) /* what went to the disk is the slot's content */
+		if (atomic_load(&outcome[s]) == OUT_WRITTEN) {
+			toy_content(page, s, 1);
+			T_ASSERT(!memcmp(toy_page(toy.disk, s), page, 4096));
 		}
 	printf("%d entries: %ld loaded, %ld freed, %ld written back, %ld still stored\n", SLOTS,
 	       atomic_load(&loaded), atomic_load(&freed), written, remaining);
