@@ -25,13 +25,14 @@
 #include "zsmalloc/zsmalloc.h"
 
 #define MAX_LIST 8
+#define MAX_ROUNDS 64
 
 struct zb_opts {
 	char *corpora[MAX_LIST];
 	int nr_corpora;
 	const char *codec, *dir;
 	size_t bytes;
-	unsigned chain, threads;
+	unsigned chain, threads, rounds;
 	bool json, classes;
 	uint64_t seed;
 	struct options opt;
@@ -112,62 +113,121 @@ static void free_objects(struct objset *os)
 
 /* ------------------------------------------------------------ timing */
 
-struct zb_worker {
+/*
+ * The timed threads live for the whole run (a team): a thread created per
+ * phase would pay a new malloc arena's page faults in every phase, and a
+ * 256M phase lasts only tens of milliseconds. The main thread hands out a
+ * phase, releases the team through a barrier and times until all are back.
+ */
+struct zb_team {
 	struct zs_pool *pool;
 	struct objset *os;
-	size_t from, to;
-	int cpu;
-	bool free_phase;
-	uint64_t bad;
+	pthread_barrier_t go, done;
+	pthread_t t[2];
+	unsigned nt;          /* threads that work in this phase (the others wait) */
+	bool free_phase, quit;
+	_Atomic uint64_t bad;
 };
 
-static void *zb_run(void *arg)
-{
-	struct zb_worker *w = arg;
-	unsigned char buf[PAGE_SIZE];
+struct zb_member {
+	struct zb_team *team;
+	unsigned k;
+};
 
-	if (w->cpu >= 0) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(w->cpu, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-	}
-	for (size_t i = w->from; i < w->to; i++) {
-		const unsigned char *src = w->os->data + i * PAGE_SIZE;
-		if (!w->free_phase) {
-			w->os->h[i] = zs_malloc(w->pool, w->os->len[i]);
-			if (!w->os->h[i]) {
-				w->bad++;
+static void zb_slice(struct zb_team *tm, size_t from, size_t to)
+{
+	unsigned char buf[PAGE_SIZE];
+	struct objset *os = tm->os;
+	uint64_t bad = 0;
+
+	for (size_t i = from; i < to; i++) {
+		const unsigned char *src = os->data + i * PAGE_SIZE;
+		if (!tm->free_phase) {
+			os->h[i] = zs_malloc(tm->pool, os->len[i]);
+			if (!os->h[i]) {
+				bad++;
 				continue;
 			}
-			zs_write(w->pool, w->os->h[i], src, w->os->len[i]);
-		} else if (w->os->h[i]) {
-			zs_read(w->pool, w->os->h[i], buf, w->os->len[i]);
-			w->bad += memcmp(buf, src, 16) != 0;
-			zs_free(w->pool, w->os->h[i]);
-			w->os->h[i] = 0;
+			zs_write(tm->pool, os->h[i], src, os->len[i]);
+		} else if (os->h[i]) {
+			zs_read(tm->pool, os->h[i], buf, os->len[i]);
+			bad += memcmp(buf, src, 16) != 0;
+			zs_free(tm->pool, os->h[i]);
+			os->h[i] = 0;
 		}
 	}
+	atomic_fetch_add(&tm->bad, bad);
+}
+
+static void *zb_member_main(void *arg)
+{
+	struct zb_member *m = arg;
+	struct zb_team *tm = m->team;
+	int ncpu = (int)pcpu_nr_possible();
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET((int)m->k % ncpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	for (;;) {
+		pthread_barrier_wait(&tm->go);
+		if (tm->quit)
+			break;
+		if (m->k < tm->nt)
+			zb_slice(tm, tm->os->n * m->k / tm->nt, tm->os->n * (m->k + 1) / tm->nt);
+		pthread_barrier_wait(&tm->done);
+	}
+	free(m);
 	return NULL;
 }
 
-/* Run one phase over all objects on nt threads; returns objects/s. */
-static double zb_phase(struct zs_pool *pool, struct objset *os, unsigned nt, bool free_phase, uint64_t *bad)
+static int zb_team_start(struct zb_team *tm, struct zs_pool *pool, struct objset *os)
 {
-	pthread_t t[8];
-	struct zb_worker w[8];
-	int ncpu = (int)pcpu_nr_possible();
-	double t0 = bench_now();
+	memset(tm, 0, sizeof(*tm));
+	tm->pool = pool;
+	tm->os = os;
+	pthread_barrier_init(&tm->go, NULL, 3);
+	pthread_barrier_init(&tm->done, NULL, 3);
+	for (unsigned k = 0; k < 2; k++) {
+		struct zb_member *m = malloc(sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		*m = (struct zb_member){tm, k};
+		pthread_create(&tm->t[k], NULL, zb_member_main, m);
+	}
+	return 0;
+}
 
-	for (unsigned k = 0; k < nt; k++) {
-		w[k] = (struct zb_worker){pool, os, os->n * k / nt, os->n * (k + 1) / nt, (int)k % ncpu, free_phase, 0};
-		pthread_create(&t[k], NULL, zb_run, &w[k]);
-	}
-	for (unsigned k = 0; k < nt; k++) {
-		pthread_join(t[k], NULL);
-		*bad += w[k].bad;
-	}
-	return (double)os->n / (bench_now() - t0);
+static void zb_team_stop(struct zb_team *tm)
+{
+	tm->quit = true;
+	pthread_barrier_wait(&tm->go);
+	for (unsigned k = 0; k < 2; k++)
+		pthread_join(tm->t[k], NULL);
+	pthread_barrier_destroy(&tm->go);
+	pthread_barrier_destroy(&tm->done);
+}
+
+/* Run one phase over all objects on nt threads; returns objects/s. */
+static double zb_phase(struct zb_team *tm, unsigned nt, bool free_phase)
+{
+	tm->nt = nt;
+	tm->free_phase = free_phase;
+	double t0 = bench_now();
+	pthread_barrier_wait(&tm->go);
+	pthread_barrier_wait(&tm->done);
+	return (double)tm->os->n / (bench_now() - t0);
+}
+
+static double median(double *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ------------------------------------------------------------ measure */
@@ -214,26 +274,41 @@ static int measure(const struct zb_opts *o, const char *corpus, struct zb_result
 	r->objs = os.n;
 	r->same_filled = os.same_filled;
 	r->huge = os.huge;
-	/* Untimed warm-up: the first pass would otherwise pay the page faults of
-	 * fresh pool memory that every later pass (and the 2-thread one) reuses. */
+	struct zb_team tm;
+	double a[2][MAX_ROUNDS], f[2][MAX_ROUNDS];
+	if (zb_team_start(&tm, pool, &os))
+		return -ENOMEM;
+	/* Untimed warm-up: the first passes would otherwise pay the page faults
+	 * of fresh pool memory (and of each thread's malloc arena) that every
+	 * later pass reuses. */
 	bench_progress("bench zsmalloc: %s: warm-up", corpus);
-	zb_phase(pool, &os, 1, false, &bad);
-	zb_phase(pool, &os, 1, true, &bad);
-	zs_compact(pool); /* give back the empty zspages kept for reuse */
 	for (unsigned nt = 1; nt <= o->threads; nt++) {
-		bench_progress("bench zsmalloc: %s: %u thread(s)", corpus, nt);
-		r->alloc_ops[nt - 1] = zb_phase(pool, &os, nt, false, &bad);
-		if (nt == 1) { /* density: everything stored once */
-			r->stored = os.stored_bytes;
-			r->pool = zs_get_total_pages(pool) * PAGE_SIZE;
-			if (o->classes && !o->json)
-				print_classes(pool);
+		zb_phase(&tm, nt, false);
+		zb_phase(&tm, nt, true);
+	}
+	zs_compact(pool); /* give back the empty zspages kept for reuse */
+	/* Density: everything stored once, by one thread. */
+	zb_phase(&tm, 1, false);
+	r->stored = os.stored_bytes;
+	r->pool = zs_get_total_pages(pool) * PAGE_SIZE;
+	if (o->classes && !o->json)
+		print_classes(pool);
+	zb_phase(&tm, 1, true);
+	/* Speed: rounds alternate 1 and 2 threads, so drift hits both; medians. */
+	for (unsigned k = 0; k < o->rounds; k++) {
+		bench_progress("bench zsmalloc: %s: round %u of %u", corpus, k + 1, o->rounds);
+		for (unsigned nt = 1; nt <= o->threads; nt++) {
+			a[nt - 1][k] = zb_phase(&tm, nt, false);
+			f[nt - 1][k] = zb_phase(&tm, nt, true);
 		}
-		r->free_ops[nt - 1] = zb_phase(pool, &os, nt, true, &bad);
+	}
+	for (unsigned nt = 1; nt <= o->threads; nt++) {
+		r->alloc_ops[nt - 1] = median(a[nt - 1], o->rounds);
+		r->free_ops[nt - 1] = median(f[nt - 1], o->rounds);
 	}
 	/* Store everything again, free a random half, compact. */
 	bench_progress("bench zsmalloc: %s: free half and compact", corpus);
-	zb_phase(pool, &os, 1, false, &bad);
+	zb_phase(&tm, 1, false);
 	for (size_t i = 0; i < os.n; i++) {
 		if (corpus_mix64(s++) & 1) {
 			zs_free(pool, os.h[i]);
@@ -245,7 +320,9 @@ static int measure(const struct zb_opts *o, const char *corpus, struct zb_result
 	r->pool_before_compact = zs_get_total_pages(pool) * PAGE_SIZE;
 	r->compacted = zs_compact(pool);
 	r->pool_half = zs_get_total_pages(pool) * PAGE_SIZE;
-	zb_phase(pool, &os, 1, true, &bad);
+	zb_phase(&tm, 1, true);
+	zb_team_stop(&tm);
+	bad = atomic_load(&tm.bad);
 	r->density = (double)r->stored / (double)r->pool;
 	r->density_half = (double)r->stored_half / (double)r->pool_half;
 	free_objects(&os);
@@ -315,6 +392,7 @@ static void usage(FILE *f)
 		"  -s, --size SIZE     corpus bytes (default 256M; K, M, G suffixes, bare = bytes)\n"
 		"      --chain N       pages per zspage at most, 1-16 (default: option max_chain, 8)\n"
 		"  -t, --threads N     also measure with 2 threads (1 or 2; default 2)\n"
+		"  -r, --rounds N      timed rounds, medians reported (default 5)\n"
 		"      --classes       print the per-class table after storing\n"
 		"      --seed N        corpus seed (default 1)\n"
 		"      --corpus-dir D  corpus files folder (default $USWAP_CORPUS_DIR or /var/tmp/uswap-corpus)\n"
@@ -326,17 +404,17 @@ static void usage(FILE *f)
 static int zb_parse(int argc, char **argv, struct zb_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'},  {"codec", 1, 0, 'z'},  {"size", 1, 0, 's'},
-					   {"chain", 1, 0, 'C'},   {"threads", 1, 0, 't'}, {"classes", 0, 0, 'K'},
+					   {"chain", 1, 0, 'C'},   {"threads", 1, 0, 't'}, {"rounds", 1, 0, 'r'}, {"classes", 0, 0, 'K'},
 					   {"json", 0, 0, 'j'},    {"help", 0, 0, 'h'},   BENCH_SHARED_LONGOPTS, {0}};
 	char *corpora = "mixed", err[256];
 	const struct codec_ops *ops;
 	int c, level;
 
-	*o = (struct zb_opts){.bytes = 256u << 20, .threads = 2};
+	*o = (struct zb_opts){.bytes = 256u << 20, .threads = 2, .rounds = 5};
 	if (bench_opts_init("zsmalloc", &o->opt))
 		return 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:z:s:t:o:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:z:s:t:r:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': corpora = optarg; break;
 		case 'z':
@@ -349,6 +427,10 @@ static int zb_parse(int argc, char **argv, struct zb_opts *o)
 			break;
 		case 'C':
 			if (bench_opts_set("zsmalloc", &o->opt, "max_chain", optarg))
+				return 2;
+			break;
+		case 'r':
+			if (bench_opt_uint("zsmalloc", "rounds", optarg, 1, MAX_ROUNDS, &o->rounds))
 				return 2;
 			break;
 		case 't':

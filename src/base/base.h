@@ -66,6 +66,28 @@ unsigned pcpu_current(void);     /* in [0, pcpu_nr_possible()) */
 /* Tests: pin this thread's notion of "current CPU" (-1 = the real one). */
 void pcpu_set_override(int cpu);
 
+/* prwlock.c: a reader-writer lock with per-CPU reader counts (readers
+ * write only their CPU's line); for locks read on every operation and
+ * written rarely. prw_read_lock returns the slot to pass to unlock. */
+struct prwlock {
+	struct prw_slot {
+		cache_aligned _Atomic long readers; /* atomic */
+	} *slot;                                    /* [nr] */
+	unsigned nr;                                /* constant */
+	cache_aligned _Atomic int writer;           /* atomic: a writer holds or wants it */
+	mutex_t writer_lock;                        /* one writer at a time */
+};
+int prw_init(struct prwlock *l);
+void prw_destroy(struct prwlock *l);
+unsigned prw_read_lock_slow(struct prwlock *l);
+static inline unsigned prw_read_lock(struct prwlock *l) { return prw_read_lock_slow(l); }
+static inline void prw_read_unlock(struct prwlock *l, unsigned slot)
+{
+	atomic_fetch_sub_explicit(&l->slot[slot].readers, 1, memory_order_release);
+}
+void prw_write_lock(struct prwlock *l);
+void prw_write_unlock(struct prwlock *l);
+
 /* counter.c: per-CPU counters summed on read. add() is lock-free and
  * touches only the current CPU's cache line; read() is racy by design
  * (a sum of relaxed loads): exact once writers have quiesced. */

@@ -27,7 +27,7 @@
  * reuse until the next compaction (the huge class keeps up to 32).
  *
  * Lock order (outermost first):
- *   pool.lock (rwlock)      read: decode a handle and pin its zspage, zs_free,
+ *   pool.lock (prwlock)     read: decode a handle and pin its zspage, zs_free,
  *                           deferred free; write: compaction, page migration
  *   class.lock (mutex)      fullness lists, zspage inuse/freeobj/flags, headers,
  *                           class statistics, handle slots of the class's objects
@@ -67,6 +67,7 @@
 #define DEFER_MAX      64           /* empty zspages queued before a free path frees them itself */
 #define ZSP_FREEING    1            /* zspage.flags: empty, queued for free */
 #define HUGE_KEEP      32           /* empty huge zspages kept for reuse (128 KiB) */
+#define ZS_MAX_SHARDS  8            /* class sets: allocation on CPU k uses set k % nr_shards */
 
 _Static_assert((uint64_t)HCHUNKS_MAX * HCHUNK_SLOTS <= (1ull << 31), "a handle must fit a header with its tag");
 _Static_assert(ZS_MAX_CHAIN * 4096 / ZS_MIN_ALLOC_SIZE < OBJ_NONE, "object indices must fit the free list");
@@ -97,6 +98,7 @@ struct zspage {
 
 struct size_class {
 	mutex_t lock;
+	unsigned id;                 /* constant: rank among the shard's distinct classes */
 	unsigned size;               /* constant: bytes per object slot */
 	unsigned pages_per_zspage;   /* constant */
 	unsigned objs_per_zspage;    /* constant */
@@ -119,9 +121,12 @@ struct handle_cache {
 struct zs_pool {
 	char name[32];
 	struct zs_config cfg;
-	rwlock_t lock;
-	struct size_class *class_of[ZS_NR_CLASSES]; /* by size index; merged classes share */
-	struct size_class *huge;
+	struct prwlock lock;         /* see the lock order */
+	unsigned nr_shards;          /* constant: class sets, one per CPU up to ZS_MAX_SHARDS */
+	struct zs_shard {
+		struct size_class *class_of[ZS_NR_CLASSES]; /* by size index; merged classes share */
+		struct size_class *huge;
+	} shard[ZS_MAX_SHARDS];      /* constant once built */
 	unsigned max_slot;           /* largest slot of a non-huge class */
 	struct pg_pool *pages;
 	struct rtree *page_owner;    /* page number -> zspage (migration); own lock */
@@ -139,7 +144,9 @@ struct zs_pool {
 
 	_Atomic bool compact_wanted; /* atomic: some class asked for compaction */
 	bool inline_maint;           /* constant: no background thread (trim_interval_ms < 0) */
-	_Atomic uint64_t objs, pages_compacted, compactions, pages_migrated, alloc_fail;
+	struct pcpu_counters *objs;  /* live objects: per CPU, summed on read (a shared
+					counter bounced between CPUs on every malloc and free) */
+	_Atomic uint64_t pages_compacted, compactions, pages_migrated, alloc_fail;
 	_Atomic size_t zspage_bytes;
 };
 
@@ -377,13 +384,13 @@ static int zspage_register(struct zs_pool *pool, struct zspage *z)
 	int err = 0;
 	unsigned i;
 
-	read_lock(&pool->lock);
+	unsigned rs = prw_read_lock(&pool->lock);
 	for (i = 0; i < z->nr_pages && !err; i++)
 		err = rtree_store(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT, z, NULL);
 	if (err)
 		while (i-- > 0)
 			rtree_erase(pool->page_owner, (uintptr_t)z->pages[i] >> PAGE_SHIFT);
-	read_unlock(&pool->lock);
+	prw_read_unlock(&pool->lock, rs);
 	return err;
 }
 
@@ -465,12 +472,12 @@ static void deferred_free_run(struct zs_pool *pool)
 		return;
 	/* pool.lock (read) keeps migration, which finds zspages through
 	 * page_owner under pool.lock (write), away from what we free. */
-	read_lock(&pool->lock);
+	unsigned rs = prw_read_lock(&pool->lock);
 	for (struct zspage *z = list, *next; z; z = next) {
 		next = z->next;
 		zspage_destroy(pool, z, true);
 	}
-	read_unlock(&pool->lock);
+	prw_read_unlock(&pool->lock, rs);
 }
 
 static void defer_commit(struct zs_pool *pool, struct zspage *z)
@@ -519,60 +526,87 @@ static struct size_class *class_new(unsigned size, unsigned pages, bool huge)
 	return c;
 }
 
-/* Build the classes, largest first so a smaller class with the same shape
- * can join the larger one. */
-static int classes_init(struct zs_pool *pool)
+/* Build one shard's classes, largest first so a smaller class with the
+ * same shape can join the larger one; ids count distinct classes from
+ * the smallest, the huge class last. */
+static int shard_init(struct zs_pool *pool, struct zs_shard *sh)
 {
 	struct size_class *prev = NULL;
 
-	pool->huge = class_new(PAGE_SIZE, 1, true);
-	if (!pool->huge)
+	sh->huge = class_new(PAGE_SIZE, 1, true);
+	if (!sh->huge)
 		return -ENOMEM;
 	for (int i = ZS_NR_CLASSES - 1; i >= 0; i--) {
 		unsigned size = ZS_MIN_ALLOC_SIZE + (unsigned)i * ZS_SIZE_STEP;
 		unsigned pages = best_chain(size, pool->cfg.max_chain);
 		unsigned objs = (unsigned)(pages * PAGE_SIZE / size);
 		if (objs == 1) { /* cannot share a zspage: huge */
-			pool->class_of[i] = pool->huge;
+			sh->class_of[i] = sh->huge;
 			continue;
 		}
 		if (!pool->max_slot)
 			pool->max_slot = size;
 		if (prev && prev->pages_per_zspage == pages && prev->objs_per_zspage == objs) {
-			pool->class_of[i] = prev;
+			sh->class_of[i] = prev;
 			continue;
 		}
 		prev = class_new(size, pages, false);
 		if (!prev)
 			return -ENOMEM;
-		pool->class_of[i] = prev;
+		sh->class_of[i] = prev;
 	}
+	unsigned id = 0;
+	for (unsigned i = 0; i < ZS_NR_CLASSES; i++)
+		if (sh->class_of[i] != sh->huge && (i == 0 || sh->class_of[i] != sh->class_of[i - 1]))
+			sh->class_of[i]->id = id++;
+	sh->huge->id = id;
+	return 0;
+}
+
+/*
+ * Every CPU allocates from its own set of classes (a shard), so two
+ * threads never fill the same zspage or take the same class lock: on two
+ * CPUs each object costs the same as on one. A zspage belongs to one
+ * class of one shard for life, so frees, compaction and migration work as
+ * before. The cost is one partly used zspage per class and shard.
+ */
+static int classes_init(struct zs_pool *pool)
+{
+	pool->nr_shards = MIN(pcpu_nr_possible(), ZS_MAX_SHARDS);
+	for (unsigned k = 0; k < pool->nr_shards; k++)
+		if (shard_init(pool, &pool->shard[k]))
+			return -ENOMEM;
 	return 0;
 }
 
 static struct size_class *class_for(struct zs_pool *pool, size_t size)
 {
+	struct zs_shard *sh = &pool->shard[pcpu_current() % pool->nr_shards];
 	size_t slot = size + HDR_SIZE;
 
 	if (slot > pool->max_slot)
-		return pool->huge;
+		return sh->huge;
 	slot = MAX(slot, ZS_MIN_ALLOC_SIZE);
-	return pool->class_of[(slot - ZS_MIN_ALLOC_SIZE + ZS_SIZE_STEP - 1) / ZS_SIZE_STEP];
+	return sh->class_of[(slot - ZS_MIN_ALLOC_SIZE + ZS_SIZE_STEP - 1) / ZS_SIZE_STEP];
 }
 
-/* Call fn on each distinct class once, smallest first, then the huge one. */
+/* Call fn on each distinct class of each shard once, smallest first, then
+ * the shard's huge one. */
 static void for_each_class(struct zs_pool *pool, void (*fn)(struct zs_pool *, struct size_class *, void *),
 			   void *arg)
 {
-	struct size_class *last = NULL;
-
-	for (unsigned i = 0; i < ZS_NR_CLASSES; i++) {
-		struct size_class *c = pool->class_of[i];
-		if (c && c != last && c != pool->huge)
-			fn(pool, c, arg);
-		last = c;
+	for (unsigned k = 0; k < pool->nr_shards; k++) {
+		struct zs_shard *sh = &pool->shard[k];
+		struct size_class *last = NULL;
+		for (unsigned i = 0; i < ZS_NR_CLASSES; i++) {
+			struct size_class *c = sh->class_of[i];
+			if (c && c != last && c != sh->huge)
+				fn(pool, c, arg);
+			last = c;
+		}
+		if (sh->huge)
+			fn(pool, sh->huge, arg);
 	}
-	fn(pool, pool->huge, arg);
 }
 
 /* ------------------------------------------------------- pool */
@@ -599,25 +633,19 @@ void zs_destroy_pool(struct zs_pool *pool)
 		return;
 	pg_stop_background(pool->pages); /* its tick walks the classes freed below */
 	deferred_free_run(pool);
-	struct size_class *last = NULL;
-	for (unsigned i = 0; i < ZS_NR_CLASSES; i++) {
-		struct size_class *c = pool->class_of[i];
-		if (c && c != last && c != pool->huge)
-			class_teardown(pool, c, NULL);
-		last = c;
-	}
-	if (pool->huge)
-		class_teardown(pool, pool->huge, NULL);
+	for_each_class(pool, class_teardown, NULL);
 	if (pool->hchunk)
 		for (unsigned i = 0; i < HCHUNKS_MAX; i++)
 			base_free((void *)atomic_load_relaxed(&pool->hchunk[i]));
 	base_free((void *)pool->hchunk);
 	rtree_destroy(pool->page_owner);
+	if (pool->objs)
+		pcpu_counters_destroy(pool->objs);
 	pg_pool_destroy(pool->pages);
 	for (unsigned i = 0; pool->hcache && i < pool->nr_hcache; i++)
 		mutex_destroy(&pool->hcache[i].lock);
 	base_free(pool->hcache);
-	rwlock_destroy(&pool->lock);
+	prw_destroy(&pool->lock);
 	mutex_destroy(&pool->handle_lock);
 	mutex_destroy(&pool->free_lock);
 	base_free(pool);
@@ -646,12 +674,12 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 		pool->cfg.compact_threshold = ZS_DEFAULT_COMPACT_THRESHOLD;
 	if (!pool->cfg.compact_min_pages)
 		pool->cfg.compact_min_pages = ZS_DEFAULT_COMPACT_MIN_PAGES;
-	rwlock_init(&pool->lock);
 	mutex_init(&pool->handle_lock);
 	mutex_init(&pool->free_lock);
 	pool->handle_next = 1; /* handle 0 means failure */
 	pool->hchunk = base_calloc(HCHUNKS_MAX, sizeof(*pool->hchunk));
 	pool->page_owner = rtree_create();
+	pool->objs = pcpu_counters_create(1);
 	pool->nr_hcache = pcpu_nr_possible();
 	pool->hcache = base_aligned_alloc(CACHE_LINE, pool->nr_hcache * sizeof(*pool->hcache));
 	for (unsigned i = 0; pool->hcache && i < pool->nr_hcache; i++)
@@ -662,7 +690,8 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 			       .trim_interval_ms = pool->cfg.trim_interval_ms < 0 ? 0
 						   : pool->cfg.trim_interval_ms ? (unsigned)pool->cfg.trim_interval_ms
 										: ZS_DEFAULT_TRIM_INTERVAL_MS};
-	if (!pool->hchunk || !pool->page_owner || !pool->hcache || pg_pool_create(&pc, &pool->pages) || classes_init(pool)) {
+	if (!pool->hchunk || !pool->page_owner || !pool->objs || !pool->hcache || prw_init(&pool->lock) ||
+	    pg_pool_create(&pc, &pool->pages) || classes_init(pool)) {
 		zs_destroy_pool(pool);
 		return -ENOMEM;
 	}
@@ -715,7 +744,7 @@ unsigned long zs_malloc(struct zs_pool *pool, size_t size)
 	atomic_store_rel(handle_slot(pool, h), obj_malloc(c, z, h));
 	fix_fullness(c, z);
 	mutex_unlock(&c->lock);
-	atomic_add_relaxed(&pool->objs, 1);
+	pcpu_counter_add(pool->objs, 0, 1);
 	return h;
 fail:
 	atomic_add_relaxed(&pool->alloc_fail, 1);
@@ -751,12 +780,12 @@ void zs_free(struct zs_pool *pool, unsigned long h)
 {
 	if (!h)
 		return;
-	read_lock(&pool->lock);
+	unsigned rs = prw_read_lock(&pool->lock);
 	uint64_t loc = atomic_load_acq(handle_slot(pool, h));
 	struct zspage *z = loc_zspage(loc);
 	struct size_class *c = z->class;
 	mutex_lock(&c->lock);
-	read_unlock(&pool->lock); /* class.lock now keeps the object in place */
+	prw_read_unlock(&pool->lock, rs); /* class.lock now keeps the object in place */
 	obj_free(c, z, loc_idx(loc));
 	fix_fullness(c, z);
 	/* Keep an empty zspage for the next allocation (a few in the huge
@@ -771,7 +800,7 @@ void zs_free(struct zs_pool *pool, unsigned long h)
 	uint64_t freeable = class_freeable_pages(c) - kept, pages = c->nr_zspages * c->pages_per_zspage - kept;
 	mutex_unlock(&c->lock);
 	handle_release(pool, h);
-	atomic_sub_relaxed(&pool->objs, 1);
+	pcpu_counter_add(pool->objs, 0, -1);
 	if (empty)
 		defer_commit(pool, z);
 	maybe_auto_compact(pool, c, freeable, pages);
@@ -782,11 +811,11 @@ void zs_free(struct zs_pool *pool, unsigned long h)
 /* Decode h and pin its zspage for reading. Returns the zspage. */
 static struct zspage *pin_object(struct zs_pool *pool, unsigned long h, unsigned *idx)
 {
-	read_lock(&pool->lock);
+	unsigned rs = prw_read_lock(&pool->lock);
 	uint64_t loc = atomic_load_acq(handle_slot(pool, h));
 	struct zspage *z = loc_zspage(loc);
 	zsl_read_lock(&z->lock);
-	read_unlock(&pool->lock);
+	prw_read_unlock(&pool->lock, rs);
 	*idx = loc_idx(loc);
 	return z;
 }
@@ -888,7 +917,7 @@ static int compact_step(struct zs_pool *pool, struct size_class *c)
 	struct zspage *src = NULL, *dst = NULL;
 	int ret = -1;
 
-	write_lock(&pool->lock);
+	prw_write_lock(&pool->lock);
 	mutex_lock(&c->lock);
 	if (class_freeable_pages(c) && (src = pick_locked(c, true, NULL)) && (dst = pick_locked(c, false, src))) {
 		move_objects(pool, c, src, dst);
@@ -903,7 +932,7 @@ static int compact_step(struct zs_pool *pool, struct size_class *c)
 	if (src)
 		zsl_write_unlock(&src->lock);
 	mutex_unlock(&c->lock);
-	write_unlock(&pool->lock);
+	prw_write_unlock(&pool->lock);
 	if (ret == 1)
 		defer_commit(pool, src);
 	return ret;
@@ -1013,7 +1042,7 @@ int zs_migrate_page(struct zs_pool *pool, void *page)
 
 	if (!fresh)
 		return -ENOMEM;
-	write_lock(&pool->lock);
+	prw_write_lock(&pool->lock);
 	struct zspage *z = rtree_lookup(pool->page_owner, (uintptr_t)page >> PAGE_SHIFT);
 	if (!z) {
 		ret = -ENOENT;
@@ -1043,14 +1072,14 @@ int zs_migrate_page(struct zs_pool *pool, void *page)
 	rtree_erase(pool->page_owner, (uintptr_t)page >> PAGE_SHIFT);
 	zsl_write_unlock(&z->lock);
 	mutex_unlock(&c->lock);
-	write_unlock(&pool->lock);
+	prw_write_unlock(&pool->lock);
 	pg_free(pool->pages, page);
 	atomic_add_relaxed(&pool->pages_migrated, 1);
 	DEBUG_VALIDATE(zs_validate(pool));
 	DEBUG_VALIDATE(pg_validate(pool->pages));
 	return 0;
 out:
-	write_unlock(&pool->lock);
+	prw_write_unlock(&pool->lock);
 	pg_free(pool->pages, fresh);
 	return ret;
 }
@@ -1063,7 +1092,7 @@ void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->pages = zs_get_total_pages(pool);
-	st->objs = atomic_load_relaxed(&pool->objs);
+	st->objs = (uint64_t)pcpu_counter_read(pool->objs, 0);
 	st->pages_compacted = atomic_load_relaxed(&pool->pages_compacted);
 	st->compactions = atomic_load_relaxed(&pool->compactions);
 	st->pages_migrated = atomic_load_relaxed(&pool->pages_migrated);
@@ -1084,19 +1113,23 @@ static void class_stats_one(struct zs_pool *pool, struct size_class *c, void *ar
 {
 	struct stats_walk *w = arg;
 
-	if (w->n >= w->max)
+	if (c->id >= w->max)
 		return;
-	struct zs_class_stats *s = &w->out[w->n++];
+	struct zs_class_stats *s = &w->out[c->id]; /* the same class of every shard adds up here */
+	if (c->id >= w->n) {
+		memset(s, 0, sizeof(*s));
+		w->n = c->id + 1;
+	}
 	mutex_lock(&c->lock);
 	s->size = c->size;
 	s->pages_per_zspage = c->pages_per_zspage;
 	s->objs_per_zspage = c->objs_per_zspage;
-	s->obj_allocated = c->nr_zspages * c->objs_per_zspage;
-	s->obj_used = c->obj_used;
-	s->pages_used = c->nr_zspages * c->pages_per_zspage;
-	s->freeable = class_freeable_pages(c);
+	s->obj_allocated += c->nr_zspages * c->objs_per_zspage;
+	s->obj_used += c->obj_used;
+	s->pages_used += c->nr_zspages * c->pages_per_zspage;
+	s->freeable += class_freeable_pages(c);
 	for (unsigned g = 0; g < ZS_NR_GROUPS; g++)
-		s->groups[g] = c->nr_in_group[g];
+		s->groups[g] += c->nr_in_group[g];
 	mutex_unlock(&c->lock);
 }
 
@@ -1174,8 +1207,8 @@ int zs_validate(struct zs_pool *pool)
 {
 	int ret = 0;
 
-	write_lock(&pool->lock);
+	prw_write_lock(&pool->lock);
 	for_each_class(pool, class_validate, &ret);
-	write_unlock(&pool->lock);
+	prw_write_unlock(&pool->lock);
 	return ret;
 }
