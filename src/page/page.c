@@ -43,6 +43,7 @@
 
 #define PCP_MAX   64 /* pages per per-CPU cache */
 #define PCP_BATCH 32 /* moved between cache and lists at once */
+#define PEAK_DECAY 8 /* the recent peak loses 1/PEAK_DECAY a decay tick */
 
 enum pg_state { PG_UNUSED, PG_USED, PG_FREE, PG_RELEASED, PG_CACHED };
 
@@ -83,6 +84,7 @@ struct pg_pool {
 	_Atomic uint64_t cached_pages;/* atomic: pages in per-CPU caches */
 	_Atomic uint64_t nr_chunks, chunks_unmapped, alloc_fail; /* atomic */
 	uint64_t min_free;            /* pool.lock: fewest resident free pages since the last tick */
+	uint64_t peak;                /* pool.lock: pages out (used or cached), decaying peak */
 	struct worker trimmer;        /* with trim_interval_ms; its lock guards nothing else */
 };
 
@@ -202,9 +204,13 @@ static void trim_locked(struct pg_pool *p, uint64_t keep);
 
 /*
  * One decay tick: give back only what stayed free for the whole interval
- * (the fewest free pages seen since the last tick, above the watermark),
- * so pages that are freed and soon reused never pay an madvise, a TLB
- * shootdown and a refault.
+ * (the fewest free pages seen since the last tick), and of that only what
+ * exceeds both the watermark and the room to the recent peak: a pool that
+ * was this big a moment ago will likely be again (a swap-in burst frees
+ * what the next swap-out burst stores), and a page given back costs an
+ * madvise now and a page fault (10+ us on some guests) when it is reused.
+ * The peak decays by an eighth a tick (half-life about 5 ticks), so a
+ * pool that stays small returns its memory within seconds.
  */
 static void decay_tick(struct pg_pool *p)
 {
@@ -212,8 +218,12 @@ static void decay_tick(struct pg_pool *p)
 	mutex_lock(&p->lock);
 	uint64_t free_now = atomic_load_relaxed(&p->free.len), wm = p->cfg.free_watermark >> PAGE_SHIFT;
 	uint64_t idle = MIN(p->min_free, free_now);
-	if (idle > wm)
-		trim_locked(p, free_now - (idle - wm));
+	uint64_t held = atomic_load_relaxed(&p->nr_chunks) * PG_PER_CHUNK - atomic_load_relaxed(&p->released.len);
+	uint64_t out_now = held - free_now, out_peak = held - idle; /* pages out at most since the last tick */
+	p->peak = MAX(out_peak, p->peak - p->peak / PEAK_DECAY);
+	uint64_t keep = MAX(wm, p->peak > out_now ? p->peak - out_now : 0);
+	if (idle > keep)
+		trim_locked(p, free_now - (idle - keep));
 	p->min_free = atomic_load_relaxed(&p->free.len);
 	mutex_unlock(&p->lock);
 	mutex_unlock(&p->trim_lock);
@@ -421,8 +431,17 @@ static void release_pages(struct pg_pool *p, void **pages, unsigned n)
 	}
 }
 
+static uint64_t chunk_free_pages(const struct pg_chunk *c)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < PG_PER_CHUNK; i++)
+		n += c->desc[i].state == PG_FREE;
+	return n;
+}
+
 /* Move free resident pages above keep to the released list, unmapping
- * chunks that end up with nothing out. Caller holds pool.lock (dropped
+ * chunks that end up with nothing out (unless their free pages are needed
+ * to keep keep). Caller holds pool.lock (dropped
  * around the system calls). */
 static void trim_locked(struct pg_pool *p, uint64_t keep)
 {
@@ -447,8 +466,8 @@ static void trim_locked(struct pg_pool *p, uint64_t keep)
 	}
 	for (struct pg_chunk *c = p->chunks, *next; c; c = next) {
 		next = c->next_chunk;
-		if (c->nr_out == 0)
-			chunk_remove_locked(p, c);
+		if (c->nr_out == 0 && atomic_load_relaxed(&p->free.len) >= keep + chunk_free_pages(c))
+			chunk_remove_locked(p, c); /* its free pages are not among those kept */
 	}
 }
 
