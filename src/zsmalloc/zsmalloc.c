@@ -461,23 +461,28 @@ static void zspage_retire(struct size_class *c, struct zspage *z)
 	c->nr_zspages--;
 }
 
-static void deferred_free_run(struct zs_pool *pool)
+/* Free the queued empty zspages; returns their pages. */
+static uint64_t deferred_free_run(struct zs_pool *pool)
 {
+	uint64_t pages = 0;
+
 	mutex_lock(&pool->free_lock);
 	struct zspage *list = pool->deferred;
 	pool->deferred = NULL;
 	pool->nr_deferred = 0;
 	mutex_unlock(&pool->free_lock);
 	if (!list)
-		return;
+		return 0;
 	/* pool.lock (read) keeps migration, which finds zspages through
 	 * page_owner under pool.lock (write), away from what we free. */
 	unsigned rs = prw_read_lock(&pool->lock);
 	for (struct zspage *z = list, *next; z; z = next) {
 		next = z->next;
+		pages += z->nr_pages;
 		zspage_destroy(pool, z, true);
 	}
 	prw_read_unlock(&pool->lock, rs);
+	return pages;
 }
 
 static void defer_commit(struct zs_pool *pool, struct zspage *z)
@@ -1025,7 +1030,7 @@ static void zs_tick(void *arg)
 	deferred_free_run(pool);
 }
 
-void zs_flush(struct zs_pool *pool) { deferred_free_run(pool); }
+uint64_t zs_flush(struct zs_pool *pool) { return deferred_free_run(pool); }
 
 /* ------------------------------------------------------- migration */
 

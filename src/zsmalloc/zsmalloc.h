@@ -76,7 +76,7 @@ uint64_t zs_get_total_pages(struct zs_pool *pool);
 uint64_t zs_compact(struct zs_pool *pool);
 /* Free the queued empty zspages now (they are otherwise freed in batches
  * by the maintenance tick), so zs_get_total_pages is current. */
-void zs_flush(struct zs_pool *pool);
+uint64_t zs_flush(struct zs_pool *pool); /* returns the pages freed */
 int zs_migrate_page(struct zs_pool *pool, void *page);
 void *zs_handle_page(struct zs_pool *pool, unsigned long handle);
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st);

@@ -199,11 +199,19 @@ bool zswap_over_limit(struct zswap *z, uint64_t threshold_pct)
 }
 
 /* The kernel's hysteresis: full at the limit, and refusing until the pool
- * is back under accept_threshold percent of it. */
+ * is back under accept_threshold percent of it. Empty zspages that
+ * zsmalloc queued for freeing (it frees them in batches, off the free
+ * path) still count in the pool's pages: before refusing a store for a
+ * full pool, free them and look again, or a pool that writeback or loads
+ * already emptied would refuse stores until the next maintenance tick. */
 static bool pool_full(struct zswap *z)
 {
 	uint64_t max = zswap_max_pool_bytes(z), total = zswap_pool_bytes(z);
+	bool refusing = total >= max || (atomic_load_relaxed(&z->pool_full) &&
+					 total * 100 > max * atomic_load_relaxed(&z->accept_threshold));
 
+	if (refusing && zswap_flush(z))
+		total = zswap_pool_bytes(z);
 	if (total >= max)
 		atomic_store_relaxed(&z->pool_full, true);
 	else if (atomic_load_relaxed(&z->pool_full) &&

@@ -80,7 +80,7 @@ int zswap_set_max_pool_percent(struct zswap *z, unsigned pct);
 int zswap_set_accept_threshold(struct zswap *z, unsigned pct);
 uint64_t zswap_pool_bytes(struct zswap *z);
 uint64_t zswap_compact(struct zswap *z);
-void zswap_flush(struct zswap *z);
+uint64_t zswap_flush(struct zswap *z); /* free queued empty zspages now; pages freed */
 uint64_t zswap_max_pool_bytes(struct zswap *z);
 /* Is the pool above threshold_pct percent of its maximum? */
 bool zswap_over_limit(struct zswap *z, uint64_t threshold_pct);

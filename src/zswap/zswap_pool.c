@@ -145,11 +145,15 @@ uint64_t zswap_compact(struct zswap *z)
 	return freed;
 }
 
-/* Free every pool's queued empty zspages, so pool_total_size is current. */
-void zswap_flush(struct zswap *z)
+/* Free every pool's queued empty zspages, so pool_total_size is current.
+ * Returns the pages freed. */
+uint64_t zswap_flush(struct zswap *z)
 {
+	uint64_t freed = 0;
+
 	read_lock(&z->pools_lock);
 	for (unsigned i = 0; i < z->nr_pools; i++)
-		zs_flush(z->pools[i]->zs);
+		freed += zs_flush(z->pools[i]->zs);
 	read_unlock(&z->pools_lock);
+	return freed;
 }
