@@ -38,6 +38,8 @@ int os_munmap(void *p, size_t len) { return munmap(p, len) ? -errno : 0; }
 
 int os_madvise(void *p, size_t len, int advice) { return madvise(p, len, advice) ? -errno : 0; }
 
+__attribute__((noinline)) void *os_memcpy(void *dst, const void *src, size_t n) { return memcpy(dst, src, n); }
+
 uint64_t os_now_ns(void)
 {
 	struct timespec ts;

@@ -292,10 +292,10 @@ static int sync_io(struct swap_backing *b, enum backing_op op, uint64_t slot, vo
 	off_t off = (off_t)(slot * PAGE_SIZE);
 
 	if (bounced && op == BACKING_WRITE)
-		memcpy(bounce, page, PAGE_SIZE);
+		os_memcpy(bounce, page, PAGE_SIZE);
 	ssize_t n = op == BACKING_READ ? sys_pread(b->fd, buf, PAGE_SIZE, off) : sys_pwrite(b->fd, buf, PAGE_SIZE, off);
 	if (bounced && op == BACKING_READ && n == (ssize_t)PAGE_SIZE)
-		memcpy(page, bounce, PAGE_SIZE);
+		os_memcpy(page, bounce, PAGE_SIZE);
 	return n == (ssize_t)PAGE_SIZE ? 0 : n < 0 ? -errno : -EIO;
 }
 

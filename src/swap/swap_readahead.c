@@ -475,7 +475,7 @@ static enum ra_take ra_take(struct swap_sys *s, swp_entry_t e, void *page)
 	if (swap_page_lock_valid(p, e)) {
 		r = RA_PENDING;
 		if (atomic_load_acq(&p->uptodate)) {
-			memcpy(page, p->data, PAGE_SIZE);
+			os_memcpy(page, p->data, PAGE_SIZE);
 			swap_cache_del(s->cache, p);
 			r = RA_TAKEN;
 		}

@@ -269,9 +269,9 @@ static void span_copy(struct zspage *z, size_t off, void *buf, size_t len, bool 
 		char *page = z->pages[off >> PAGE_SHIFT];
 		size_t poff = off & (PAGE_SIZE - 1), n = MIN(len, PAGE_SIZE - poff);
 		if (in)
-			memcpy(page + poff, b, n);
+			os_memcpy(page + poff, b, n);
 		else
-			memcpy(b, page + poff, n);
+			os_memcpy(b, page + poff, n);
 		off += n;
 		b += n;
 		len -= n;
@@ -1070,7 +1070,7 @@ int zs_migrate_page(struct zs_pool *pool, void *page)
 	write_lock(&z->migrate_lock); /* rewrite the chain (R8) */
 	for (unsigned i = 0; i < z->nr_pages; i++)
 		if (z->pages[i] == page) {
-			memcpy(fresh, page, PAGE_SIZE);
+			os_memcpy(fresh, page, PAGE_SIZE);
 			z->pages[i] = fresh;
 		}
 	write_unlock(&z->migrate_lock);
