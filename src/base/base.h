@@ -92,6 +92,15 @@ static inline void prw_read_unlock(struct prwlock *l, unsigned slot)
 void prw_write_lock(struct prwlock *l);
 void prw_write_unlock(struct prwlock *l);
 
+/* slab.c: fixed-size objects from 64 KiB chunks with per-CPU magazines;
+ * memory goes back only at slab_destroy. */
+struct slab;
+struct slab *slab_create(size_t size);
+void slab_destroy(struct slab *s);
+void *slab_alloc(struct slab *s); /* contents undefined; NULL when out of memory */
+void slab_free(struct slab *s, void *p);
+size_t slab_bytes(struct slab *s);
+
 /* counter.c: per-CPU counters summed on read. add() is lock-free and
  * touches only the current CPU's cache line; read() is racy by design
  * (a sum of relaxed loads): exact once writers have quiesced. */

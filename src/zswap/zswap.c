@@ -74,7 +74,8 @@ int zswap_create(const struct zswap_config *cfg, struct zswap **out, char *err, 
 	snprintf(z->root.name, sizeof(z->root.name), "root");
 	atomic_store_relaxed(&z->root.writeback, true);
 	z->ctr = pcpu_counters_create(ZC_NR);
-	ret = z->ctr ? zswap_set_compressor(z, z->cfg.compressor, err, errlen) : -ENOMEM;
+	z->entries = slab_create(sizeof(struct zswap_entry));
+	ret = z->ctr && z->entries ? zswap_set_compressor(z, z->cfg.compressor, err, errlen) : -ENOMEM;
 	if (!ret && !z->cfg.no_shrink_worker)
 		ret = zswap_writeback_start(z);
 	if (ret) {
@@ -96,6 +97,7 @@ void zswap_destroy(struct zswap *z)
 	if (z->current)
 		zswap_pool_put(z, z->current); /* the list's reference: last one now */
 	pcpu_counters_destroy(z->ctr);
+	slab_destroy(z->entries);
 	worker_destroy(&z->worker);
 	mutex_destroy(&z->lru_lock);
 	rwlock_destroy(&z->pools_lock);
@@ -241,67 +243,19 @@ static bool group_full(struct zswap *z, struct zswap_group *g)
 
 /* ---------------------------------------------------------------- entries */
 
-/*
- * Entries come from a small per-thread free list before malloc: a swap
- * cycle frees and allocates one entry per page, and glibc's malloc/free
- * (with its consolidation) cost more than the rest of the load path's
- * bookkeeping. The list is bounded and handed back to malloc when the
- * thread exits.
- */
-#define ENTRY_CACHE_MAX 64
-
-struct entry_cache {
-	struct zswap_entry *head;
-	unsigned n;
-};
-
-static _Thread_local struct entry_cache entry_cache;
-static pthread_key_t entry_cache_key;
-static pthread_once_t entry_cache_once = PTHREAD_ONCE_INIT;
-
-static void entry_cache_drain(void *arg)
+/* Entries come from the zswap's slab (base/slab.c): a swap-out and a
+ * load+commit allocate and free one per page, and glibc's malloc and free
+ * (with its consolidation) cost more than the rest of the bookkeeping. */
+static struct zswap_entry *entry_alloc(struct zswap *z)
 {
-	struct entry_cache *c = arg;
+	struct zswap_entry *e = slab_alloc(z->entries);
 
-	while (c->head) {
-		struct zswap_entry *e = c->head;
-		c->head = e->next;
-		base_free(e);
-	}
-	c->n = 0;
-}
-
-static void entry_cache_init(void) { pthread_key_create(&entry_cache_key, entry_cache_drain); }
-
-static struct zswap_entry *entry_alloc(void)
-{
-	struct entry_cache *c = &entry_cache;
-	struct zswap_entry *e = c->head;
-
-	if (!e)
-		return base_calloc(1, sizeof(*e));
-	c->head = e->next;
-	c->n--;
-	memset(e, 0, sizeof(*e));
+	if (e)
+		memset(e, 0, sizeof(*e));
 	return e;
 }
 
-static void entry_release(struct zswap_entry *e)
-{
-	struct entry_cache *c = &entry_cache;
-
-	if (c->n >= ENTRY_CACHE_MAX) {
-		base_free(e);
-		return;
-	}
-	if (!c->n && !c->head) { /* first use on this thread: free the list at exit */
-		pthread_once(&entry_cache_once, entry_cache_init);
-		pthread_setspecific(entry_cache_key, c);
-	}
-	e->next = c->head;
-	c->head = e;
-	c->n++;
-}
+static void entry_release(struct zswap *z, struct zswap_entry *e) { slab_free(z->entries, e); }
 
 /* Free an entry that is in no tree any more. Caller holds the slot's claim
  * or is freeing the slot. */
@@ -319,7 +273,7 @@ void zswap_entry_free(struct zswap *z, struct zswap_entry *e)
 	}
 	atomic_sub_relaxed(&z->stored_pages, 1);
 	zswap_pool_put(z, e->pool);
-	entry_release(e);
+	entry_release(z, e);
 }
 
 /* Erase and free whatever entry the slot has (R4: a failed store must not
@@ -410,7 +364,7 @@ int zswap_store(struct zswap *z, swp_entry_t e, const void *page, struct zswap_g
 		return -ENODEV;
 	if (!atomic_load_relaxed(&z->enabled))
 		goto reject;
-	ent = entry_alloc();
+	ent = entry_alloc(z);
 	if (!ent) {
 		zswap_count(z, ZC_REJECT_KMEMCACHE_FAIL);
 		ret = -ENOMEM;
@@ -436,7 +390,7 @@ reject:
 		if (ent->length)
 			zs_free(ent->pool->zs, ent->handle);
 		zswap_pool_put(z, ent->pool);
-		entry_release(ent);
+		entry_release(z, ent);
 	}
 	erase_old(z, t, e);
 	return ret;

@@ -94,6 +94,7 @@ struct zswap {
 	bool worker_kick;             /* worker.lock */
 
 	struct pcpu_counters *ctr;    /* enum zswap_counter */
+	struct slab *entries;         /* struct zswap_entry; own locks */
 	_Atomic uint64_t stored_pages, same_filled, incompressible, stored_bytes; /* atomic */
 };
 
