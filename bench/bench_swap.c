@@ -243,10 +243,12 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 		printf("\n%s, after swapping everything out:\n%s", r[i].mode, r[i].swaps);
 	printf("\n");
 	for (int i = 0; i < n; i++)
-		printf("%s: pswpout %llu, pswpin %llu, zswpout %llu, zswpin %llu, written_back_pages %llu\n", r[i].mode,
+		printf("%s: pswpout %llu, pswpin %llu, zswpout %llu, zswpin %llu, written_back_pages %llu, "
+		       "pool_limit_hit %llu, reject_streaming %llu\n", r[i].mode,
 		       (unsigned long long)r[i].st.pswpout, (unsigned long long)r[i].st.pswpin,
 		       (unsigned long long)r[i].zst.zswpout, (unsigned long long)r[i].zst.zswpin,
-		       (unsigned long long)r[i].zst.written_back_pages);
+		       (unsigned long long)r[i].zst.written_back_pages, (unsigned long long)r[i].zst.pool_limit_hit,
+		       (unsigned long long)r[i].zst.reject_streaming);
 }
 
 static void sw_json(const struct sw_opts *o, const struct sw_result *r, int n)

@@ -209,14 +209,14 @@ static void zw_print(const struct zw_opts *o, const struct zw_result *r, int n)
 		       "  reject_kmemcache_fail %llu\n  reject_compress_fail %llu\n  reject_compress_poor %llu\n"
 		       "  decompress_fail %llu\n  written_back_pages %llu\n  pool_total_size %llu\n"
 		       "  stored_pages %llu\n  stored_incompressible_pages %llu\n  same_filled_pages %llu\n"
-		       "  zswpout %llu\n",
+		       "  zswpout %llu\n  reject_streaming %llu (uswap's own: stores sent to the device by admission)\n",
 		       (unsigned long long)s->pool_limit_hit, (unsigned long long)s->reject_reclaim_fail,
 		       (unsigned long long)s->reject_alloc_fail, (unsigned long long)s->reject_kmemcache_fail,
 		       (unsigned long long)s->reject_compress_fail, (unsigned long long)s->reject_compress_poor,
 		       (unsigned long long)s->decompress_fail, (unsigned long long)s->written_back_pages,
 		       (unsigned long long)s->pool_total_size, (unsigned long long)s->stored_pages,
 		       (unsigned long long)s->stored_incompressible_pages, (unsigned long long)s->same_filled_pages,
-		       (unsigned long long)s->zswpout);
+		       (unsigned long long)s->zswpout, (unsigned long long)s->reject_streaming);
 	}
 }
 

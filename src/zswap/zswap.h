@@ -59,6 +59,8 @@ struct zswap_stats {
 		reject_compress_fail, reject_compress_poor, reject_group_limit, decompress_fail,
 		written_back_pages, pool_total_size, stored_pages, stored_incompressible_pages,
 		same_filled_pages, zswpin, zswpout, zswpwb, nr_pools;
+	uint64_t reject_streaming;       /* ours: stores sent to the device as the pool was
+					    full of pages written back unread (admit) */
 	uint64_t stored_bytes;           /* compressed bytes of stored entries */
 };
 

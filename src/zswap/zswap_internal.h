@@ -64,7 +64,7 @@ struct zswap_group {
 enum zswap_counter {
 	ZC_POOL_LIMIT_HIT, ZC_REJECT_RECLAIM_FAIL, ZC_REJECT_ALLOC_FAIL, ZC_REJECT_KMEMCACHE_FAIL,
 	ZC_REJECT_COMPRESS_FAIL, ZC_REJECT_COMPRESS_POOR, ZC_REJECT_GROUP_LIMIT, ZC_DECOMPRESS_FAIL,
-	ZC_WRITTEN_BACK, ZC_ZSWPIN, ZC_ZSWPOUT, ZC_ZSWPWB, ZC_NR
+	ZC_WRITTEN_BACK, ZC_ZSWPIN, ZC_ZSWPOUT, ZC_ZSWPWB, ZC_REJECT_STREAMING, ZC_NR
 };
 
 struct zswap {
@@ -84,6 +84,12 @@ struct zswap {
 	uint64_t lru_len;
 
 	_Atomic bool pool_full;       /* atomic: over the limit, refusing until under threshold */
+	/* Admission near the limit (zswap.c, admit): what emptied the pool in
+	 * the last window of ADMIT_WINDOW entries, writeback or loads. */
+	_Atomic uint64_t adm_wb, adm_in;  /* atomic: counters at the window's start */
+	_Atomic uint64_t adm_start;       /* atomic: the window's start, ns */
+	_Atomic bool adm_streaming;       /* atomic: writeback dominated the last window */
+	_Atomic uint64_t adm_tick;        /* atomic: stores seen while streaming */
 	struct zswap_wb_ops wb;       /* set once before use */
 	_Atomic bool have_wb;
 
