@@ -4,6 +4,7 @@
 #ifndef USWAP_BENCH_H
 #define USWAP_BENCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,27 @@ const char *bench_corpus_dir(const struct options *o);
  * seconds to t[who]. Drift (frequency, a busy neighbour) hits both alike. */
 void bench_interleave(size_t n, size_t slice, void (*fn)(int who, size_t from, size_t to, void *arg), void *arg,
 		      double t[2]);
+
+/*
+ * A team of BENCH_TEAM threads that live for the whole benchmark, one
+ * pinned to each CPU (a thread created per phase would pay a new malloc
+ * arena's page faults in every phase). bench_team_run runs
+ * fn(arg, k, nt) on members k < nt at once and returns the seconds until
+ * all are done; members k >= nt wait.
+ */
+#define BENCH_TEAM 2
+struct bench_team {
+	pthread_barrier_t go, done;
+	pthread_t t[BENCH_TEAM];
+	void (*fn)(void *arg, unsigned k, unsigned nt);
+	void *arg;
+	unsigned nt;
+	bool quit;
+};
+int bench_team_start(struct bench_team *tm);
+void bench_team_stop(struct bench_team *tm);
+double bench_team_run(struct bench_team *tm, unsigned nt, void (*fn)(void *arg, unsigned k, unsigned nt), void *arg);
+double bench_median(double *v, unsigned n); /* sorts v */
 
 /* raw_codec.c: the library's own calls, the reference of every codec bench. */
 struct raw_codec {

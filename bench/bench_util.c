@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,4 +173,77 @@ int bench_opt_end(const char *cmd, int argc, char **argv)
 		return 2;
 	}
 	return 0;
+}
+
+struct team_member {
+	struct bench_team *tm;
+	unsigned k;
+};
+
+static void *team_member_main(void *arg)
+{
+	struct team_member m = *(struct team_member *)arg;
+	cpu_set_t set;
+
+	free(arg);
+	CPU_ZERO(&set);
+	CPU_SET((int)(m.k % (unsigned)sysconf(_SC_NPROCESSORS_ONLN)), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	for (;;) {
+		pthread_barrier_wait(&m.tm->go);
+		if (m.tm->quit)
+			break;
+		if (m.k < m.tm->nt)
+			m.tm->fn(m.tm->arg, m.k, m.tm->nt);
+		pthread_barrier_wait(&m.tm->done);
+	}
+	return NULL;
+}
+
+int bench_team_start(struct bench_team *tm)
+{
+	memset(tm, 0, sizeof(*tm));
+	pthread_barrier_init(&tm->go, NULL, BENCH_TEAM + 1);
+	pthread_barrier_init(&tm->done, NULL, BENCH_TEAM + 1);
+	for (unsigned k = 0; k < BENCH_TEAM; k++) {
+		struct team_member *m = malloc(sizeof(*m));
+		if (!m)
+			abort(); /* a benchmark without its threads measures nothing */
+		*m = (struct team_member){tm, k};
+		if (pthread_create(&tm->t[k], NULL, team_member_main, m))
+			abort();
+	}
+	return 0;
+}
+
+void bench_team_stop(struct bench_team *tm)
+{
+	tm->quit = true;
+	pthread_barrier_wait(&tm->go);
+	for (unsigned k = 0; k < BENCH_TEAM; k++)
+		pthread_join(tm->t[k], NULL);
+	pthread_barrier_destroy(&tm->go);
+	pthread_barrier_destroy(&tm->done);
+}
+
+double bench_team_run(struct bench_team *tm, unsigned nt, void (*fn)(void *arg, unsigned k, unsigned nt), void *arg)
+{
+	tm->fn = fn;
+	tm->arg = arg;
+	tm->nt = nt;
+	double t0 = bench_now();
+	pthread_barrier_wait(&tm->go);
+	pthread_barrier_wait(&tm->done);
+	return bench_now() - t0;
+}
+
+double bench_median(double *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && v[j] < v[j - 1]; j--) {
+			double t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }

@@ -113,121 +113,45 @@ static void free_objects(struct objset *os)
 
 /* ------------------------------------------------------------ timing */
 
-/*
- * The timed threads live for the whole run (a team): a thread created per
- * phase would pay a new malloc arena's page faults in every phase, and a
- * 256M phase lasts only tens of milliseconds. The main thread hands out a
- * phase, releases the team through a barrier and times until all are back.
- */
-struct zb_team {
+/* One phase's work: every object stored (malloc+write) or read and freed. */
+struct zb_work {
 	struct zs_pool *pool;
 	struct objset *os;
-	pthread_barrier_t go, done;
-	pthread_t t[2];
-	unsigned nt;          /* threads that work in this phase (the others wait) */
-	bool free_phase, quit;
+	bool free_phase;
 	_Atomic uint64_t bad;
 };
 
-struct zb_member {
-	struct zb_team *team;
-	unsigned k;
-};
-
-static void zb_slice(struct zb_team *tm, size_t from, size_t to)
+static void zb_slice(void *arg, unsigned k, unsigned nt)
 {
+	struct zb_work *w = arg;
 	unsigned char buf[PAGE_SIZE];
-	struct objset *os = tm->os;
+	struct objset *os = w->os;
 	uint64_t bad = 0;
 
-	for (size_t i = from; i < to; i++) {
+	for (size_t i = os->n * k / nt; i < os->n * (k + 1) / nt; i++) {
 		const unsigned char *src = os->data + i * PAGE_SIZE;
-		if (!tm->free_phase) {
-			os->h[i] = zs_malloc(tm->pool, os->len[i]);
+		if (!w->free_phase) {
+			os->h[i] = zs_malloc(w->pool, os->len[i]);
 			if (!os->h[i]) {
 				bad++;
 				continue;
 			}
-			zs_write(tm->pool, os->h[i], src, os->len[i]);
+			zs_write(w->pool, os->h[i], src, os->len[i]);
 		} else if (os->h[i]) {
-			zs_read(tm->pool, os->h[i], buf, os->len[i]);
+			zs_read(w->pool, os->h[i], buf, os->len[i]);
 			bad += memcmp(buf, src, 16) != 0;
-			zs_free(tm->pool, os->h[i]);
+			zs_free(w->pool, os->h[i]);
 			os->h[i] = 0;
 		}
 	}
-	atomic_fetch_add(&tm->bad, bad);
-}
-
-static void *zb_member_main(void *arg)
-{
-	struct zb_member *m = arg;
-	struct zb_team *tm = m->team;
-	int ncpu = (int)pcpu_nr_possible();
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET((int)m->k % ncpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	for (;;) {
-		pthread_barrier_wait(&tm->go);
-		if (tm->quit)
-			break;
-		if (m->k < tm->nt)
-			zb_slice(tm, tm->os->n * m->k / tm->nt, tm->os->n * (m->k + 1) / tm->nt);
-		pthread_barrier_wait(&tm->done);
-	}
-	free(m);
-	return NULL;
-}
-
-static int zb_team_start(struct zb_team *tm, struct zs_pool *pool, struct objset *os)
-{
-	memset(tm, 0, sizeof(*tm));
-	tm->pool = pool;
-	tm->os = os;
-	pthread_barrier_init(&tm->go, NULL, 3);
-	pthread_barrier_init(&tm->done, NULL, 3);
-	for (unsigned k = 0; k < 2; k++) {
-		struct zb_member *m = malloc(sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-		*m = (struct zb_member){tm, k};
-		pthread_create(&tm->t[k], NULL, zb_member_main, m);
-	}
-	return 0;
-}
-
-static void zb_team_stop(struct zb_team *tm)
-{
-	tm->quit = true;
-	pthread_barrier_wait(&tm->go);
-	for (unsigned k = 0; k < 2; k++)
-		pthread_join(tm->t[k], NULL);
-	pthread_barrier_destroy(&tm->go);
-	pthread_barrier_destroy(&tm->done);
+	atomic_fetch_add(&w->bad, bad);
 }
 
 /* Run one phase over all objects on nt threads; returns objects/s. */
-static double zb_phase(struct zb_team *tm, unsigned nt, bool free_phase)
+static double zb_phase(struct bench_team *tm, struct zb_work *w, unsigned nt, bool free_phase)
 {
-	tm->nt = nt;
-	tm->free_phase = free_phase;
-	double t0 = bench_now();
-	pthread_barrier_wait(&tm->go);
-	pthread_barrier_wait(&tm->done);
-	return (double)tm->os->n / (bench_now() - t0);
-}
-
-static double median(double *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j] < v[j - 1]; j--) {
-			double t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	w->free_phase = free_phase;
+	return (double)w->os->n / bench_team_run(tm, nt, zb_slice, w);
 }
 
 /* ------------------------------------------------------------ measure */
@@ -274,41 +198,41 @@ static int measure(const struct zb_opts *o, const char *corpus, struct zb_result
 	r->objs = os.n;
 	r->same_filled = os.same_filled;
 	r->huge = os.huge;
-	struct zb_team tm;
+	struct bench_team tm;
+	struct zb_work w = {.pool = pool, .os = &os};
 	double a[2][MAX_ROUNDS], f[2][MAX_ROUNDS];
-	if (zb_team_start(&tm, pool, &os))
-		return -ENOMEM;
+	bench_team_start(&tm);
 	/* Untimed warm-up: the first passes would otherwise pay the page faults
 	 * of fresh pool memory (and of each thread's malloc arena) that every
 	 * later pass reuses. */
 	bench_progress("bench zsmalloc: %s: warm-up", corpus);
 	for (unsigned nt = 1; nt <= o->threads; nt++) {
-		zb_phase(&tm, nt, false);
-		zb_phase(&tm, nt, true);
+		zb_phase(&tm, &w, nt, false);
+		zb_phase(&tm, &w, nt, true);
 	}
 	zs_compact(pool); /* give back the empty zspages kept for reuse */
 	/* Density: everything stored once, by one thread. */
-	zb_phase(&tm, 1, false);
+	zb_phase(&tm, &w, 1, false);
 	r->stored = os.stored_bytes;
 	r->pool = zs_get_total_pages(pool) * PAGE_SIZE;
 	if (o->classes && !o->json)
 		print_classes(pool);
-	zb_phase(&tm, 1, true);
+	zb_phase(&tm, &w, 1, true);
 	/* Speed: rounds alternate 1 and 2 threads, so drift hits both; medians. */
 	for (unsigned k = 0; k < o->rounds; k++) {
 		bench_progress("bench zsmalloc: %s: round %u of %u", corpus, k + 1, o->rounds);
 		for (unsigned nt = 1; nt <= o->threads; nt++) {
-			a[nt - 1][k] = zb_phase(&tm, nt, false);
-			f[nt - 1][k] = zb_phase(&tm, nt, true);
+			a[nt - 1][k] = zb_phase(&tm, &w, nt, false);
+			f[nt - 1][k] = zb_phase(&tm, &w, nt, true);
 		}
 	}
 	for (unsigned nt = 1; nt <= o->threads; nt++) {
-		r->alloc_ops[nt - 1] = median(a[nt - 1], o->rounds);
-		r->free_ops[nt - 1] = median(f[nt - 1], o->rounds);
+		r->alloc_ops[nt - 1] = bench_median(a[nt - 1], o->rounds);
+		r->free_ops[nt - 1] = bench_median(f[nt - 1], o->rounds);
 	}
 	/* Store everything again, free a random half, compact. */
 	bench_progress("bench zsmalloc: %s: free half and compact", corpus);
-	zb_phase(&tm, 1, false);
+	zb_phase(&tm, &w, 1, false);
 	for (size_t i = 0; i < os.n; i++) {
 		if (corpus_mix64(s++) & 1) {
 			zs_free(pool, os.h[i]);
@@ -320,9 +244,9 @@ static int measure(const struct zb_opts *o, const char *corpus, struct zb_result
 	r->pool_before_compact = zs_get_total_pages(pool) * PAGE_SIZE;
 	r->compacted = zs_compact(pool);
 	r->pool_half = zs_get_total_pages(pool) * PAGE_SIZE;
-	zb_phase(&tm, 1, true);
-	zb_team_stop(&tm);
-	bad = atomic_load(&tm.bad);
+	zb_phase(&tm, &w, 1, true);
+	bench_team_stop(&tm);
+	bad = atomic_load(&w.bad);
 	r->density = (double)r->stored / (double)r->pool;
 	r->density_half = (double)r->stored_half / (double)r->pool_half;
 	free_objects(&os);

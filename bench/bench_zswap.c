@@ -31,7 +31,7 @@
 struct zw_opts {
 	char *corpora[MAX_LIST];
 	int nr_corpora;
-	unsigned rounds;
+	unsigned rounds, threads;
 	const char *codec, *dir;
 	size_t bytes;
 	uint64_t seed;
@@ -45,6 +45,7 @@ struct zw_result {
 	double store[2], load[2]; /* pages/s: [0] zswap, [1] raw; steady rounds (2..N) */
 	double load_only;         /* pages/s of zswap_load without the commit, steady */
 	double store1, load1;     /* zswap / raw in round 1 (a fresh pool: page faults) */
+	double mt_store[2], mt_load[2]; /* --threads 2: pages/s on 1 and 2 threads (medians) */
 	double saving;
 	struct zswap_stats st;
 };
@@ -95,6 +96,62 @@ static void load_slice(int who, size_t from, size_t to, void *arg)
 	for (size_t i = from; i < to; i++)
 		zswap_load_commit(p->z, swp_entry(0, i));
 	p->commit_s += bench_now() - t0;
+}
+
+/* --threads 2: zswap_store, or zswap_load + zswap_load_commit, of a slice
+ * of the pages per thread. */
+struct zw_mt {
+	struct zswap *z;
+	unsigned char *pages;
+	size_t n;
+	bool load;
+	_Atomic int fails;
+};
+
+static void zw_mt_slice(void *arg, unsigned k, unsigned nt)
+{
+	struct zw_mt *m = arg;
+	unsigned char page[PAGE_SIZE];
+	int fails = 0;
+
+	for (size_t i = m->n * k / nt; i < m->n * (k + 1) / nt; i++) {
+		swp_entry_t e = swp_entry(0, i);
+		if (!m->load) {
+			fails += zswap_store(m->z, e, m->pages + i * PAGE_SIZE, NULL) != 0;
+		} else {
+			fails += zswap_load(m->z, e, page) != 0;
+			zswap_load_commit(m->z, e);
+		}
+	}
+	atomic_fetch_add(&m->fails, fails);
+}
+
+/* 1 and 2 threads in turn over the rounds; medians of pages/s. */
+static int zw_scaling(const struct zw_opts *o, struct zswap *z, unsigned char *pages, size_t n, struct zw_result *r)
+{
+	struct bench_team tm;
+	struct zw_mt m = {.z = z, .pages = pages, .n = n};
+	double s[2][64], l[2][64];
+
+	bench_team_start(&tm);
+	for (unsigned k = 0; k <= o->rounds && !atomic_load(&m.fails); k++) /* round 0 warms up */
+		for (unsigned nt = 1; nt <= 2; nt++) {
+			bench_progress("bench zswap: 2 threads, round %u/%u", k, o->rounds);
+			m.load = false;
+			double ts = bench_team_run(&tm, nt, zw_mt_slice, &m);
+			m.load = true;
+			double tl = bench_team_run(&tm, nt, zw_mt_slice, &m);
+			if (k) {
+				s[nt - 1][k - 1] = (double)n / ts;
+				l[nt - 1][k - 1] = (double)n / tl;
+			}
+		}
+	bench_team_stop(&tm);
+	for (unsigned nt = 0; nt < 2; nt++) {
+		r->mt_store[nt] = bench_median(s[nt], o->rounds);
+		r->mt_load[nt] = bench_median(l[nt], o->rounds);
+	}
+	return atomic_load(&m.fails) ? -EIO : 0;
 }
 
 static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_result *r)
@@ -164,6 +221,8 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 		r->load[w] = np / tl[w]; /* tl[0] includes the commits */
 	}
 	r->load_only = np / (tl[0] - ps.commit_s);
+	if (o->threads == 2 && !ps.fails && zw_scaling(o, z, pages, n, r))
+		ps.fails = 1;
 	raw_codec_free(&raw);
 	zswap_destroy(z);
 	free(pages);
@@ -200,6 +259,11 @@ static void zw_print(const struct zw_opts *o, const struct zw_result *r, int n)
 	       "(the exclusive load frees the entry; runs after the page is installed); raw: the library call on the\n"
 	       "same pages; x = zswap / raw over rounds 2..N (steady state); x 1st: round 1 alone, where a fresh\n"
 	       "pool takes its page faults. saving: original bytes of all pages (zero included) / pool_total_size.\n");
+	for (int i = 0; o->threads == 2 && i < n; i++)
+		printf("%s, 2 threads / 1 thread (medians of %u rounds): store %.2f (%.0f -> %.0f pages/s), "
+		       "load+cmt %.2f (%.0f -> %.0f)\n",
+		       r[i].corpus, o->rounds, r[i].mt_store[1] / r[i].mt_store[0], r[i].mt_store[0], r[i].mt_store[1],
+		       r[i].mt_load[1] / r[i].mt_load[0], r[i].mt_load[0], r[i].mt_load[1]);
 	if (!o->stats)
 		return;
 	for (int i = 0; i < n; i++) {
@@ -259,6 +323,7 @@ static void zw_usage(FILE *f)
 		"  -z, --codec NAME    lz4 (default), zstd[:level], deflate[:level], lzo\n"
 		"  -s, --size SIZE     corpus bytes (default 256M; use 1G to compare with the kernel anchor)\n"
 		"  -r, --rounds N      store+load passes (default 3)\n"
+		"  -t, --threads N     2: also store and load with 1 and 2 threads, print the scaling\n"
 		"      --stats         print zswap's statistics after the first store pass\n"
 		"      --seed N        corpus seed (default 1)\n"
 		"      --corpus-dir D  corpus files folder\n"
@@ -271,16 +336,17 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"codec", 1, 0, 'z'}, {"size", 1, 0, 's'},
 					   {"rounds", 1, 0, 'r'}, {"stats", 0, 0, 'T'},  {"json", 0, 0, 'j'},
+					   {"threads", 1, 0, 't'},
 					   {"help", 0, 0, 'h'},   BENCH_SHARED_LONGOPTS, {0}};
 	char *corpora = "mixed", err[256];
 	const struct codec_ops *ops;
 	int c, level;
 
-	*o = (struct zw_opts){.bytes = 256u << 20, .rounds = 3};
+	*o = (struct zw_opts){.bytes = 256u << 20, .rounds = 3, .threads = 1};
 	if (bench_opts_init("zswap", &o->opt))
 		return 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:z:s:r:o:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:z:s:r:t:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': corpora = optarg; break;
 		case 'z':
@@ -293,6 +359,10 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 			break;
 		case 'r':
 			if (bench_opt_uint("zswap", "rounds", optarg, 1, 64, &o->rounds))
+				return 2;
+			break;
+		case 't':
+			if (bench_opt_uint("zswap", "threads", optarg, 1, 2, &o->threads))
 				return 2;
 			break;
 		case 'T': o->stats = true; break;
