@@ -37,7 +37,7 @@
 struct sw_opts {
 	const char *corpus, *dir, *cdir;
 	size_t bytes;
-	unsigned pool_pct, page_cluster, modes; /* modes: 1 disk, 2 zswap */
+	unsigned pool_pct, page_cluster, modes, threads; /* modes: 1 disk, 2 zswap */
 	bool json, drop, discard, direct;
 	uint64_t seed;
 	struct options opt;
@@ -50,6 +50,7 @@ struct sw_result {
 	double raw_w, raw_rs, raw_rr;         /* MiB/s: pwrite, sequential and random pread */
 	struct swap_sys_stats st;
 	struct zswap_stats zst;
+	double mt[2][2][2];                   /* --threads 2: [uswap, ref][out, rnd in][1, 2 threads] MiB/s */
 };
 
 /* One mode's run: both sides, phase by phase, alternating in slices. */
@@ -177,6 +178,51 @@ static void run_phases(const struct sw_opts *o, struct sw_run *r, const uint64_t
 	res->in_rnd = m[0], res->raw_rr = m[1];
 }
 
+/* --threads 2: a side's swap-outs (or pwrites), or its random swap-ins
+ * (or preads), over a slice of the pages per thread. */
+struct sw_mt {
+	struct sw_run *r;
+	int who;
+	bool in;
+	_Atomic int fail;
+};
+
+static void sw_mt_slice(void *arg, unsigned k, unsigned nt)
+{
+	struct sw_mt *m = arg;
+	struct sw_run part = *m->r;
+
+	part.fail = 0;
+	(m->in ? in_slice : out_slice)(m->who, m->r->n * k / nt, m->r->n * (k + 1) / nt, &part);
+	atomic_fetch_add(&m->fail, part.fail);
+}
+
+/* Swap-out and random swap-in on 1 and 2 threads, each side, three rounds
+ * with 1 and 2 threads in turn; the best of each. */
+static void run_scaling(struct sw_run *r, const uint64_t *order, struct sw_result *res)
+{
+	struct bench_team tm;
+	struct sw_mt m = {.r = r};
+	double mib = (double)r->n * PAGE_SIZE / (1 << 20);
+
+	r->order = order;
+	bench_team_start(&tm);
+	for (unsigned k = 0; k < 3 && !atomic_load(&m.fail); k++)
+		for (unsigned nt = 1; nt <= 2; nt++)
+			for (int who = 0; who < 2; who++) {
+				bench_progress("bench swap: %s: %u thread(s), round %u/3", res->mode, nt, k + 1);
+				m.who = who;
+				m.in = false;
+				double t = mib / bench_team_run(&tm, nt, sw_mt_slice, &m);
+				res->mt[who][0][nt - 1] = MAX(res->mt[who][0][nt - 1], t);
+				m.in = true;
+				t = mib / bench_team_run(&tm, nt, sw_mt_slice, &m);
+				res->mt[who][1][nt - 1] = MAX(res->mt[who][1][nt - 1], t);
+			}
+	bench_team_stop(&tm);
+	r->fail += atomic_load(&m.fail);
+}
+
 static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct, const unsigned char *pages,
 		    size_t n, const uint64_t *order, struct sw_result *res)
 {
@@ -208,6 +254,8 @@ static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct
 	swap_sys_set_page_cluster(r.s, o->page_cluster);
 	swap_sys_swapon(r.s, b);
 	run_phases(o, &r, order, res);
+	if (o->threads == 2 && !r.fail)
+		run_scaling(&r, order, res);
 	swap_sys_stats(r.s, &res->st);
 	if (z)
 		zswap_stats(z, &res->zst);
@@ -239,6 +287,12 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 	printf("\nout: swap_out of every page; in seq: swap_in + swap_in_done, each into its own page, in\n"
 	       "swap-out order (readahead); in rnd: in a random order; pwrite/pread: the same pages on a plain\n"
 	       "file in the same folder, with the same flags; the two sides alternate every %d pages.\n", SLICE);
+	for (int i = 0; o->threads == 2 && i < n; i++) {
+		const double(*m)[2][2] = r[i].mt;
+		printf("%s, 2 threads / 1 thread (best of 3): swap-out %.2f (pwrite %.2f), random swap-in %.2f "
+		       "(pread %.2f)\n", r[i].mode, m[0][0][1] / m[0][0][0], m[1][0][1] / m[1][0][0],
+		       m[0][1][1] / m[0][1][0], m[1][1][1] / m[1][1][0]);
+	}
 	for (int i = 0; i < n; i++)
 		printf("\n%s, after swapping everything out:\n%s", r[i].mode, r[i].swaps);
 	printf("\n");
@@ -285,6 +339,7 @@ static void sw_usage(FILE *f)
 		"      --seed N         corpus seed (default 1)\n"
 		"      --corpus-dir D   corpus files folder\n"
 		"      --json           machine-readable output\n"
+		"  -t, --threads N      2: also swap out and in on 1 and 2 threads, print the scaling\n"
 		BENCH_OPTS_HELP
 		"  -h, --help           this text\n");
 }
@@ -293,16 +348,16 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"size", 1, 0, 's'}, {"pool", 1, 0, 'p'}, {"mode", 1, 0, 'm'},
 					   {"page-cluster", 1, 0, 'P'}, {"dir", 1, 0, 'd'}, {"drop-caches", 0, 0, 'X'},
-					   {"discard", 0, 0, 'Y'}, {"direct", 0, 0, 'O'}, {"json", 0, 0, 'j'},
+					   {"discard", 0, 0, 'Y'}, {"direct", 0, 0, 'O'}, {"json", 0, 0, 'j'}, {"threads", 1, 0, 't'},
 					   {"help", 0, 0, 'h'}, BENCH_SHARED_LONGOPTS, {0}};
 	const char *tmp = getenv("TMPDIR");
 	int c;
 
-	*o = (struct sw_opts){.corpus = "mixed", .bytes = 128u << 20, .pool_pct = 10, .modes = 3};
+	*o = (struct sw_opts){.corpus = "mixed", .bytes = 128u << 20, .pool_pct = 10, .modes = 3, .threads = 1};
 	if (bench_opts_init("swap", &o->opt))
 		return 2;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:s:p:m:d:o:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:p:m:d:t:o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->corpus = optarg; break;
 		case 's':
@@ -326,6 +381,10 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 			break;
 		case 'd': c = bench_opts_set("swap", &o->opt, "swap_dir", optarg); break;
 		case 'X': o->drop = true; break;
+		case 't':
+			if (bench_opt_uint("swap", "threads", optarg, 1, 2, &o->threads))
+				return 2;
+			break;
 		case 'Y': c = bench_opts_set("swap", &o->opt, "discard", "on"); break;
 		case 'O': c = bench_opts_set("swap", &o->opt, "direct", "on"); break;
 		case 'j': o->json = true; break;

@@ -91,4 +91,10 @@ d = json.load(sys.stdin)
 assert [m["mode"] for m in d["modes"]] == ["disk", "zswap 10%"], d
 assert d["modes"][0]["pswpout"] == 512 and d["modes"][0]["swap_in_seq_mibs"] > 0, d
 ' || fail "bench swap JSON wrong"
+out=$("$u" bench zswap --corpus text --size 256K --rounds 1 --threads 2 2>/dev/null) || fail "bench zswap --threads 2 failed"
+grep -q "2 threads / 1 thread" <<<"$out" || fail "bench zswap --threads 2 printed no scaling: $out"
+out=$("$u" bench swap --corpus text --size 1M --mode disk --threads 2 --dir "$USWAP_CORPUS_DIR" 2>/dev/null) ||
+  fail "bench swap --threads 2 failed"
+grep -q "^disk, 2 threads / 1 thread" <<<"$out" || fail "bench swap --threads 2 printed no scaling: $out"
+expect 2 "threads '3' is not a number from 1 to 2" "$u" bench zswap --threads 3
 echo "cli ok"
