@@ -168,7 +168,6 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 	cfg.compressor = o->codec;
 	cfg.budget = 4 * o->bytes + (64 << 20);
 	cfg.max_pool_percent = 100; /* every page stays in the pool */
-	cfg.no_shrink_worker = true;
 
 	if (!pages || !out || !len) {
 		fprintf(stderr, "uswap bench zswap: out of memory\n");

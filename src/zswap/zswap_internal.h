@@ -41,9 +41,20 @@ struct zswap_entry {
 	bool on_lru;                  /* lru_lock */
 	struct zswap_pool *pool;      /* constant; the entry holds a reference */
 	struct zswap_group *group;    /* constant */
-	unsigned long handle;         /* constant: zsmalloc handle (length > 0) */
-	uint64_t value;               /* constant: fill word (length == 0) */
+	union {
+		unsigned long handle; /* constant: zsmalloc handle (length > 0) */
+		uint64_t value;       /* constant: fill word (length == 0) */
+	};
 	struct zswap_entry *prev, *next; /* lru_lock */
+	struct zswap_entry *dead_next;   /* dead_q.lock: out of the tree, awaiting release */
+};
+
+/* Entries out of their tree whose memory (LRU link, zsmalloc object, pool
+ * reference, slab object) is released later, in batches (zswap.c). */
+struct dead_q {
+	cache_aligned mutex_t lock;   /* guards head, n */
+	struct zswap_entry *head;
+	unsigned n;
 };
 
 /* A compressor + its zsmalloc pool + per-CPU contexts (zswap_pool.c). */
@@ -101,6 +112,8 @@ struct zswap {
 
 	struct pcpu_counters *ctr;    /* enum zswap_counter */
 	struct slab *entries;         /* struct zswap_entry; own locks */
+	unsigned nr_dead;             /* constant */
+	struct dead_q *dead;          /* [nr_dead], per CPU */
 	_Atomic uint64_t stored_pages, same_filled, incompressible, stored_bytes; /* atomic */
 };
 
@@ -112,6 +125,7 @@ int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, voi
 
 /* zswap.c */
 void zswap_entry_free(struct zswap *z, struct zswap_entry *e);
+uint64_t zswap_reap(struct zswap *z); /* release every dead entry now; how many */
 struct rtree *zswap_tree(struct zswap *z, swp_entry_t e);
 
 void zswap_count(struct zswap *z, enum zswap_counter c);
@@ -119,6 +133,7 @@ void zswap_count(struct zswap *z, enum zswap_counter c);
 /* zswap_writeback.c */
 void zswap_lru_add(struct zswap *z, struct zswap_entry *e);
 void zswap_lru_del(struct zswap *z, struct zswap_entry *e);
+void zswap_lru_del_list(struct zswap *z, struct zswap_entry *list); /* linked by dead_next */
 void zswap_kick_worker(struct zswap *z);
 
 #endif

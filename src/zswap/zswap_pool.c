@@ -80,8 +80,10 @@ void zswap_pool_put(struct zswap *z, struct zswap_pool *p)
 int zswap_set_compressor(struct zswap *z, const char *spec, char *err, size_t errlen)
 {
 	struct zswap_pool *p, *old;
-	int ret = zswap_pool_create(z, spec, &p, err, errlen);
+	int ret;
 
+	zswap_reap(z); /* entries already gone still hold their pools */
+	ret = zswap_pool_create(z, spec, &p, err, errlen);
 	if (ret)
 		return ret;
 	write_lock(&z->pools_lock);
@@ -138,6 +140,7 @@ uint64_t zswap_compact(struct zswap *z)
 {
 	uint64_t freed = 0;
 
+	zswap_reap(z); /* the objects of entries already gone, first */
 	read_lock(&z->pools_lock);
 	for (unsigned i = 0; i < z->nr_pools; i++)
 		freed += zs_compact(z->pools[i]->zs);
@@ -151,6 +154,7 @@ uint64_t zswap_flush(struct zswap *z)
 {
 	uint64_t freed = 0;
 
+	zswap_reap(z); /* entries waiting to free their objects first */
 	read_lock(&z->pools_lock);
 	for (unsigned i = 0; i < z->nr_pools; i++)
 		freed += zs_flush(z->pools[i]->zs);

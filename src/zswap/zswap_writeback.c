@@ -54,6 +54,19 @@ void zswap_lru_add(struct zswap *z, struct zswap_entry *e)
 	mutex_unlock(&z->lru_lock);
 }
 
+/* Take every entry of list (linked by dead_next) off the LRU, under one
+ * hold of the lock. */
+void zswap_lru_del_list(struct zswap *z, struct zswap_entry *list)
+{
+	mutex_lock(&z->lru_lock);
+	for (struct zswap_entry *e = list; e; e = e->dead_next)
+		if (e->on_lru) {
+			lru_unlink(z, e);
+			e->on_lru = false;
+		}
+	mutex_unlock(&z->lru_lock);
+}
+
 /* Take e off the LRU before it is freed. */
 void zswap_lru_del(struct zswap *z, struct zswap_entry *e)
 {
@@ -192,6 +205,7 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&z->worker.cond, &z->worker.lock.m);
 		z->worker_kick = false;
 		mutex_unlock(&z->worker.lock);
+		zswap_reap(z);
 		shrink_to_threshold(z);
 		mutex_lock(&z->worker.lock);
 	}
