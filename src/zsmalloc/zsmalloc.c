@@ -241,20 +241,28 @@ static unsigned long handle_alloc(struct zs_pool *pool)
 	return h;
 }
 
-static void handle_release(struct zs_pool *pool, unsigned long h)
+/* Give n handles back (0s skipped) to this CPU's cache, spilling half of
+ * it to the table whenever it is full. */
+static void handle_release_many(struct zs_pool *pool, const unsigned long *h, unsigned n)
 {
 	struct handle_cache *hc = &pool->hcache[pcpu_current() % pool->nr_hcache];
 
 	mutex_lock(&hc->lock);
-	if (hc->nr == HCACHE_MAX) {
-		mutex_lock(&pool->handle_lock);
-		for (unsigned i = 0; i < HCACHE_BATCH; i++)
-			handle_put_locked(pool, hc->h[--hc->nr]);
-		mutex_unlock(&pool->handle_lock);
+	for (unsigned k = 0; k < n; k++) {
+		if (!h[k])
+			continue;
+		if (hc->nr == HCACHE_MAX) {
+			mutex_lock(&pool->handle_lock);
+			for (unsigned i = 0; i < HCACHE_BATCH; i++)
+				handle_put_locked(pool, hc->h[--hc->nr]);
+			mutex_unlock(&pool->handle_lock);
+		}
+		hc->h[hc->nr++] = h[k];
 	}
-	hc->h[hc->nr++] = h;
 	mutex_unlock(&hc->lock);
 }
+
+static void handle_release(struct zs_pool *pool, unsigned long h) { handle_release_many(pool, &h, 1); }
 
 /* ------------------------------------------------------- object bytes */
 
@@ -780,6 +788,17 @@ static void maybe_auto_compact(struct zs_pool *pool, struct size_class *c, uint6
 		zs_tick(pool);
 }
 
+/* What compaction could gain in c, not counting the empty zspage kept for
+ * reuse; then drop c's lock. */
+static void class_unlock_seen(struct size_class *c, uint64_t *freeable, uint64_t *pages)
+{
+	uint64_t kept = c->nr_in_group[0] * c->pages_per_zspage;
+
+	*freeable = class_freeable_pages(c) - kept;
+	*pages = c->nr_zspages * c->pages_per_zspage - kept;
+	mutex_unlock(&c->lock);
+}
+
 /* Free the object behind handle (0 is ignored). Any thread. */
 void zs_free(struct zs_pool *pool, unsigned long h)
 {
@@ -800,15 +819,64 @@ void zs_free(struct zs_pool *pool, unsigned long h)
 	bool empty = z->inuse == 0 && c->nr_in_group[0] > (c->huge ? HUGE_KEEP : 1);
 	if (empty)
 		zspage_retire(c, z);
-	/* What compaction could gain, not counting the empty zspage kept for reuse. */
-	uint64_t kept = c->nr_in_group[0] * c->pages_per_zspage;
-	uint64_t freeable = class_freeable_pages(c) - kept, pages = c->nr_zspages * c->pages_per_zspage - kept;
-	mutex_unlock(&c->lock);
+	uint64_t freeable, pages;
+	class_unlock_seen(c, &freeable, &pages);
 	handle_release(pool, h);
 	pcpu_counter_add(pool->objs, 0, -1);
 	if (empty)
 		defer_commit(pool, z);
 	maybe_auto_compact(pool, c, freeable, pages);
+}
+
+/*
+ * Free n objects (0 handles are skipped), at most ZS_FREE_BATCH: what
+ * zs_free does for each, with the pool lock taken once, a class's lock
+ * once per run of its objects and this CPU's handle cache once. Empty
+ * zspages are queued and automatic compaction asked for after every lock
+ * is dropped (both may take the pool lock again).
+ */
+void zs_free_batch(struct zs_pool *pool, const unsigned long *h, unsigned n)
+{
+	struct zspage *empty[ZS_FREE_BATCH];
+	struct { struct size_class *c; uint64_t freeable, pages; } seen[ZS_FREE_BATCH];
+	unsigned ne = 0, ns = 0, freed = 0;
+	struct size_class *c = NULL;
+
+	unsigned rs = prw_read_lock(&pool->lock);
+	for (unsigned i = 0; i < n && i < ZS_FREE_BATCH; i++) {
+		if (!h[i])
+			continue;
+		uint64_t loc = atomic_load_acq(handle_slot(pool, h[i]));
+		struct zspage *z = loc_zspage(loc);
+		if (z->class != c) {
+			if (c) {
+				seen[ns].c = c;
+				class_unlock_seen(c, &seen[ns].freeable, &seen[ns].pages);
+				ns++;
+			}
+			c = z->class;
+			mutex_lock(&c->lock);
+		}
+		obj_free(c, z, loc_idx(loc));
+		fix_fullness(c, z);
+		if (z->inuse == 0 && c->nr_in_group[0] > (c->huge ? HUGE_KEEP : 1)) {
+			zspage_retire(c, z);
+			empty[ne++] = z;
+		}
+		freed++;
+	}
+	if (c) {
+		seen[ns].c = c;
+		class_unlock_seen(c, &seen[ns].freeable, &seen[ns].pages);
+		ns++;
+	}
+	prw_read_unlock(&pool->lock, rs);
+	handle_release_many(pool, h, MIN(n, ZS_FREE_BATCH));
+	pcpu_counter_add(pool->objs, 0, -(int64_t)freed);
+	for (unsigned i = 0; i < ne; i++)
+		defer_commit(pool, empty[i]);
+	for (unsigned i = 0; i < ns; i++)
+		maybe_auto_compact(pool, seen[i].c, seen[i].freeable, seen[i].pages);
 }
 
 /* ------------------------------------------------------- access */

@@ -68,6 +68,8 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 void zs_destroy_pool(struct zs_pool *pool);
 unsigned long zs_malloc(struct zs_pool *pool, size_t size);
 void zs_free(struct zs_pool *pool, unsigned long handle);
+#define ZS_FREE_BATCH 64
+void zs_free_batch(struct zs_pool *pool, const unsigned long *handles, unsigned n); /* n <= ZS_FREE_BATCH */
 void zs_write(struct zs_pool *pool, unsigned long handle, const void *src, size_t len);
 void zs_read(struct zs_pool *pool, unsigned long handle, void *dst, size_t len);
 const void *zs_read_begin(struct zs_pool *pool, unsigned long handle, void *local, size_t len);

@@ -354,14 +354,26 @@ void zswap_entry_free(struct zswap *z, struct zswap_entry *e)
  * memory stays valid until the batch is released. zswap_flush and pool_full
  * release every queue, so the pool's size is current when it matters.
  */
-#define DEAD_BATCH 64
+#define DEAD_BATCH ZS_FREE_BATCH
 
+/* Release a list (at most DEAD_BATCH): off the LRU in one lock hold, the
+ * objects of each run of entries of one pool in one zs_free_batch. */
 static void release_list(struct zswap *z, struct zswap_entry *list)
 {
+	unsigned long h[ZS_FREE_BATCH];
+
 	zswap_lru_del_list(z, list);
-	for (struct zswap_entry *e = list, *next; e; e = next) {
-		next = e->dead_next;
-		entry_release_memory(z, e);
+	while (list) {
+		struct zswap_pool *p = list->pool;
+		unsigned n = 0;
+		while (list && list->pool == p && n < ZS_FREE_BATCH) {
+			struct zswap_entry *next = list->dead_next;
+			h[n++] = list->length ? list->handle : 0;
+			entry_release(z, list);
+			list = next;
+		}
+		zs_free_batch(p->zs, h, n);
+		zswap_pool_put_many(z, p, n);
 	}
 }
 

@@ -121,6 +121,7 @@ struct zswap {
 int zswap_pool_create(struct zswap *z, const char *spec, struct zswap_pool **out, char *err, size_t errlen);
 struct zswap_pool *zswap_pool_current_get(struct zswap *z);
 void zswap_pool_put(struct zswap *z, struct zswap_pool *p);
+void zswap_pool_put_many(struct zswap *z, struct zswap_pool *p, unsigned n);
 int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, void *page);
 
 /* zswap.c */

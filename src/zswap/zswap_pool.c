@@ -58,9 +58,12 @@ struct zswap_pool *zswap_pool_current_get(struct zswap *z)
 }
 
 /* Drop a reference; the last one takes the pool off the list and frees it. */
-void zswap_pool_put(struct zswap *z, struct zswap_pool *p)
+void zswap_pool_put(struct zswap *z, struct zswap_pool *p) { zswap_pool_put_many(z, p, 1); }
+
+/* Drop n references to p; the last one frees it. */
+void zswap_pool_put_many(struct zswap *z, struct zswap_pool *p, unsigned n)
 {
-	if (atomic_sub_acq_rel(&p->ref, 1) != 1)
+	if (atomic_sub_acq_rel(&p->ref, (long)n) != (long)n)
 		return;
 	write_lock(&z->pools_lock);
 	for (unsigned i = 0; i < z->nr_pools; i++)
