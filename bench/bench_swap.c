@@ -51,6 +51,8 @@ struct sw_result {
 	struct swap_sys_stats st;
 	struct zswap_stats zst;
 	double mt[2][2][2];                   /* --threads 2: [uswap, ref][out, rnd in][1, 2 threads] MiB/s */
+	long wb_pages;                        /* zswap mode: pages written back by the writeback run */
+	double wb, wb_raw;                    /* ... MiB/s, and pwrite of as many pages */
 };
 
 /* One mode's run: both sides, phase by phase, alternating in slices. */
@@ -223,6 +225,61 @@ static void run_scaling(struct sw_run *r, const uint64_t *order, struct sw_resul
 	r->fail += atomic_load(&m.fail);
 }
 
+/*
+ * zswap writeback on its own: every page stored in a pool that holds them
+ * all, then zswap_shrink writes them all back (claim, decompress, batched
+ * write, free), timed against pwrite of as many pages to a fresh file in
+ * the same folder with the same flags.
+ */
+static int run_writeback(const struct sw_opts *o, const unsigned char *pages, size_t n, struct sw_result *res)
+{
+	struct zswap_config zc;
+	struct swap_backing_config bc;
+	struct zswap *z = NULL;
+	struct swap_sys *s = NULL;
+	struct swap_backing *b = NULL;
+	char err[256];
+	int ret = -EINVAL, fd = open_reference(o);
+	swp_entry_t e;
+
+	options_zswap_config(&o->opt, &zc);
+	zc.budget = n * PAGE_SIZE;
+	zc.max_pool_percent = 100;
+	zc.no_shrink_worker = true; /* this run times zswap_shrink itself */
+	options_backing_config(&o->opt, &bc);
+	bc.dir = o->dir;
+	bc.size = bc.size ? bc.size : (n + n / 8 + 64) * PAGE_SIZE;
+	if (fd < 0 || zswap_create(&zc, &z, err, sizeof(err)) || swap_sys_create(z, 2 * n + 1024, &s) ||
+	    swap_backing_open(&bc, &b, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench swap: writeback: %s\n", err);
+		goto out;
+	}
+	swap_sys_swapon(s, b);
+	bench_progress("bench swap: zswap writeback");
+	for (size_t i = 0; i < n; i++)
+		if (swap_out(s, pages + i * PAGE_SIZE, NULL, 0, NULL, &e))
+			goto out;
+	double t0 = bench_now();
+	res->wb_pages = zswap_shrink(z, (long)n, NULL);
+	res->wb_pages += zswap_shrink(z, (long)n, NULL); /* second chances spent */
+	double t = bench_now() - t0;
+	t0 = bench_now();
+	for (long i = 0; i < res->wb_pages; i++)
+		if (pwrite(fd, pages + i * PAGE_SIZE, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE)
+			goto out;
+	double tr = bench_now() - t0, mib = (double)res->wb_pages * PAGE_SIZE / (1 << 20);
+	res->wb = mib / t;
+	res->wb_raw = mib / tr;
+	ret = 0;
+out:
+	zswap_destroy(z);
+	swap_sys_destroy(s);
+	swap_backing_close(b);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct, const unsigned char *pages,
 		    size_t n, const uint64_t *order, struct sw_result *res)
 {
@@ -287,6 +344,10 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 	printf("\nout: swap_out of every page; in seq: swap_in + swap_in_done, each into its own page, in\n"
 	       "swap-out order (readahead); in rnd: in a random order; pwrite/pread: the same pages on a plain\n"
 	       "file in the same folder, with the same flags; the two sides alternate every %d pages.\n", SLICE);
+	for (int i = 0; i < n; i++)
+		if (r[i].wb_pages)
+			printf("zswap writeback (every page in zswap, then all written back): %ld pages, %.0f MiB/s, "
+			       "pwrite %.0f MiB/s, x %.3f\n", r[i].wb_pages, r[i].wb, r[i].wb_raw, r[i].wb / r[i].wb_raw);
 	for (int i = 0; o->threads == 2 && i < n; i++) {
 		const double(*m)[2][2] = r[i].mt;
 		printf("%s, 2 threads / 1 thread (best of 3): swap-out %.2f (pwrite %.2f), random swap-in %.2f "
@@ -449,7 +510,8 @@ int bench_swap_main(int argc, char **argv)
 	snprintf(pool_mode, sizeof(pool_mode), "zswap %u%%", o.pool_pct);
 	if (!ret && (o.modes & 1) && !(ret = run_mode(&o, "disk", 0, pages, np, order, &r[n])))
 		n++;
-	if (!ret && (o.modes & 2) && !(ret = run_mode(&o, pool_mode, o.pool_pct, pages, np, order, &r[n])))
+	if (!ret && (o.modes & 2) && !(ret = run_mode(&o, pool_mode, o.pool_pct, pages, np, order, &r[n])) &&
+	    !(ret = run_writeback(&o, pages, np, &r[n])))
 		n++;
 	bench_progress_done();
 	if (n && o.json)

@@ -280,6 +280,10 @@ static ssize_t sys_preadv(int fd, const struct iovec *iov, int n, off_t off)
 {
 	return syscall(SYS_preadv, fd, iov, n, (unsigned long)off, 0ul); /* low and high halves on 64-bit */
 }
+static ssize_t sys_pwritev(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return syscall(SYS_pwritev, fd, iov, n, (unsigned long)off, 0ul);
+}
 
 /* One page, synchronously: a plain pread/pwrite. A lone buffered request
  * through io_uring is handed to its worker threads (measured: 17 us per
@@ -387,15 +391,58 @@ int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_
 }
 
 /* Read a run of consecutive slots with one preadv. */
-static void read_run(struct swap_backing *b, uint64_t first, void **pages, int n, int *res)
+/* n pages at consecutive slots from first: one preadv or pwritev. */
+static void io_run(struct swap_backing *b, enum backing_op op, uint64_t first, void *const *pages, int n, int *res)
 {
 	struct iovec iov[RING_DEPTH];
 
 	for (int i = 0; i < n; i++)
 		iov[i] = (struct iovec){pages[i], PAGE_SIZE};
-	ssize_t got = sys_preadv(b->fd, iov, n, (off_t)(first * PAGE_SIZE));
+	off_t off = (off_t)(first * PAGE_SIZE);
+	ssize_t got = op == BACKING_READ ? sys_preadv(b->fd, iov, n, off) : sys_pwritev(b->fd, iov, n, off);
 	for (int i = 0; i < n; i++)
 		res[i] = got < 0 ? -errno : got >= (ssize_t)((size_t)(i + 1) * PAGE_SIZE) ? 0 : -EIO;
+}
+
+static void read_run(struct swap_backing *b, uint64_t first, void **pages, int n, int *res)
+{
+	io_run(b, BACKING_READ, first, pages, n, res);
+}
+
+/*
+ * Write n pages to n slots; res[i] = 0 or -errno, csum[i] each page's
+ * checksum (computed after the write, as swap_backing_write does). How,
+ * by measurement (zswap writeback of 40000 pages here): on an O_DIRECT
+ * store, together through the ring (38 us a page, against 115 one by
+ * one); on a buffered one, runs of consecutive slots as one pwritev each
+ * and lone slots with pwrite (through the ring, buffered writes go to
+ * io_uring's worker threads: 14-16 us a page, against 6-8 one by one).
+ */
+void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res,
+			 uint64_t *csum)
+{
+	bool aligned = true;
+
+	for (int i = 0; i < n; i++)
+		aligned &= page_aligned(pages[i]);
+	for (int i = 0; i < n;) {
+		int j = i + 1;
+		if (b->direct && aligned) {
+			j = MIN(n, i + RING_DEPTH);
+			ring_io(b, BACKING_WRITE, slots + i, (void **)(pages + i), j - i, res + i);
+		} else if (b->direct) {
+			res[i] = sync_io(b, BACKING_WRITE, slots[i], pages[i]); /* bounced */
+			io_done(b, BACKING_WRITE, res + i, 1);
+		} else {
+			while (j < n && j - i < RING_DEPTH && slots[j] == slots[j - 1] + 1)
+				j++;
+			io_run(b, BACKING_WRITE, slots[i], pages + i, j - i, res + i);
+			io_done(b, BACKING_WRITE, res + i, j - i);
+		}
+		i = j;
+	}
+	for (int i = 0; i < n; i++)
+		csum[i] = res[i] ? 0 : swap_checksum(pages[i]);
 }
 
 /*

@@ -71,28 +71,20 @@ static void on_entry_free(void *arg, swp_entry_t e)
 
 /* zswap's writeback claims the slot like a swap-in does: swapcache_prepare.
  * That excludes loads, stores and frees of the entry and pins its device. */
-static void *wb_claim(void *arg, swp_entry_t e, int *err)
-{
-	static _Thread_local _Alignas(4096) unsigned char buf[PAGE_SIZE]; /* one writeback per thread */
-	struct swap_sys *s = arg;
-	int r = swapcache_prepare(s->space, e);
-
-	if (r) {
-		*err = r;
-		return NULL;
-	}
-	return buf;
-}
-
-static int wb_write(void *arg, swp_entry_t e, void *page)
+static int wb_claim(void *arg, swp_entry_t e)
 {
 	struct swap_sys *s = arg;
-	struct swap_meta *m = meta_get(s, e); /* stable: we hold the claim */
 
-	return m ? swap_write_device(s, e, page, m) : -ENOENT;
+	return swapcache_prepare(s->space, e);
 }
 
-static void wb_release(void *arg, swp_entry_t e, void *page, bool written)
+/* A batch of claimed entries to the devices, together (page_io.c). */
+static void wb_write(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res)
+{
+	swap_write_batch(arg, e, pages, n, res);
+}
+
+static void wb_release(void *arg, swp_entry_t e, bool written)
 {
 	struct swap_sys *s = arg;
 

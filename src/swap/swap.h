@@ -111,6 +111,11 @@ void swap_backing_flush(struct swap_backing *b);
 int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, uint64_t *csum);
 int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_t csum);
 int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res);
+/* n pages to n slots, submitted together; res[i] = 0 or -errno, csum[i]
+ * the checksum of each page written. */
+#define SWAP_WRITE_BATCH 64
+void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res,
+			 uint64_t *csum);
 void swap_backing_inject(struct swap_backing *b, enum backing_op op, int err, long nth);
 uint64_t swap_backing_slots(struct swap_backing *b);
 const char *swap_backing_name(struct swap_backing *b); /* path, or "(unlinked file)" */

@@ -19,21 +19,22 @@ struct zswap_pool;
 struct zswap_group;
 
 /*
- * How zswap hands an entry to the layer above for writeback (the protocol
+ * How zswap hands entries to the layer above for writeback (the protocol
  * of races R1, R2, R11; see zswap_writeback.c):
- *   claim   - create and lock the slot's swap-cache page, which pins the
- *             device and excludes load, store and free of the slot. Returns
- *             a page buffer, or NULL with *err = -EEXIST (already cached:
- *             the page is hot or in flight; skip it) or -ENOENT (freed).
- *   write   - write the decompressed page to the slot on the backing
- *             store; 0 or -errno. zswap frees its copy only after success.
+ *   claim   - take the slot's claim, which pins the device and excludes
+ *             load, store and free of the slot. 0, or -EEXIST (claimed
+ *             already: the page is hot or in flight; skip it) or -ENOENT
+ *             (freed). Never waits: writeback holds several claims at once.
+ *   write   - write n decompressed pages, each to its claimed slot's
+ *             backing store, in one batch where the store allows; res[i]
+ *             = 0 or -errno. zswap frees a copy only after its success.
  *   release - drop the claim; written says whether the backing store now
  *             holds the page (else zswap still does).
  */
 struct zswap_wb_ops {
-	void *(*claim)(void *arg, swp_entry_t e, int *err);
-	int (*write)(void *arg, swp_entry_t e, void *page);
-	void (*release)(void *arg, swp_entry_t e, void *page, bool written);
+	int (*claim)(void *arg, swp_entry_t e);
+	void (*write)(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res);
+	void (*release)(void *arg, swp_entry_t e, bool written);
 	void *arg;
 };
 

@@ -8,16 +8,18 @@
  *      second chance (bit cleared, rotated). Otherwise copy its swap entry
  *      and its pointer out, rotate it to the tail, and drop lru_lock. From
  *      here the entry may be freed at any moment: it is not dereferenced.
- *   2. Claim the slot through the layer above (create its swap-cache page).
+ *   2. Claim the slot through the layer above (its HAS_CACHE claim).
  *      This pins the device against swapoff (R1) and excludes load, store
- *      and free of the slot. -EEXIST: the slot is already cached, the page
- *      is hot or in flight: skip it (R11).
+ *      and free of the slot. -EEXIST: the slot is claimed already, the
+ *      page is hot or in flight: skip it (R11).
  *   3. Look the slot up in the tree again and compare with the pointer
  *      copied out: a different (or no) entry means it was loaded, freed or
  *      replaced meanwhile (R2): drop the claim, skip.
- *   4. Decompress into the claimed page and write it. Only after the write
- *      succeeded is the entry erased and the compressed copy freed; a
- *      failed write leaves the entry where it was.
+ *   4. Decompress into a page of the batch. Up to WB_BATCH entries are
+ *      claimed and decompressed this way, then written in one batch (the
+ *      swap layer submits them to the device together, through io_uring).
+ *      Only after its write succeeded is an entry erased and its compressed
+ *      copy freed; a failed write leaves the entry where it was.
  *
  * Lock order: lru_lock is a leaf, never held across a claim, a tree
  * operation or an entry free.
@@ -82,38 +84,65 @@ void zswap_lru_del(struct zswap *z, struct zswap_entry *e)
 
 /* ---------------------------------------------------------------- writeback */
 
-/* Steps 2-4 for the entry copied out as (id, token). 0 when written. */
-static int writeback_entry(struct zswap *z, swp_entry_t id, const struct zswap_entry *token)
-{
-	int err = 0;
-	void *page = z->wb.claim(z->wb.arg, id, &err);
+#define WB_BATCH 16 /* entries claimed, decompressed and written together */
 
-	if (!page)
-		return err ? err : -ENOENT;
+struct wb_batch {
+	swp_entry_t id[WB_BATCH];
+	struct zswap_entry *e[WB_BATCH];
+	void *page[WB_BATCH];
+	int res[WB_BATCH];
+	int n;
+};
+
+/* Steps 2-4a for the entry copied out as (id, token): claim it, check it
+ * is still the slot's entry, decompress it into page. 0 with the claim
+ * held and the entry in *out, or -errno with nothing held. */
+static int wb_prepare(struct zswap *z, swp_entry_t id, const struct zswap_entry *token, void *page,
+		      struct zswap_entry **out)
+{
+	int err = z->wb.claim(z->wb.arg, id);
+
+	if (err)
+		return err;
 	struct rtree *t = zswap_tree(z, id);
 	struct zswap_entry *e = t ? rtree_lookup(t, swp_offset(id)) : NULL;
 	if (e != token) {
-		z->wb.release(z->wb.arg, id, page, false);
+		z->wb.release(z->wb.arg, id, false);
 		return -EAGAIN;
 	}
 	if (zswap_pool_decompress(e->pool, e, page)) {
 		zswap_count(z, ZC_DECOMPRESS_FAIL);
-		z->wb.release(z->wb.arg, id, page, false);
+		z->wb.release(z->wb.arg, id, false);
 		return -EIO;
 	}
-	err = z->wb.write(z->wb.arg, id, page);
-	if (err) {
-		zswap_count(z, ZC_REJECT_RECLAIM_FAIL);
-		z->wb.release(z->wb.arg, id, page, false);
-		return err;
-	}
-	/* Written: now, and only now, the compressed copy goes. */
-	if (rtree_cmpxchg(t, swp_offset(id), e, NULL))
-		zswap_entry_free(z, e);
-	zswap_count(z, ZC_WRITTEN_BACK);
-	zswap_count(z, ZC_ZSWPWB);
-	z->wb.release(z->wb.arg, id, page, true);
+	*out = e;
 	return 0;
+}
+
+/* Step 4b: write the batch; free what was written, release every claim.
+ * Returns the entries written. */
+static long wb_finish(struct zswap *z, struct wb_batch *b)
+{
+	long written = 0;
+
+	z->wb.write(z->wb.arg, b->id, b->page, b->n, b->res);
+	for (int i = 0; i < b->n; i++) {
+		if (b->res[i]) {
+			zswap_count(z, ZC_REJECT_RECLAIM_FAIL);
+			z->wb.release(z->wb.arg, b->id[i], false);
+			continue;
+		}
+		/* Written: now, and only now, the compressed copy goes. */
+		struct rtree *t = zswap_tree(z, b->id[i]);
+		if (t && rtree_cmpxchg(t, swp_offset(b->id[i]), b->e[i], NULL))
+			zswap_entry_free(z, b->e[i]);
+		zswap_count(z, ZC_WRITTEN_BACK);
+		zswap_count(z, ZC_ZSWPWB);
+		z->wb.release(z->wb.arg, b->id[i], true);
+		written++;
+	}
+	b->n = 0;
+	return written;
 }
 
 /* Step 1: the next entry to write back, copied out, or false when the
@@ -156,7 +185,13 @@ long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
 	mutex_lock(&z->lru_lock);
 	uint64_t budget = 2 * z->lru_len + 2;
 	mutex_unlock(&z->lru_lock);
-	for (uint64_t scanned = 0; written < nr && scanned < budget; scanned++) {
+	/* The batch's pages: from the heap (64 KiB; writeback may run on any
+	 * thread, whose stack should not pay for it), else one page at a time. */
+	static _Thread_local _Alignas(4096) unsigned char one[PAGE_SIZE];
+	unsigned char *buf = base_aligned_alloc(PAGE_SIZE, WB_BATCH * PAGE_SIZE);
+	int cap = buf ? WB_BATCH : 1;
+	struct wb_batch b = {.n = 0};
+	for (uint64_t scanned = 0; written + b.n < nr && scanned < budget; scanned++) {
 		swp_entry_t id;
 		const struct zswap_entry *token;
 		if (!pick_coldest(z, only, &id, &token)) {
@@ -167,8 +202,17 @@ long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
 				break;
 			continue;
 		}
-		written += writeback_entry(z, id, token) == 0;
+		void *page = buf ? buf + (size_t)b.n * PAGE_SIZE : one;
+		if (wb_prepare(z, id, token, page, &b.e[b.n]) == 0) {
+			b.id[b.n] = id;
+			b.page[b.n++] = page;
+		}
+		if (b.n == cap)
+			written += wb_finish(z, &b);
 	}
+	if (b.n)
+		written += wb_finish(z, &b);
+	base_free(buf);
 	return written;
 }
 

@@ -10,6 +10,10 @@
  *   - EIO on write: the page goes to the next device by priority, or the
  *     swap-out fails cleanly; EIO on read and a corrupt slot: swap-in says
  *     -EIO (poison the page), counters say what happened;
+ *   - zswap writeback writes in batches: an EIO in the middle of a batch
+ *     is counted and that page written again on its own (another slot),
+ *     the others stay where the batch put them, and every page comes back
+ *     exactly;
  *   - disk swap-ins read their neighbours ahead into the swap cache
  *     (swap_ra) and later swap-ins take them from there (swap_ra_hit);
  *   - entries freed by their last owner release zswap copies and slots.
@@ -120,6 +124,27 @@ int main(void)
 	T_ASSERT_EQ(swap_in(s, e, back, NULL, NULL, &from), 0);
 	T_ASSERT(!memcmp(page, back, 4096));
 	swap_in_done(s, e, from, true);
+
+	/* Writeback in a batch with an EIO in the middle: that page is written
+	 * again on its own (hi has room: another slot there). */
+	swp_entry_t wb[6];
+	for (int i = 0; i < 6; i++) {
+		t_fill_page(page, 1, 7000 + (uint64_t)i);
+		T_ASSERT_EQ(swap_out(s, page, NULL, 0, NULL, &wb[i]), 0);
+	}
+	swap_sys_stats(s, &st);
+	uint64_t errs = st.io_errors;
+	swap_backing_inject(hi, BACKING_WRITE, EIO, 3);
+	T_ASSERT_EQ(zswap_shrink(z, 100, NULL) + zswap_shrink(z, 100, NULL), 6);
+	swap_sys_stats(s, &st);
+	T_ASSERT_EQ(st.io_errors, errs + 1);
+	T_ASSERT_EQ(st.dev[0].inuse_pages, 6);
+	for (int i = 0; i < 6; i++) {
+		t_fill_page(page, 1, 7000 + (uint64_t)i);
+		T_ASSERT_EQ(swap_in(s, wb[i], back, NULL, NULL, &from), 0);
+		T_ASSERT(!memcmp(page, back, 4096) && from == SWAPIN_DISK);
+		swap_in_done(s, wb[i], from, true);
+	}
 
 	swap_sys_stats(s, &st);
 	printf("pswpout %llu pswpin %llu io_errors %llu swapout_fail %llu\n", (unsigned long long)st.pswpout,

@@ -36,35 +36,34 @@ static void settle(unsigned s, int how)
 /* Which side may touch slot s: 0 loaders, 1 the freer, 2 writeback, 3 all. */
 static bool mine(unsigned s, unsigned side) { return s % 4 == side || s % 4 == 3; }
 
-static void *wb_claim(void *arg, swp_entry_t e, int *err)
+static int wb_claim(void *arg, swp_entry_t e)
 {
-	void *page;
+	int r;
 
-	if (!mine((unsigned)swp_offset(e), 2)) {
-		*err = -EEXIST; /* as if hot: writeback skips it */
-		return NULL;
-	}
-	if ((page = toy_claim(arg, e, err)))
+	if (!mine((unsigned)swp_offset(e), 2))
+		return -EEXIST; /* as if hot: writeback skips it */
+	if (!(r = toy_claim(arg, e)))
 		atomic_store(&wb_holds[swp_offset(e)], true);
-	return page;
-}
-
-static int wb_write(void *arg, swp_entry_t e, void *page)
-{
-	if (!atomic_load(&wb_holds[swp_offset(e)])) {
-		fprintf(stderr, "slot %u written back without its claim\n", (unsigned)swp_offset(e));
-		exit(T_EXIT_FAIL);
-	}
-	int r = toy_write(arg, e, page);
-	if (!r)
-		settle((unsigned)swp_offset(e), OUT_WRITTEN);
 	return r;
 }
 
-static void wb_release(void *arg, swp_entry_t e, void *page, bool written)
+static void wb_write(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res)
+{
+	for (int i = 0; i < n; i++) {
+		unsigned s = (unsigned)swp_offset(e[i]);
+		if (!atomic_load(&wb_holds[s])) {
+			fprintf(stderr, "slot %u written back without its claim\n", s);
+			exit(T_EXIT_FAIL);
+		}
+		if (!(res[i] = toy_write_one(arg, e[i], pages[i])))
+			settle(s, OUT_WRITTEN);
+	}
+}
+
+static void wb_release(void *arg, swp_entry_t e, bool written)
 {
 	atomic_store(&wb_holds[swp_offset(e)], false);
-	toy_release(arg, e, page, written);
+	toy_release(arg, e, written);
 }
 
 static void *loader(void *arg)

@@ -19,7 +19,7 @@ struct toy {
 	struct zswap *z;
 	unsigned n;
 	_Atomic int *claim;         /* 0 free, 1 claimed */
-	unsigned char *disk, *cache, *mem; /* n pages each */
+	unsigned char *disk, *mem; /* n pages each */
 	int *where;                 /* claim: AT_* */
 	uint64_t *ver;              /* claim: version of the slot's content */
 	_Atomic long written, write_fail_next;
@@ -27,25 +27,20 @@ struct toy {
 
 static inline unsigned char *toy_page(unsigned char *base, unsigned s) { return base + (size_t)s * 4096; }
 
-static inline void *toy_claim(void *arg, swp_entry_t e, int *err)
+static inline int toy_claim(void *arg, swp_entry_t e)
 {
 	struct toy *t = arg;
 	unsigned s = (unsigned)swp_offset(e);
 	int zero = 0;
-	if (s >= t->n) {
-		*err = -ENOENT;
-		return NULL;
-	}
-	if (!atomic_compare_exchange_strong(&t->claim[s], &zero, 1)) {
-		*err = -EEXIST;
-		return NULL;
-	}
-	return toy_page(t->cache, s);
+	if (s >= t->n)
+		return -ENOENT;
+	if (!atomic_compare_exchange_strong(&t->claim[s], &zero, 1))
+		return -EEXIST;
+	return 0;
 }
 
-static inline int toy_write(void *arg, swp_entry_t e, void *page)
+static inline int toy_write_one(struct toy *t, swp_entry_t e, const void *page)
 {
-	struct toy *t = arg;
 	unsigned s = (unsigned)swp_offset(e);
 	long one = 1;
 	if (atomic_load(&t->write_fail_next) && atomic_compare_exchange_strong(&t->write_fail_next, &one, 0))
@@ -56,7 +51,13 @@ static inline int toy_write(void *arg, swp_entry_t e, void *page)
 	return 0;
 }
 
-static inline void toy_release(void *arg, swp_entry_t e, void *page, bool written)
+static inline void toy_write(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res)
+{
+	for (int i = 0; i < n; i++)
+		res[i] = toy_write_one(arg, e[i], pages[i]);
+}
+
+static inline void toy_release(void *arg, swp_entry_t e, bool written)
 {
 	struct toy *t = arg;
 	atomic_store_explicit(&t->claim[swp_offset(e)], 0, memory_order_release);
@@ -81,7 +82,6 @@ static inline void toy_init(struct toy *t, struct zswap *z, unsigned n)
 	t->n = n;
 	t->claim = calloc(n, sizeof(*t->claim));
 	t->disk = calloc(n, 4096);
-	t->cache = calloc(n, 4096);
 	t->mem = calloc(n, 4096);
 	t->where = calloc(n, sizeof(int));
 	t->ver = calloc(n, sizeof(uint64_t));
@@ -94,7 +94,6 @@ static inline void toy_free(struct toy *t)
 {
 	free((void *)t->claim);
 	free(t->disk);
-	free(t->cache);
 	free(t->mem);
 	free(t->where);
 	free(t->ver);
