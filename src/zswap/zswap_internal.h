@@ -5,7 +5,9 @@
  *   -> pools_lock (rwlock) -> tree (rtree's own lock, leaf for trees)
  *   -> lru_lock (leaf) ; zsmalloc's and codec's locks are below all.
  * lru_lock is never held while taking another lock: writeback drops it
- * before it claims the slot or looks at the tree (R2).
+ * before it claims the slot or looks at the tree (R2). dead_q.lock (the
+ * per-CPU queues of entries awaiting release) is a leaf too: a queue is
+ * taken under it and released after it is dropped.
  *
  * Two claims at once: a store over its group's limit writes back some of
  * the group's entries inline (group_full -> zswap_shrink) while it holds
