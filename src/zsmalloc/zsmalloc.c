@@ -26,6 +26,12 @@
  * neither belongs on a swap-in path. Each class keeps one empty zspage for
  * reuse until the next compaction (the huge class keeps up to 32).
  *
+ * Two CPUs: every CPU allocates from its own shard, a full set of classes,
+ * so two threads never fill the same zspage or share a class lock; the
+ * pool lock is a per-CPU reader-writer lock (base/prwlock.c) whose
+ * readers write only their own CPU's line; live objects are counted per
+ * CPU.
+ *
  * Lock order (outermost first):
  *   pool.lock (prwlock)     read: decode a handle and pin its zspage, zs_free,
  *                           deferred free; write: compaction, page migration
