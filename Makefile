@@ -47,7 +47,7 @@ ALL_CFLAGS   = $(REQ_CPPFLAGS) $(CPPFLAGS) $(REQ_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS  = -pthread $(SANFLAGS) $(LDFLAGS)
 LIBS     := -llz4 -lzstd -ldeflate -llzo2 -luring -lxxhash -lz -lmd -lm
 
-LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/zsmalloc/*.c src/zswap/*.c src/swap/*.c src/uswap.c src/options.c)
+LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/zsmalloc/*.c src/zswap/*.c src/swap/*.c src/vm/*.c src/uswap.c src/options.c)
 CLI_SRC   := $(wildcard src/cli/*.c) $(wildcard bench/*.c)
 TEST_SRC  := $(wildcard tests/*/*.c)
 TEST_SRC  := $(filter-out tests/fuzz/%,$(TEST_SRC))
