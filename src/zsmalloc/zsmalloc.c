@@ -304,6 +304,18 @@ static size_t obj_payload(struct zspage *z, unsigned idx)
 	return (size_t)idx * z->class->size + (z->class->huge ? 0 : HDR_SIZE);
 }
 
+/* Ask for the object's cache lines for writing now: the caller writes it
+ * next (zs_write), and a pool is mostly memory no cache holds. Without
+ * this, the first locked instruction after the copy waits for the copy's
+ * stores to reach those lines. */
+static void prefetch_object(struct zspage *z, unsigned idx, size_t len)
+{
+	size_t off = obj_payload(z, idx), end = off + len;
+
+	for (off &= ~(size_t)63; off < end; off += 64)
+		__builtin_prefetch((char *)z->pages[off >> PAGE_SHIFT] + (off & (PAGE_SIZE - 1)), 1, 3);
+}
+
 /* ------------------------------------------------------- fullness */
 
 static unsigned group_of(const struct size_class *c, unsigned inuse)
@@ -760,7 +772,9 @@ unsigned long zs_malloc(struct zs_pool *pool, size_t size)
 		list_insert(c, z, 0);
 		c->nr_zspages++;
 	}
-	atomic_store_rel(handle_slot(pool, h), obj_malloc(c, z, h));
+	uint64_t loc = obj_malloc(c, z, h);
+	atomic_store_rel(handle_slot(pool, h), loc);
+	prefetch_object(z, loc_idx(loc), size);
 	fix_fullness(c, z);
 	mutex_unlock(&c->lock);
 	pcpu_counter_add(pool->objs, 0, 1);
