@@ -16,6 +16,7 @@ int bench_codec_main(int argc, char **argv);
 int bench_zsmalloc_main(int argc, char **argv);
 int bench_zswap_main(int argc, char **argv);
 int bench_swap_main(int argc, char **argv);
+int bench_fault_main(int argc, char **argv); /* bench_fault.c */
 
 /* bench_util.c */
 double bench_now(void);               /* seconds, monotonic */

@@ -20,6 +20,8 @@ static void usage(FILE *f)
 		"  bench zsmalloc  density and speed of the compressed object allocator\n"
 		"  bench zswap   store/load speed of the compressed cache, memory saved\n"
 		"  bench swap    swap-out/in to a backing file (with and without zswap) vs pwrite/pread\n"
+		"  bench fault   one page fault resolved in user space (userfaultfd), by fault mode,\n"
+		"                next to the kernel's anonymous page fault\n"
 		"  version       print the version\n"
 		"  --help-options  the tunables (key=value, or USWAP_<KEY> in the environment)\n"
 		"  help          this text\n\n"
@@ -34,7 +36,8 @@ static int bench_main(int argc, char **argv)
 			"  codec      compressors on page corpora (uswap bench codec --help)\n"
 			"  zsmalloc   the compressed object allocator: density, speed\n"
 			"  zswap      the compressed cache: store/load vs the raw codec, memory saved\n"
-			"  swap       swap-out/in through the swap layer to a file vs pwrite/pread\n");
+			"  swap       swap-out/in through the swap layer to a file vs pwrite/pread\n"
+			"  fault      one userfaultfd fault by fault mode, vs the kernel's anonymous fault\n");
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "codec"))
@@ -45,7 +48,9 @@ static int bench_main(int argc, char **argv)
 		return bench_zswap_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "swap"))
 		return bench_swap_main(argc - 1, argv + 1);
-	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec, zsmalloc, zswap, swap)\n", argv[1]);
+	if (!strcmp(argv[1], "fault"))
+		return bench_fault_main(argc - 1, argv + 1);
+	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec, zsmalloc, zswap, swap, fault)\n", argv[1]);
 	return 2;
 }
 

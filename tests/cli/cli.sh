@@ -97,4 +97,11 @@ out=$("$u" bench swap --corpus text --size 1M --mode disk --threads 2 --dir "$US
   fail "bench swap --threads 2 failed"
 grep -q "^disk, 2 threads / 1 thread" <<<"$out" || fail "bench swap --threads 2 printed no scaling: $out"
 expect 2 "threads '3' is not a number from 1 to 2" "$u" bench zswap --threads 3
+expect 2 "mode 'warp' is unknown" "$u" bench fault --mode warp
+"$u" bench fault --pages 64 --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [m["mode"] for m in d["modes"]] == ["anon", "handler-same", "handler-other", "handler-free", "sigbus"], d
+assert all(m["p50_ns"] > 0 for m in d["modes"]), d
+' || fail "bench fault JSON wrong"
 echo "cli ok"
