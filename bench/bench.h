@@ -21,6 +21,9 @@ int bench_fault_main(int argc, char **argv); /* bench_fault.c */
 /* bench_util.c */
 double bench_now(void);               /* seconds, monotonic */
 void bench_pin_cpu(void);             /* pin to the CPU we are on (less noise) */
+void bench_pin_to(int cpu);           /* pin to cpu (modulo the CPUs online) */
+/* 0..n-1 in a random order fixed by seed (Fisher-Yates); NULL when out of memory. */
+uint64_t *bench_shuffled(size_t n, uint64_t seed);
 /* Progress on stderr, overwritten in place on a terminal. */
 void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bench_progress_done(void);

@@ -18,7 +18,6 @@
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,6 @@
 
 #include "base/base.h"
 #include "bench.h"
-#include "corpus.h"
 #include "vm/uffd.h"
 
 enum fault_mode { FM_ANON, FM_SAME, FM_OTHER, FM_FREE, FM_SIGBUS, FM_NR };
@@ -51,16 +49,6 @@ struct fault_result {
 static _Alignas(4096) unsigned char src_page[PAGE_SIZE]; /* what every fault installs */
 static int sig_uffd = -1;                                 /* the fd the SIGBUS handler serves */
 static _Atomic int handler_stop;
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-	int n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu % (n > 0 ? n : 1), &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
 
 /* Install the prepared page at addr's page; EEXIST (someone was first) is
  * fine. Async-signal-safe: one ioctl. */
@@ -89,7 +77,7 @@ static void *handler_main(void *arg)
 	struct uffd_msg msg[16];
 
 	if (h->cpu >= 0)
-		pin(h->cpu);
+		bench_pin_to(h->cpu);
 	while (!atomic_load_explicit(&handler_stop, memory_order_acquire)) {
 		struct pollfd p = {.fd = h->fd, .events = POLLIN};
 		if (poll(&p, 1, 100) <= 0)
@@ -250,23 +238,14 @@ int bench_fault_main(int argc, char **argv)
 	struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
-	uint64_t *order = malloc(o.pages * sizeof(*order));
+	uint64_t *order = bench_shuffled(o.pages, opt_num(&o.opt, OPT_SEED));
 	if (!order) {
 		fprintf(stderr, "uswap bench fault: out of memory\n");
 		return 1;
 	}
-	uint64_t seed = opt_num(&o.opt, OPT_SEED);
-	for (size_t i = 0; i < o.pages; i++)
-		order[i] = i;
-	for (size_t i = o.pages; i > 1; i--) {
-		size_t j = corpus_mix64(seed + i) % i;
-		uint64_t t = order[i - 1];
-		order[i - 1] = order[j];
-		order[j] = t;
-	}
 	for (size_t i = 0; i < PAGE_SIZE; i++)
 		src_page[i] = (unsigned char)(i * 7);
-	pin(0);
+	bench_pin_to(0);
 	for (int m = 0; m < FM_NR && !ret; m++)
 		if (o.modes & (1u << m)) {
 			bench_progress("bench fault: %s", mode_names[m]);

@@ -84,20 +84,6 @@ static void drop_caches(bool on)
 	}
 }
 
-static uint64_t *shuffled(size_t n, uint64_t seed)
-{
-	uint64_t *o = malloc(n * sizeof(*o));
-	for (size_t i = 0; i < n; i++)
-		o[i] = i;
-	for (size_t i = n; i > 1; i--) {
-		size_t j = corpus_mix64(seed + i) % i;
-		uint64_t t = o[i - 1];
-		o[i - 1] = o[j];
-		o[j] = t;
-	}
-	return o;
-}
-
 static void out_slice(int who, size_t from, size_t to, void *arg)
 {
 	struct sw_run *r = arg;
@@ -516,7 +502,11 @@ int bench_swap_main(int argc, char **argv)
 	corpus_close(&cs);
 	memset(dests[0], 0, np * PAGE_SIZE); /* faulted in: neither side pays for that */
 	memset(dests[1], 0, np * PAGE_SIZE);
-	uint64_t *order = shuffled(np, o.seed);
+	uint64_t *order = bench_shuffled(np, o.seed);
+	if (!order) {
+		fprintf(stderr, "uswap bench swap: out of memory\n");
+		return 1;
+	}
 	char pool_mode[32];
 	snprintf(pool_mode, sizeof(pool_mode), "zswap %u%%", o.pool_pct);
 	if (!ret && (o.modes & 1) && !(ret = run_mode(&o, "disk", 0, pages, np, order, &r[n])))

@@ -24,16 +24,39 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void bench_pin_cpu(void)
+void bench_pin_to(int cpu)
 {
 	cpu_set_t set;
+	int n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu % (n > 0 ? n : 1), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+void bench_pin_cpu(void)
+{
 	int cpu = sched_getcpu();
 
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	if (cpu >= 0)
+		bench_pin_to(cpu);
+}
+
+uint64_t *bench_shuffled(size_t n, uint64_t seed)
+{
+	uint64_t *o = malloc(n * sizeof(*o));
+
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		o[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		size_t j = corpus_mix64(seed + i) % i;
+		uint64_t t = o[i - 1];
+		o[i - 1] = o[j];
+		o[j] = t;
+	}
+	return o;
 }
 
 void bench_progress(const char *fmt, ...)
@@ -183,12 +206,9 @@ struct team_member {
 static void *team_member_main(void *arg)
 {
 	struct team_member m = *(struct team_member *)arg;
-	cpu_set_t set;
 
 	free(arg);
-	CPU_ZERO(&set);
-	CPU_SET((int)(m.k % (unsigned)sysconf(_SC_NPROCESSORS_ONLN)), &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	bench_pin_to((int)m.k);
 	for (;;) {
 		pthread_barrier_wait(&m.tm->go);
 		if (m.tm->quit)
