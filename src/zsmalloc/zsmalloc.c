@@ -46,7 +46,9 @@
  *                           locks below everything.
  * A reader holds pool.lock only while decoding the handle and taking the
  * zspage lock; since writers of zspage.lock also hold pool.lock for write,
- * a reader never waits on zspage.lock while holding pool.lock.
+ * a reader never waits on zspage.lock while holding pool.lock. A free
+ * holds it (read) across the class locks of its batch, in the order above;
+ * zs_malloc never takes it while holding a class lock.
  */
 #include <assert.h>
 #include <errno.h>
@@ -819,39 +821,10 @@ static void class_unlock_seen(struct size_class *c, uint64_t *freeable, uint64_t
 	mutex_unlock(&c->lock);
 }
 
-/* Free the object behind handle (0 is ignored). Any thread. */
-void zs_free(struct zs_pool *pool, unsigned long h)
-{
-	if (!h)
-		return;
-	unsigned rs = prw_read_lock(&pool->lock);
-	uint64_t loc = atomic_load_acq(handle_slot(pool, h));
-	struct zspage *z = loc_zspage(loc);
-	struct size_class *c = z->class;
-	mutex_lock(&c->lock);
-	prw_read_unlock(&pool->lock, rs); /* class.lock now keeps the object in place */
-	obj_free(c, z, loc_idx(loc));
-	fix_fullness(c, z);
-	/* Keep an empty zspage for the next allocation (a few in the huge
-	 * class, where every object is a zspage): a class hovering around a
-	 * full zspage would otherwise build and tear down a zspage per object.
-	 * zs_compact gives them back. */
-	bool empty = z->inuse == 0 && c->nr_in_group[0] > (c->huge ? HUGE_KEEP : 1);
-	if (empty)
-		zspage_retire(c, z);
-	uint64_t freeable, pages;
-	class_unlock_seen(c, &freeable, &pages);
-	handle_release(pool, h);
-	pcpu_counter_add(pool->objs, 0, -1);
-	if (empty)
-		defer_commit(pool, z);
-	maybe_auto_compact(pool, c, freeable, pages);
-}
-
 /*
- * Free n objects (0 handles are skipped), at most ZS_FREE_BATCH: what
- * zs_free does for each, with the pool lock taken once, a class's lock
- * once per run of its objects and this CPU's handle cache once. Empty
+ * Free n objects (0 handles are skipped), at most ZS_FREE_BATCH, with the
+ * pool lock (read) taken once, a class's lock once per run of its objects
+ * and this CPU's handle cache once; zs_free is a batch of one. Empty
  * zspages are queued and automatic compaction asked for after every lock
  * is dropped (both may take the pool lock again).
  */
@@ -860,43 +833,49 @@ void zs_free_batch(struct zs_pool *pool, const unsigned long *h, unsigned n)
 	struct zspage *empty[ZS_FREE_BATCH];
 	struct { struct size_class *c; uint64_t freeable, pages; } seen[ZS_FREE_BATCH];
 	unsigned ne = 0, ns = 0, freed = 0;
-	struct size_class *c = NULL;
 
+	n = MIN(n, ZS_FREE_BATCH);
 	unsigned rs = prw_read_lock(&pool->lock);
-	for (unsigned i = 0; i < n && i < ZS_FREE_BATCH; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		if (!h[i])
 			continue;
 		uint64_t loc = atomic_load_acq(handle_slot(pool, h[i]));
 		struct zspage *z = loc_zspage(loc);
-		if (z->class != c) {
-			if (c) {
-				seen[ns].c = c;
-				class_unlock_seen(c, &seen[ns].freeable, &seen[ns].pages);
-				ns++;
-			}
-			c = z->class;
+		struct size_class *c = z->class;
+		if (!ns || seen[ns - 1].c != c) { /* a new run: the last class's lock goes */
+			if (ns)
+				class_unlock_seen(seen[ns - 1].c, &seen[ns - 1].freeable, &seen[ns - 1].pages);
+			seen[ns++].c = c;
 			mutex_lock(&c->lock);
 		}
 		obj_free(c, z, loc_idx(loc));
 		fix_fullness(c, z);
+		/* Keep an empty zspage for the next allocation (a few in the huge
+		 * class, where every object is a zspage): a class hovering around
+		 * a full zspage would otherwise build and tear down a zspage per
+		 * object. zs_compact gives them back. */
 		if (z->inuse == 0 && c->nr_in_group[0] > (c->huge ? HUGE_KEEP : 1)) {
 			zspage_retire(c, z);
 			empty[ne++] = z;
 		}
 		freed++;
 	}
-	if (c) {
-		seen[ns].c = c;
-		class_unlock_seen(c, &seen[ns].freeable, &seen[ns].pages);
-		ns++;
-	}
+	if (ns)
+		class_unlock_seen(seen[ns - 1].c, &seen[ns - 1].freeable, &seen[ns - 1].pages);
 	prw_read_unlock(&pool->lock, rs);
-	handle_release_many(pool, h, MIN(n, ZS_FREE_BATCH));
+	handle_release_many(pool, h, n);
 	pcpu_counter_add(pool->objs, 0, -(int64_t)freed);
 	for (unsigned i = 0; i < ne; i++)
 		defer_commit(pool, empty[i]);
 	for (unsigned i = 0; i < ns; i++)
 		maybe_auto_compact(pool, seen[i].c, seen[i].freeable, seen[i].pages);
+}
+
+/* Free the object behind handle (0 is ignored). Any thread. */
+void zs_free(struct zs_pool *pool, unsigned long h)
+{
+	if (h)
+		zs_free_batch(pool, &h, 1);
 }
 
 /* ------------------------------------------------------- access */
