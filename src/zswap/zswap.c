@@ -401,20 +401,16 @@ static void entry_free_later(struct zswap *z, struct zswap_entry *e)
 		release_list(z, mine);
 }
 
-uint64_t zswap_reap(struct zswap *z)
+void zswap_reap(struct zswap *z)
 {
-	uint64_t n = 0;
-
 	for (unsigned i = 0; i < z->nr_dead; i++) {
 		struct dead_q *q = &z->dead[i];
 		mutex_lock(&q->lock);
-		n += q->n;
 		struct zswap_entry *list = dead_take_locked(q);
 		mutex_unlock(&q->lock);
 		if (list)
 			release_list(z, list);
 	}
-	return n;
 }
 
 /* Erase and free whatever entry the slot has (R4: a failed store must not
@@ -532,12 +528,8 @@ int zswap_store(struct zswap *z, swp_entry_t e, const void *page, struct zswap_g
 		zswap_lru_add(z, ent); /* last: writeback sees only complete entries */
 	return 0;
 reject:
-	if (ent) {
-		if (ent->length)
-			zs_free(ent->pool->zs, ent->handle);
-		zswap_pool_put(z, ent->pool);
-		entry_release(z, ent);
-	}
+	if (ent)
+		entry_release_memory(z, ent); /* never counted, never on the LRU */
 	erase_old(z, t, e);
 	return ret;
 }

@@ -128,7 +128,7 @@ int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, voi
 
 /* zswap.c */
 void zswap_entry_free(struct zswap *z, struct zswap_entry *e);
-uint64_t zswap_reap(struct zswap *z); /* release every dead entry now; how many */
+void zswap_reap(struct zswap *z); /* release every dead entry now */
 struct rtree *zswap_tree(struct zswap *z, swp_entry_t e);
 
 void zswap_count(struct zswap *z, enum zswap_counter c);

@@ -25,6 +25,7 @@
  * operation or an entry free.
  */
 #include <errno.h>
+#include <pthread.h>
 
 #include "zswap/zswap_internal.h"
 
@@ -145,6 +146,27 @@ static long wb_finish(struct zswap *z, struct wb_batch *b)
 	return written;
 }
 
+/*
+ * The batch's pages, per thread (64 KiB: writeback runs on the worker and
+ * inline in stores over a group limit, on any thread, whose stack should
+ * not pay for it), allocated at the thread's first writeback and freed
+ * when it exits; NULL when out of memory.
+ */
+static pthread_key_t wb_pages_key;
+static pthread_once_t wb_pages_once = PTHREAD_ONCE_INIT;
+static _Thread_local unsigned char *wb_pages_buf;
+
+static void wb_pages_key_init(void) { pthread_key_create(&wb_pages_key, base_free); }
+
+static unsigned char *wb_pages(void)
+{
+	if (!wb_pages_buf && (wb_pages_buf = base_aligned_alloc(PAGE_SIZE, WB_BATCH * PAGE_SIZE))) {
+		pthread_once(&wb_pages_once, wb_pages_key_init);
+		pthread_setspecific(wb_pages_key, wb_pages_buf);
+	}
+	return wb_pages_buf;
+}
+
 /* Step 1: the next entry to write back, copied out, or false when the
  * scan budget is spent or the LRU is empty. */
 static bool pick_coldest(struct zswap *z, struct zswap_group *only, swp_entry_t *id,
@@ -185,11 +207,9 @@ long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
 	mutex_lock(&z->lru_lock);
 	uint64_t budget = 2 * z->lru_len + 2;
 	mutex_unlock(&z->lru_lock);
-	/* The batch's pages: from the heap (64 KiB; writeback may run on any
-	 * thread, whose stack should not pay for it), else one page at a time. */
 	static _Thread_local _Alignas(4096) unsigned char one[PAGE_SIZE];
-	unsigned char *buf = base_aligned_alloc(PAGE_SIZE, WB_BATCH * PAGE_SIZE);
-	int cap = buf ? WB_BATCH : 1;
+	unsigned char *buf = wb_pages();
+	int cap = buf ? WB_BATCH : 1; /* no memory for a batch: one page at a time */
 	struct wb_batch b = {.n = 0};
 	for (uint64_t scanned = 0; written + b.n < nr && scanned < budget; scanned++) {
 		swp_entry_t id;
@@ -212,7 +232,6 @@ long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
 	}
 	if (b.n)
 		written += wb_finish(z, &b);
-	base_free(buf);
 	return written;
 }
 
