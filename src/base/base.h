@@ -83,8 +83,7 @@ struct prwlock {
 };
 int prw_init(struct prwlock *l);
 void prw_destroy(struct prwlock *l);
-unsigned prw_read_lock_slow(struct prwlock *l);
-static inline unsigned prw_read_lock(struct prwlock *l) { return prw_read_lock_slow(l); }
+unsigned prw_read_lock(struct prwlock *l);
 static inline void prw_read_unlock(struct prwlock *l, unsigned slot)
 {
 	atomic_fetch_sub_explicit(&l->slot[slot].readers, 1, memory_order_release);
@@ -99,7 +98,6 @@ struct slab *slab_create(size_t size);
 void slab_destroy(struct slab *s);
 void *slab_alloc(struct slab *s); /* contents undefined; NULL when out of memory */
 void slab_free(struct slab *s, void *p);
-size_t slab_bytes(struct slab *s);
 
 /* counter.c: per-CPU counters summed on read. add() is lock-free and
  * touches only the current CPU's cache line; read() is racy by design

@@ -18,6 +18,7 @@
  *
  * Lock order: writer_lock, then the readers' counts (spun on).
  */
+#include <errno.h>
 #include <sched.h>
 
 #include "base/base.h"
@@ -27,7 +28,7 @@ int prw_init(struct prwlock *l)
 	l->nr = pcpu_nr_possible();
 	l->slot = base_aligned_alloc(CACHE_LINE, l->nr * sizeof(*l->slot));
 	if (!l->slot)
-		return -12; /* -ENOMEM */
+		return -ENOMEM;
 	atomic_store_relaxed(&l->writer, 0);
 	mutex_init(&l->writer_lock);
 	return 0;
@@ -42,7 +43,7 @@ void prw_destroy(struct prwlock *l)
 	l->slot = NULL;
 }
 
-unsigned prw_read_lock_slow(struct prwlock *l)
+unsigned prw_read_lock(struct prwlock *l)
 {
 	for (;;) {
 		unsigned i = pcpu_current() % l->nr;

@@ -40,11 +40,10 @@ struct slab {
 	size_t size;                 /* constant: object size, a multiple of 16 */
 	unsigned nr_cpu;             /* constant */
 	struct slab_cpu *cpu;        /* [nr_cpu] */
-	mutex_t depot_lock;          /* guards depot, chunks, carve, carve_end, bytes */
+	mutex_t depot_lock;          /* guards depot, chunks, carve, carve_end */
 	struct slab_free *depot;
 	struct slab_chunk *chunks;
 	char *carve, *carve_end;     /* the unused tail of the newest chunk */
-	size_t bytes;
 };
 
 struct slab *slab_create(size_t size)
@@ -97,7 +96,6 @@ static void refill_locked(struct slab *s, struct slab_cpu *m)
 			return;
 		c->next = s->chunks;
 		s->chunks = c;
-		s->bytes += SLAB_CHUNK;
 		s->carve = (char *)c + 64; /* the chunk header's line */
 		s->carve_end = (char *)c + SLAB_CHUNK;
 	}
@@ -140,13 +138,4 @@ void slab_free(struct slab *s, void *p)
 	}
 	m->obj[m->n++] = p;
 	mutex_unlock(&m->lock);
-}
-
-/* Bytes of chunks held (live objects, free objects and unused tails). */
-size_t slab_bytes(struct slab *s)
-{
-	mutex_lock(&s->depot_lock);
-	size_t n = s->bytes;
-	mutex_unlock(&s->depot_lock);
-	return n;
 }

@@ -390,7 +390,6 @@ int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_
 	return res;
 }
 
-/* Read a run of consecutive slots with one preadv. */
 /* n pages at consecutive slots from first: one preadv or pwritev. */
 static void io_run(struct swap_backing *b, enum backing_op op, uint64_t first, void *const *pages, int n, int *res)
 {
@@ -404,6 +403,7 @@ static void io_run(struct swap_backing *b, enum backing_op op, uint64_t first, v
 		res[i] = got < 0 ? -errno : got >= (ssize_t)((size_t)(i + 1) * PAGE_SIZE) ? 0 : -EIO;
 }
 
+/* Read a run of consecutive slots with one preadv. */
 static void read_run(struct swap_backing *b, uint64_t first, void **pages, int n, int *res)
 {
 	io_run(b, BACKING_READ, first, pages, n, res);
@@ -430,9 +430,8 @@ void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *co
 		if (b->direct && aligned) {
 			j = MIN(n, i + RING_DEPTH);
 			ring_io(b, BACKING_WRITE, slots + i, (void **)(pages + i), j - i, res + i);
-		} else if (b->direct) {
-			res[i] = sync_io(b, BACKING_WRITE, slots[i], pages[i]); /* bounced */
-			io_done(b, BACKING_WRITE, res + i, 1);
+		} else if (b->direct) { /* a page O_DIRECT cannot take: bounced, alone */
+			ring_io(b, BACKING_WRITE, slots + i, (void **)(pages + i), 1, res + i);
 		} else {
 			while (j < n && j - i < RING_DEPTH && slots[j] == slots[j - 1] + 1)
 				j++;
