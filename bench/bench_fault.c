@@ -29,13 +29,13 @@
 #include "bench.h"
 #include "vm/uffd.h"
 
-enum fault_mode { FM_ANON, FM_SAME, FM_OTHER, FM_FREE, FM_SIGBUS, FM_NR };
+enum fm_kind { FM_ANON, FM_SAME, FM_OTHER, FM_FREE, FM_SIGBUS, FM_NR };
 
 static const char *const mode_names[FM_NR] = {"anon", "handler-same", "handler-other", "handler-free", "sigbus"};
 
 struct fault_opts {
 	size_t pages;
-	unsigned modes; /* bit per enum fault_mode */
+	unsigned modes; /* bit per enum fm_kind */
 	bool json;
 	struct options opt;
 };
@@ -113,7 +113,7 @@ static void touch_all(volatile unsigned char *region, const uint64_t *order, siz
 		fputc(' ', stderr);
 }
 
-static int run_mode(enum fault_mode m, size_t n, const uint64_t *order, struct fault_result *r, char *err,
+static int run_mode(enum fm_kind m, size_t n, const uint64_t *order, struct fault_result *r, char *err,
 		    size_t errlen)
 {
 	static struct hist h;

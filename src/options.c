@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,39 @@ static int check_compressor(const char *val, char *err, size_t errlen)
 #define OPT(n, t, d, u, lo, hi, l, h, ...) \
 	{.name = n, .type = t, .def = d, .unit = u, .min = lo, .max = hi, .layer = l, .help = h, __VA_ARGS__}
 
+static int check_fault_mode(const char *val, char *err, size_t errlen)
+{
+	if (!strcmp(val, "handler") || !strcmp(val, "sigbus"))
+		return 0;
+	snprintf(err, errlen, "fault_mode: '%s' is not a fault mode (accepted: handler, sigbus)", val);
+	return -EINVAL;
+}
+
+static int check_policy(const char *val, char *err, size_t errlen)
+{
+	if (!strcmp(val, "clock") || !strcmp(val, "fifo"))
+		return 0;
+	snprintf(err, errlen, "policy: '%s' is not a replacement policy (accepted: clock, fifo)", val);
+	return -EINVAL;
+}
+
 static const struct opt_def table[OPT__COUNT] = {
+	[OPT_LIMIT] = OPT("limit", OPT_SIZE, "0", "bytes", 0, 1ull << 50, "vm",
+		       "the memory budget: regions' resident pages plus the compressed pool (0: none)"),
+	[OPT_POOL_IN_LIMIT] = OPT("pool_in_limit", OPT_BOOL, "on", NULL, 0, 1, "vm",
+			       "the compressed pool counts against limit, as a memory cgroup charges zswap "
+			       "(off: cgroup v1's behaviour)"),
+	[OPT_FAULT_MODE] = OPT("fault_mode", OPT_STRING, VM_DEFAULT_FAULT_MODE, NULL, 0, 0, "vm",
+			    "handler (threads read faults; system calls into evicted pages work) or sigbus "
+			    "(the faulting thread resolves its own fault; such system calls fail with EFAULT)",
+			    .check = check_fault_mode),
+	[OPT_THREADS] = OPT("threads", OPT_UINT, "0", NULL, 0, 64, "vm",
+			 "fault handler threads in handler mode (0: one per CPU, each pinned to it)"),
+	[OPT_POLICY] = OPT("policy", OPT_STRING, "clock", NULL, 0, 0, "vm",
+			"which pages leave: clock (second chance, refault shadow, anti-thrash) or fifo",
+			.check = check_policy),
+	[OPT_WRITEBACK] = OPT("writeback", OPT_BOOL, "on", NULL, 0, 1, "vm",
+			   "pages the pool cannot hold go to the swap file (off: as swapfile=none)"),
 	[OPT_ZSWAP] = OPT("zswap", OPT_BOOL, "on", NULL, 0, 1, "zswap",
 		       "compress swapped-out pages into a pool in front of the swap file"),
 	[OPT_COMPRESSOR] = OPT("compressor", OPT_STRING, ZSWAP_DEFAULT_COMPRESSOR, NULL, 0, 0, "zswap",
@@ -51,7 +84,8 @@ static const struct opt_def table[OPT__COUNT] = {
 	[OPT_FREE_WATERMARK] = OPT("free_watermark", OPT_SIZE, XSTR(PG_DEFAULT_FREE_WATERMARK), "bytes", 0,
 				1ull << 40, "page", "free pool memory kept resident before any goes back to the OS"),
 	[OPT_SWAPFILE] = OPT("swapfile", OPT_STRING, "", NULL, 0, 0, "swap",
-			  "a file or block device to swap to (empty: an unlinked 0600 file in swap_dir)"),
+			  "a file or block device to swap to (empty: an unlinked 0600 file in swap_dir; "
+			  "none: no swap file, the pool may fill the budget)"),
 	[OPT_SWAPFILE_SIZE] = OPT("swapfile_size", OPT_SIZE, "0", "bytes", 0, 1ull << 50, "swap",
 			       "the swap file's size (0: what the workload needs; a block device: all of it)"),
 	[OPT_SWAP_DIR] = OPT("swap_dir", OPT_STRING, "", NULL, 0, 0, "swap",
@@ -382,4 +416,20 @@ void options_backing_config(const struct options *o, struct swap_backing_config 
 		.direct = opt_bool(o, OPT_DIRECT),
 		.discard = opt_bool(o, OPT_DISCARD),
 	};
+}
+
+void options_vm_config(const struct options *o, struct vm_config *c)
+{
+	*c = (struct vm_config){
+		.limit = opt_num(o, OPT_LIMIT),
+		.pool_in_limit = opt_bool(o, OPT_POOL_IN_LIMIT),
+		.mode = strcmp(opt_str(o, OPT_FAULT_MODE), "sigbus") ? FAULT_HANDLER : FAULT_SIGBUS,
+		.policy = strcmp(opt_str(o, OPT_POLICY), "fifo") ? POLICY_CLOCK : POLICY_FIFO,
+		.threads = (unsigned)opt_num(o, OPT_THREADS),
+	};
+}
+
+bool options_no_swapfile(const struct options *o)
+{
+	return !strcmp(opt_str(o, OPT_SWAPFILE), "none") || !opt_bool(o, OPT_WRITEBACK);
 }

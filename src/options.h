@@ -22,10 +22,18 @@
 
 #include "page/page.h"
 #include "swap/swap.h"
+#include "vm/vm.h"
 #include "zsmalloc/zsmalloc.h"
 #include "zswap/zswap.h"
 
 enum opt_id {
+	/* vm/ */
+	OPT_LIMIT,                    /* the memory budget */
+	OPT_POOL_IN_LIMIT,
+	OPT_FAULT_MODE,
+	OPT_THREADS,
+	OPT_POLICY,
+	OPT_WRITEBACK,
 	/* zswap/ */
 	OPT_ZSWAP,                    /* zswap in front of the swap devices */
 	OPT_COMPRESSOR,
@@ -107,5 +115,8 @@ int opt_parse_size(const char *s, uint64_t *out);
 void options_zs_config(const struct options *o, struct zs_config *c);
 void options_zswap_config(const struct options *o, struct zswap_config *c);
 void options_backing_config(const struct options *o, struct swap_backing_config *c);
+void options_vm_config(const struct options *o, struct vm_config *c);
+/* swapfile=none or writeback=off: pages stay in the pool, no file. */
+bool options_no_swapfile(const struct options *o);
 
 #endif

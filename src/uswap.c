@@ -1,12 +1,54 @@
 /*
  * uswap.c - the public facade: thin, validated entry points over the
- * layers. Only functions defined here are exported (src/uswap.map).
+ * layers, the options string, the statistics by name. Only functions
+ * defined here are exported (src/uswap.map).
+ *
+ * An instance stacks the layers: zswap (unless zswap=off) over zsmalloc,
+ * a swap system over it, a swap file (unless swapfile=none), and the vm
+ * on top. No locks of its own: each layer guards itself.
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+
 #include "uswap.h"
 
 #include "codec/codec.h"
+#include "options.h"
 
 #define API __attribute__((visibility("default")))
+
+#define DEFAULT_SWAPFILE_SIZE (64ull << 30) /* sparse: blocks are used only as pages are written */
+
+struct uswap {
+	struct options opt;
+	struct zswap *z;
+	struct swap_sys *swap;
+	struct swap_backing *backing;
+	struct vm *vm;
+};
+
+static _Thread_local char last_error[512];
+
+static void set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+}
+
+/* A failed call: the message, and the errno for pointer-returning calls. */
+static int fail(int ret, const char *what, const char *msg)
+{
+	set_error("%s: %s", what, msg);
+	return ret;
+}
 
 API const char *uswap_version(void) { return USWAP_VERSION_STRING; }
 
@@ -19,4 +61,226 @@ API int uswap_compressor_check(const char *spec)
 	char err[160];
 
 	return spec ? codec_parse(spec, &ops, &level, err, sizeof(err)) : -22;
+}
+
+API const char *uswap_strerror(void) { return last_error; }
+
+/* The budget zswap's max_pool_percent is a percent of: the limit, or
+ * the machine's memory when there is none. */
+static uint64_t pool_budget(const struct options *o)
+{
+	struct sysinfo si;
+
+	if (opt_num(o, OPT_LIMIT))
+		return opt_num(o, OPT_LIMIT);
+	return sysinfo(&si) ? 1ull << 30 : (uint64_t)si.totalram * si.mem_unit;
+}
+
+static int open_layers(struct uswap *u, char *err, size_t errlen)
+{
+	struct zswap_config zc;
+	struct swap_backing_config bc;
+	struct vm_config vc;
+	int ret;
+
+	options_zswap_config(&u->opt, &zc);
+	zc.budget = pool_budget(&u->opt);
+	if (options_no_swapfile(&u->opt) && !u->opt.v[OPT_MAX_POOL_PERCENT].set)
+		zc.max_pool_percent = 100; /* no file: the pool may fill the budget, like zram */
+	if ((ret = zswap_create(&zc, &u->z, err, errlen)))
+		return ret;
+	if ((ret = swap_sys_create(u->z, 0, &u->swap))) {
+		snprintf(err, errlen, "swap: %s", strerror(-ret));
+		return ret;
+	}
+	swap_sys_set_page_cluster(u->swap, (unsigned)opt_num(&u->opt, OPT_PAGE_CLUSTER));
+	if (!options_no_swapfile(&u->opt)) {
+		options_backing_config(&u->opt, &bc);
+		if (!bc.size)
+			bc.size = DEFAULT_SWAPFILE_SIZE;
+		if ((ret = swap_backing_open(&bc, &u->backing, err, errlen)) ||
+		    (ret = swap_sys_swapon(u->swap, u->backing))) {
+			if (ret && !*err)
+				snprintf(err, errlen, "swapon: %s", strerror(-ret));
+			return ret;
+		}
+		if (opt_bool(&u->opt, OPT_SHRINKER))
+			zswap_writeback_start(u->z);
+	}
+	options_vm_config(&u->opt, &vc);
+	return vm_create(&vc, u->swap, u->z, &u->vm, err, errlen);
+}
+
+API uswap_t *uswap_open(const char *options)
+{
+	struct uswap *u = base_calloc(1, sizeof(*u));
+	char err[400] = "";
+	int ret;
+
+	if (!u) {
+		errno = fail(ENOMEM, "uswap_open", "out of memory");
+		return NULL;
+	}
+	options_init(&u->opt);
+	if ((ret = options_from_env(&u->opt, err, sizeof(err))) || (ret = options_parse(&u->opt, options, err, sizeof(err))) ||
+	    (ret = open_layers(u, err, sizeof(err)))) {
+		uswap_close(u);
+		errno = fail(-ret, "uswap_open", err);
+		return NULL;
+	}
+	last_error[0] = 0;
+	return u;
+}
+
+API void uswap_close(uswap_t *u)
+{
+	if (!u)
+		return;
+	vm_destroy(u->vm); /* the regions first: their entries go back to swap/ */
+	if (u->z)
+		zswap_writeback_stop(u->z);
+	if (u->swap && u->backing)
+		swap_sys_swapoff(u->swap, u->backing);
+	zswap_destroy(u->z);
+	swap_sys_destroy(u->swap);
+	swap_backing_close(u->backing);
+	options_free(&u->opt);
+	base_free(u);
+}
+
+API void *uswap_alloc(uswap_t *u, size_t len)
+{
+	char err[300];
+	void *p;
+
+	if (!u || !len) {
+		errno = fail(EINVAL, "uswap_alloc", !u ? "no instance" : "length 0");
+		return NULL;
+	}
+	int ret = vm_region_add(u->vm, len, &p, err, sizeof(err));
+	if (ret) {
+		errno = fail(-ret, "uswap_alloc", err);
+		return NULL;
+	}
+	return p;
+}
+
+API int uswap_free(uswap_t *u, void *addr)
+{
+	char err[300];
+
+	if (!u)
+		return fail(-EINVAL, "uswap_free", "no instance");
+	int ret = vm_region_remove(u->vm, addr, err, sizeof(err));
+	return ret ? fail(ret, "uswap_free", err) : 0;
+}
+
+API int uswap_pageout(uswap_t *u, void *addr, size_t len)
+{
+	if (!u)
+		return fail(-EINVAL, "uswap_pageout", "no instance");
+	long n = vm_pageout(u->vm, (uintptr_t)addr, len);
+	return n < 0 ? fail((int)n, "uswap_pageout", "the range is in no region of this instance") : 0;
+}
+
+API long long uswap_reclaim(uswap_t *u, size_t bytes)
+{
+	if (!u)
+		return fail(-EINVAL, "uswap_reclaim", "no instance");
+	return (long long)vm_reclaim(u->vm, (bytes + PAGE_SIZE - 1) / PAGE_SIZE) * (long long)PAGE_SIZE;
+}
+
+API int uswap_set_limit(uswap_t *u, size_t bytes)
+{
+	char err[300];
+
+	if (!u)
+		return fail(-EINVAL, "uswap_set_limit", "no instance");
+	int ret = vm_set_limit(u->vm, bytes, err, sizeof(err));
+	return ret ? fail(ret, "uswap_set_limit", err) : 0;
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+struct snapshot {
+	struct vm_stats vm;
+	struct zswap_stats z;
+	struct swap_sys_stats s;
+};
+
+#define VM_STAT(n)    {#n, offsetof(struct snapshot, vm.n)}
+#define ZSWAP_STAT(n) {#n, offsetof(struct snapshot, z.n)}
+#define SWAP_STAT(n)  {#n, offsetof(struct snapshot, s.n)}
+
+static const struct stat_name {
+	const char *name;
+	size_t off;
+} stat_names[] = {
+	VM_STAT(resident_bytes), VM_STAT(resident_hwm), VM_STAT(limit), VM_STAT(faults), VM_STAT(major_faults),
+	VM_STAT(minor_faults), VM_STAT(zero_faults), VM_STAT(swapins), VM_STAT(swapouts), VM_STAT(refaults),
+	VM_STAT(evict_fail), VM_STAT(poisoned), VM_STAT(direct_reclaims), VM_STAT(budget_overruns),
+	VM_STAT(fault_p50_ns), VM_STAT(fault_p99_ns), VM_STAT(fault_max_ns),
+	ZSWAP_STAT(pool_total_size), ZSWAP_STAT(stored_pages), ZSWAP_STAT(stored_incompressible_pages),
+	ZSWAP_STAT(same_filled_pages), ZSWAP_STAT(written_back_pages), ZSWAP_STAT(pool_limit_hit),
+	ZSWAP_STAT(reject_reclaim_fail), ZSWAP_STAT(reject_alloc_fail), ZSWAP_STAT(reject_kmemcache_fail),
+	ZSWAP_STAT(reject_compress_fail), ZSWAP_STAT(reject_compress_poor), ZSWAP_STAT(reject_group_limit),
+	ZSWAP_STAT(reject_streaming), ZSWAP_STAT(decompress_fail), ZSWAP_STAT(zswpin), ZSWAP_STAT(zswpout),
+	ZSWAP_STAT(zswpwb), ZSWAP_STAT(stored_bytes),
+	SWAP_STAT(pswpin), SWAP_STAT(pswpout), SWAP_STAT(swapout_fail), SWAP_STAT(io_errors), SWAP_STAT(csum_errors),
+	SWAP_STAT(inuse), SWAP_STAT(swap_ra), SWAP_STAT(swap_ra_hit), SWAP_STAT(unuse_to_memory),
+};
+
+static void snapshot(uswap_t *u, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	vm_stats(u->vm, &s->vm);
+	if (u->z)
+		zswap_stats(u->z, &s->z);
+	swap_sys_stats(u->swap, &s->s);
+}
+
+static uint64_t stat_at(const struct snapshot *s, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)s + off, sizeof(v));
+	return v;
+}
+
+API int uswap_stat(uswap_t *u, const char *name, uint64_t *value)
+{
+	struct snapshot s;
+
+	if (!u || !name || !value)
+		return fail(-EINVAL, "uswap_stat", "no instance, name or value");
+	for (size_t i = 0; i < ARRAY_SIZE(stat_names); i++) {
+		if (strcmp(stat_names[i].name, name))
+			continue;
+		snapshot(u, &s);
+		*value = stat_at(&s, stat_names[i].off);
+		return 0;
+	}
+	set_error("uswap_stat: no statistic named '%s' (uswap_stats_print lists them)", name);
+	return -ENOENT;
+}
+
+API int uswap_stats_print(uswap_t *u, FILE *f, int json)
+{
+	struct snapshot s;
+
+	if (!u || !f)
+		return fail(-EINVAL, "uswap_stats_print", "no instance or stream");
+	snapshot(u, &s);
+	if (json)
+		fputc('{', f);
+	for (size_t i = 0; i < ARRAY_SIZE(stat_names); i++) {
+		uint64_t v = stat_at(&s, stat_names[i].off);
+		if (json)
+			fprintf(f, "%s\"%s\": %llu", i ? ", " : "", stat_names[i].name, (unsigned long long)v);
+		else
+			fprintf(f, "%-28s %llu\n", stat_names[i].name, (unsigned long long)v);
+	}
+	if (json)
+		fputs("}\n", f);
+	return ferror(f) ? fail(-EIO, "uswap_stats_print", strerror(errno)) : 0;
 }

@@ -61,8 +61,11 @@ void prw_write_lock(struct prwlock *l)
 	mutex_lock(&l->writer_lock);
 	atomic_store_explicit(&l->writer, 1, memory_order_seq_cst);
 	for (unsigned i = 0; i < l->nr; i++)
-		while (atomic_load_explicit(&l->slot[i].readers, memory_order_seq_cst))
-			cpu_relax(); /* readers hold it for a handle decode only */
+		for (unsigned spin = 0; atomic_load_explicit(&l->slot[i].readers, memory_order_seq_cst); spin++)
+			if (spin < 1000)
+				cpu_relax(); /* zsmalloc's readers hold it for a handle decode only */
+			else
+				sched_yield(); /* vm's event barrier: an eviction batch */
 }
 
 void prw_write_unlock(struct prwlock *l)

@@ -268,7 +268,11 @@ int swap_alloc(struct swap_space *s, swp_entry_t *out)
 	int64_t off = -1;
 
 	mutex_lock(&cur->lock);
-	for (int tries = 0; off < 0 && tries < 4; tries++) {
+	/* A cluster from the non-full list may have been filled meanwhile by
+	 * another cursor: keep taking clusters (each pop removes one) rather
+	 * than fail while entries are free (4 tries were seen to fail under
+	 * vm/'s eviction storms). */
+	for (int tries = 0; off < 0 && tries < 64; tries++) {
 		if (!cur->cluster) {
 			uint64_t idx = cluster_get(s);
 			if (idx == UINT64_MAX)

@@ -1,0 +1,173 @@
+/*
+ * evict.c - swap-out: pages leave a region by UFFDIO_MOVE into a parking
+ * batch (design-digest 4.1), atomically against the program's writes: no
+ * write can land after the move (the PTE is gone), and a touch during the
+ * rest of the eviction faults and waits on the page's PTE_LOCKED bit.
+ * From parking each page goes to swap/ (zswap, or the swap file), the
+ * page table records its entry, and the parking pages are zapped for the
+ * next batch.
+ *
+ * The parking range is registered on its own userfaultfd, with no event
+ * features: zapping it raises no REMOVE event that would block the
+ * evictor until the event reader ran (the MOVE is issued on that fd: the
+ * kernel wants the destination registered on the fd of the ioctl; the
+ * source may be on another).
+ *
+ * A page swap/ cannot take (the swap file is full, an I/O error) goes back
+ * where it was, so nothing is lost: eviction fails, the budget may be
+ * exceeded (counted in budget_overruns), the data stays right.
+ *
+ * Lock order: vm.barrier (shared, for the whole batch) -> PTE_LOCKED ->
+ * swap/.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vm/vm.h"
+
+/* Move pages idx[from, from + n) (consecutive) to parking slots [from,
+ * from + n). Returns how many moved; *err the errno that stopped it. */
+static unsigned move_run(struct vm *vm, struct region *r, const size_t *idx, unsigned from, unsigned n,
+			 unsigned char *park, int *err)
+{
+	struct uffdio_move m = {.dst = (uintptr_t)(park + from * PAGE_SIZE),
+				.src = r->start + idx[from] * PAGE_SIZE, .len = n * PAGE_SIZE,
+				.mode = UFFDIO_MOVE_MODE_DONTWAKE};
+
+	*err = 0;
+	if (!ioctl(vm->park_uffd, UFFDIO_MOVE, &m))
+		return n;
+	*err = errno;
+	return m.move > 0 ? (unsigned)(m.move / PAGE_SIZE) : 0;
+}
+
+/* Put a page that swap/ refused back into the region. Only an event
+ * (EAGAIN) stops the copy: wait for it to be applied, outside the barrier,
+ * and give up if the page was dropped or its region freed meanwhile. */
+static void put_back(struct vm *vm, unsigned *b, struct region *r, size_t i, const void *page)
+{
+	int err = 0;
+
+	while (!vm_install(vm, r->start + i * PAGE_SIZE, page, PAGE_SIZE, true, &err) && err == EAGAIN) {
+		vm_barrier_exit(vm, *b);
+		sched_yield();
+		*b = vm_barrier_enter(vm);
+		if (vm_region_by_id(vm, r->id) != r || (atomic_load_acq(&r->pte[i]) & PTE_DROP)) {
+			atomic_store_rel(&r->pte[i], PTE_NONE);
+			return;
+		}
+	}
+	atomic_add_relaxed(&vm->resident, 1);
+	atomic_store_rel(&r->pte[i], PTE_RESIDENT | PTE_REF);
+}
+
+/* Page i moved out and sits in page: to swap/. */
+static bool evict_one(struct vm *vm, unsigned *b, struct region *r, size_t i, const void *page)
+{
+	swp_entry_t e;
+
+	if (swap_out(vm->swap, page, NULL, 0, NULL, &e)) {
+		atomic_add_relaxed(&vm->evict_fail, 1);
+		put_back(vm, b, r, i, page);
+		return false;
+	}
+	r->shadow[i] = atomic_add_relaxed(&vm->evictions, 1);
+	atomic_add_relaxed(&vm->swapouts, 1);
+	atomic_store_rel(&r->pte[i], pte_swapped(e));
+	return true;
+}
+
+/* Unlock page i unchanged (it could not be moved). */
+static void unlock_page(struct region *r, size_t i)
+{
+	atomic_and_acq_rel(&r->pte[i], ~PTE_LOCKED);
+}
+
+/*
+ * Evict pages idx[0..n) of r (n <= VM_EVICT_BATCH, ascending), which the
+ * caller has locked (each RESIDENT) while holding vm.barrier shared.
+ * Every page is unlocked on return. Returns the pages evicted.
+ */
+long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigned n)
+{
+	unsigned slot, k = 0;
+	long evicted = 0;
+	unsigned char *park = vm_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
+					   VM_EVICT_BATCH * PAGE_SIZE, &slot);
+	bool moved[VM_EVICT_BATCH] = {false};
+	int err = 0;
+
+	while (k < n && err != EAGAIN) {
+		unsigned run = 1;
+		while (k + run < n && idx[k + run] == idx[k] + run)
+			run++;
+		unsigned got = move_run(vm, r, idx, k, run, park, &err);
+		for (unsigned j = k; j < k + got; j++)
+			moved[j] = true;
+		k += got;
+		if (err == ENOENT && k < n) { /* a hole: the kernel dropped a freed page; it reads as zero */
+			vm_pte_release(vm, r, idx[k]);
+			k++;
+		} else if (err == EBUSY && k < n) { /* pinned or shared: leave it */
+			unlock_page(r, idx[k]);
+			k++;
+		} else if (err && err != EAGAIN) {
+			break;
+		}
+	}
+	for (unsigned j = 0; j < n; j++) {
+		if (moved[j]) {
+			atomic_sub_relaxed(&vm->resident, 1);
+			evicted += evict_one(vm, b, r, idx[j], park + j * PAGE_SIZE);
+		} else if (j >= k) {
+			unlock_page(r, idx[j]);
+		}
+	}
+	os_madvise(park, VM_EVICT_BATCH * PAGE_SIZE, MADV_DONTNEED);
+	vm_put_slot(vm->parking_busy, slot);
+	return evicted;
+}
+
+/* Lock page i for eviction if it is resident and free; false if not. */
+static bool lock_resident(struct region *r, size_t i)
+{
+	uint64_t v = atomic_load_acq(&r->pte[i]);
+
+	return pte_state(v) == PTE_RESIDENT && !(v & PTE_LOCKED) &&
+	       atomic_cas_acq_rel(&r->pte[i], &v, v | PTE_LOCKED);
+}
+
+/* Evict every resident page of [addr, addr + len) that is not busy;
+ * returns the pages evicted, or -EINVAL when the range is in no region. */
+long vm_pageout(struct vm *vm, uintptr_t addr, size_t len)
+{
+	uintptr_t end = addr + len;
+	long evicted = 0;
+	bool found = false;
+
+	addr &= ~(uintptr_t)(PAGE_SIZE - 1);
+	while (addr < end) {
+		size_t idx[VM_EVICT_BATCH];
+		unsigned n = 0;
+		unsigned b = vm_barrier_enter(vm);
+		struct region *r = vm_region_find(vm, addr);
+		if (!r) {
+			vm_barrier_exit(vm, b);
+			addr += PAGE_SIZE;
+			continue;
+		}
+		found = true;
+		uintptr_t rend = MIN(end, r->start + r->npages * PAGE_SIZE);
+		for (; addr < rend && n < VM_EVICT_BATCH; addr += PAGE_SIZE) {
+			size_t i = (addr - r->start) / PAGE_SIZE;
+			if (lock_resident(r, i))
+				idx[n++] = i;
+		}
+		if (n)
+			evicted += vm_evict(vm, &b, r, idx, n);
+		vm_barrier_exit(vm, b);
+	}
+	return found ? evicted : -EINVAL;
+}

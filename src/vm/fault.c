@@ -1,0 +1,343 @@
+/*
+ * fault.c - resolving a MISSING fault on a region page (ARCHITECTURE.md's
+ * swap-in; design-digest 4.2), and the handler threads that read faults
+ * from the userfaultfd.
+ *
+ * vm_resolve() is the one path for both fault modes. It holds vm.barrier
+ * shared from looking the page up to installing it, and the page's
+ * PTE_LOCKED bit from before it reads the content to after the page table
+ * says where the content now is (R6: the lock is the per-page claim the
+ * kernel cannot give us; swap/'s entry claim excludes writeback and other
+ * owners of the entry). It never holds anything across a retry: on EAGAIN
+ * (an address-space event is pending) it undoes everything, lets the
+ * event reader apply the event, and starts again.
+ *
+ * Async-signal-safety (in-thread mode runs this from a SIGBUS handler):
+ * no malloc on the swap-in path (staging pages are preallocated and taken
+ * with an atomic flag); the locks taken are uswap's own, and the only
+ * thread that can be interrupted at a region access while holding one of
+ * them is none: uswap's code never loads or stores region memory (it uses
+ * ioctls), so the interrupted code is the program's. Direct reclaim (a
+ * fault over the budget) does allocate pool memory; the program's malloc
+ * heap does not live in a region, so the interrupted code is never malloc.
+ *
+ * Lock order: vm.barrier (shared) -> PTE_LOCKED -> swap/.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vm/vm.h"
+
+static _Alignas(4096) const unsigned char zeros[VM_ZERO_WINDOW * PAGE_SIZE];
+
+/*
+ * UFFDIO_COPY len bytes from src to dst (wake: wake the faulting threads).
+ * True when dst now holds the bytes; a page that was already there
+ * (EEXIST: installed by someone else) counts only when it is the whole
+ * request. False with *err = the errno (EAGAIN: an event is pending).
+ */
+bool vm_install(struct vm *vm, uintptr_t dst, const void *src, size_t len, bool wake, int *err)
+{
+	struct uffdio_copy cp = {.dst = dst, .src = (uintptr_t)src, .len = len,
+				 .mode = wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE};
+
+	if (!ioctl(vm->uffd, UFFDIO_COPY, &cp))
+		return true;
+	*err = errno;
+	if (errno == EEXIST && len == PAGE_SIZE) {
+		if (wake) {
+			struct uffdio_range r = {.start = dst, .len = PAGE_SIZE};
+			ioctl(vm->uffd, UFFDIO_WAKE, &r);
+		}
+		return true;
+	}
+	return false;
+}
+
+static void wake_range(struct vm *vm, uintptr_t addr, size_t len)
+{
+	struct uffdio_range r = {.start = addr, .len = len};
+	ioctl(vm->uffd, UFFDIO_WAKE, &r);
+}
+
+/* Take page i's lock if it is still v; false if it changed. */
+static bool pte_trylock(struct region *r, size_t i, uint64_t v)
+{
+	return atomic_cas_acq_rel(&r->pte[i], &v, v | PTE_LOCKED);
+}
+
+/* Lock the run of never-touched pages from i on (at most max) for a zero
+ * fill; returns how many (at least 1: page i, which the caller saw NONE). */
+static size_t lock_zero_run(struct region *r, size_t i, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && i + n < r->npages) {
+		uint64_t v = atomic_load_relaxed(&r->pte[i + n]);
+		if (v != PTE_NONE || !pte_trylock(r, i + n, v))
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* How many pages a first touch may fill: a window, within the budget. */
+static size_t zero_window(struct vm *vm)
+{
+	uint64_t limit = atomic_load_relaxed(&vm->limit_pages), used = vm_usage_pages(vm);
+
+	if (!limit)
+		return VM_ZERO_WINDOW;
+	return used + 1 >= limit ? 1 : MIN(VM_ZERO_WINDOW, limit - used - 1);
+}
+
+static void charge_resident(struct vm *vm, size_t n)
+{
+	int64_t now = atomic_add_relaxed(&vm->resident, (int64_t)n) + (int64_t)n;
+	int64_t hwm = atomic_load_relaxed(&vm->resident_hwm);
+
+	while (now > hwm && !atomic_cas_weak_relaxed(&vm->resident_hwm, &hwm, now))
+		;
+}
+
+/* A never-touched page (and the untouched run after it): zeros.
+ * -EAGAIN when an event is pending (everything undone). */
+static int resolve_zero(struct vm *vm, struct region *r, size_t i, bool wake)
+{
+	size_t n = lock_zero_run(r, i, zero_window(vm)), done;
+	int err = 0;
+
+	if (!n)
+		return -EAGAIN; /* page i changed under us: look again */
+	struct uffdio_copy cp = {.dst = r->start + i * PAGE_SIZE, .src = (uintptr_t)zeros, .len = n * PAGE_SIZE,
+				 .mode = wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE};
+	if (!ioctl(vm->uffd, UFFDIO_COPY, &cp))
+		done = n;
+	else {
+		err = errno;
+		done = cp.copy > 0 ? (size_t)cp.copy / PAGE_SIZE : 0;
+	}
+	for (size_t k = 0; k < n; k++)
+		atomic_store_rel(&r->pte[i + k], k < done ? PTE_RESIDENT | PTE_REF : PTE_NONE);
+	charge_resident(vm, done);
+	if (done) {
+		atomic_add_relaxed(&vm->zero_faults, 1);
+		if (err && wake)
+			wake_range(vm, cp.dst, PAGE_SIZE);
+		return 0;
+	}
+	if (err == EEXIST) { /* present after all (a lazily freed page came back): nothing to do */
+		if (wake)
+			wake_range(vm, cp.dst, PAGE_SIZE);
+		return 0;
+	}
+	return err == EAGAIN ? -EAGAIN : -err;
+}
+
+/* A page the table says is resident faulted: a second message for a
+ * fault already resolved, or a page the kernel dropped (MADV_FREE): a
+ * zero page goes in only if none is there. */
+static int resolve_resident(struct vm *vm, struct region *r, size_t i, uint64_t v, bool wake)
+{
+	int err = 0;
+
+	if (!pte_trylock(r, i, v))
+		return -EAGAIN;
+	bool ok = vm_install(vm, r->start + i * PAGE_SIZE, zeros, PAGE_SIZE, wake, &err);
+	atomic_store_rel(&r->pte[i], v | PTE_REF);
+	return ok ? 0 : err == EAGAIN ? -EAGAIN : -err;
+}
+
+static void poison(struct vm *vm, uintptr_t addr, bool wake)
+{
+	struct uffdio_poison p = {.range = {.start = addr, .len = PAGE_SIZE},
+				  .mode = wake ? 0 : UFFDIO_POISON_MODE_DONTWAKE};
+	ioctl(vm->uffd, UFFDIO_POISON, &p);
+}
+
+/* A swapped-out page: swap it in through a staging page, install it,
+ * then let swap/ drop its copies (R3). */
+static int resolve_swapped(struct vm *vm, struct region *r, size_t i, uint64_t v, bool wake)
+{
+	swp_entry_t e = pte_entry(v);
+	enum swapin_from from;
+	unsigned slot;
+	int err = 0;
+
+	if (!pte_trylock(r, i, v))
+		return -EAGAIN;
+	void *page = vm_take_slot(vm->staging_busy, VM_STAGING, vm->staging, PAGE_SIZE, &slot);
+	int ret = swap_in(vm->swap, e, page, NULL, NULL, &from);
+	if (ret) { /* corrupt or unreadable: the page is lost, say so with SIGBUS */
+		vm_put_slot(vm->staging_busy, slot);
+		atomic_store_rel(&r->pte[i], PTE_POISON);
+		swap_sys_free(vm->swap, e);
+		atomic_add_relaxed(&vm->poisoned, 1);
+		poison(vm, r->start + i * PAGE_SIZE, wake);
+		return 1;
+	}
+	bool ok = vm_install(vm, r->start + i * PAGE_SIZE, page, PAGE_SIZE, wake, &err);
+	vm_put_slot(vm->staging_busy, slot);
+	swap_in_done(vm->swap, e, from, ok);
+	if (!ok) {
+		atomic_store_rel(&r->pte[i], v);
+		return err == EAGAIN ? -EAGAIN : -err;
+	}
+	uint64_t flags = PTE_REF;
+	vm_note_refault(vm, r, i, &flags);
+	charge_resident(vm, 1);
+	atomic_store_rel(&r->pte[i], PTE_RESIDENT | flags);
+	atomic_add_relaxed(from == SWAPIN_CACHE ? &vm->minor_faults : &vm->major_faults, 1);
+	return 0;
+}
+
+/*
+ * Resolve a MISSING fault at addr. wake: a thread sleeps in the kernel on
+ * it (handler mode); else the faulting thread is the caller (SIGBUS mode).
+ * Returns RESOLVED, NOT_OURS (no region holds addr) or POISONED (the
+ * page's data is lost: the access must end in SIGBUS).
+ */
+enum resolve_result vm_resolve(struct vm *vm, uintptr_t addr, bool wake)
+{
+	uint64_t t0 = os_now_ns();
+	int ret;
+
+	addr &= ~(uintptr_t)(PAGE_SIZE - 1);
+	for (;;) {
+		vm_charge(vm, 1);
+		unsigned b = vm_barrier_enter(vm);
+		struct region *r = vm_region_find(vm, addr);
+		if (!r) {
+			vm_barrier_exit(vm, b);
+			return NOT_OURS;
+		}
+		size_t i = (addr - r->start) / PAGE_SIZE;
+		uint64_t v = atomic_load_acq(&r->pte[i]);
+		if (v & PTE_LOCKED)
+			ret = -EAGAIN; /* an evictor or another resolver owns it: wait for it */
+		else if (pte_state(v) == PTE_NONE)
+			ret = resolve_zero(vm, r, i, wake);
+		else if (pte_state(v) == PTE_RESIDENT)
+			ret = resolve_resident(vm, r, i, v, wake);
+		else if (pte_state(v) == PTE_SWAPPED)
+			ret = resolve_swapped(vm, r, i, v, wake);
+		else {
+			poison(vm, addr, wake);
+			ret = 1;
+		}
+		vm_barrier_exit(vm, b);
+		if (ret != -EAGAIN)
+			break;
+		sched_yield();
+	}
+	atomic_add_relaxed(&vm->faults, 1);
+	hist_record(&vm->fault_ns, os_now_ns() - t0);
+	if (ret < 0 && wake) /* cannot install (ENOMEM in the kernel?): let it fault again */
+		wake_range(vm, addr, PAGE_SIZE);
+	return ret == 1 ? POISONED : RESOLVED;
+}
+
+/* ---------------------------------------------------------------- handler threads */
+
+struct handler_arg {
+	struct vm *vm;
+	int cpu; /* -1: not pinned */
+};
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+/* A fault in registered memory no region holds (a part of a region the
+ * program moved away with mremap): it reads as zero; never leave the
+ * thread asleep. */
+static void resolve_stray(struct vm *vm, uintptr_t addr)
+{
+	struct uffdio_zeropage z = {.range = {.start = addr & ~(uintptr_t)(PAGE_SIZE - 1), .len = PAGE_SIZE}};
+
+	if (ioctl(vm->uffd, UFFDIO_ZEROPAGE, &z) && errno == EEXIST)
+		wake_range(vm, z.range.start, PAGE_SIZE);
+}
+
+/* Read messages until told to stop: events are applied under the
+ * barrier (event.c), faults resolved here (handler mode; in SIGBUS mode
+ * no fault comes as a message). */
+static void *handler_main(void *arg)
+{
+	struct vm *vm = ((struct handler_arg *)arg)->vm;
+	int cpu = ((struct handler_arg *)arg)->cpu;
+	uintptr_t faults[16];
+	unsigned n;
+
+	base_free(arg);
+	if (cpu >= 0)
+		pin_to(cpu);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = vm->uffd, .events = POLLIN}, {.fd = vm->stop_fd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		vm_events_read(vm, faults, &n, ARRAY_SIZE(faults));
+		for (unsigned k = 0; k < n; k++)
+			if (vm_resolve(vm, faults[k], true) == NOT_OURS)
+				resolve_stray(vm, faults[k]);
+	}
+	return NULL;
+}
+
+/*
+ * Handler mode: cfg.threads threads (0: one per CPU), each pinned to its
+ * CPU so that a fault's wake-up can land on the faulting CPU. SIGBUS
+ * mode: one thread for events. 0 or -errno.
+ */
+int vm_handlers_start(struct vm *vm)
+{
+	unsigned ncpu = pcpu_nr_possible(), n = vm->cfg.mode == FAULT_SIGBUS ? 1 : vm->cfg.threads;
+
+	if (!n)
+		n = ncpu;
+	n = MIN(n, VM_MAX_HANDLERS);
+	if ((vm->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
+		return -errno;
+	for (unsigned i = 0; i < n; i++) {
+		struct handler_arg *a = base_malloc(sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		*a = (struct handler_arg){vm, vm->cfg.mode == FAULT_SIGBUS || n < ncpu ? -1 : (int)(i % ncpu)};
+		int ret = pthread_create(&vm->handler[i], NULL, handler_main, a);
+		if (ret) {
+			base_free(a);
+			return -ret;
+		}
+		vm->nr_handlers++;
+	}
+	return 0;
+}
+
+void vm_handlers_stop(struct vm *vm)
+{
+	uint64_t one = 1;
+
+	if (vm->stop_fd < 0)
+		return;
+	if (write(vm->stop_fd, &one, sizeof(one)) != sizeof(one))
+		perror("uswap: eventfd");
+	for (unsigned i = 0; i < vm->nr_handlers; i++)
+		pthread_join(vm->handler[i], NULL);
+	vm->nr_handlers = 0;
+	close(vm->stop_fd);
+	vm->stop_fd = -1;
+}

@@ -1,0 +1,217 @@
+/*
+ * region.c - regions: anonymous private memory registered with the vm's
+ * userfaultfd for MISSING faults, and their page tables.
+ *
+ * A region is found by address without a lock: vm.regions[] slots are
+ * published with release stores. Resolvers and evictors look regions up
+ * only while holding vm.barrier shared, so a region unpublished under the
+ * barrier held exclusive can no longer be found once that is released;
+ * it is freed only after every PTE_LOCKED bit in it has cleared (an owner
+ * of a locked page may still hold a pointer to the region).
+ *
+ * Lock order: vm.barrier -> vm.regions_lock -> PTE_LOCKED bits.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm/vm.h"
+
+static size_t table_bytes(size_t npages, size_t each)
+{
+	return (npages * each + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+static void region_free(struct region *r)
+{
+	if (r->pte)
+		os_munmap((void *)r->pte, table_bytes(r->npages, sizeof(*r->pte)));
+	if (r->shadow)
+		os_munmap(r->shadow, table_bytes(r->npages, sizeof(*r->shadow)));
+	base_free(r);
+}
+
+static int region_map(struct vm *vm, struct region *r, size_t len, char *err, size_t errlen)
+{
+	void *p;
+	int ret;
+
+	if ((ret = os_mmap_anon(len, PAGE_SIZE, &p))) {
+		snprintf(err, errlen, "cannot map a region of %zu bytes: %s", len, strerror(-ret));
+		return ret;
+	}
+	r->start = (uintptr_t)p;
+	/* Whole pages only: a huge page cannot be moved out page by page. */
+	os_madvise(p, len, MADV_NOHUGEPAGE);
+	struct uffdio_register reg = {.range = {.start = r->start, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot register a region with userfaultfd: %s", strerror(errno));
+		os_munmap(p, len);
+		return ret;
+	}
+	return 0;
+}
+
+/* Publish r in a free slot; -ENOSPC when every slot is taken. */
+static int region_publish(struct vm *vm, struct region *r)
+{
+	int ret = -ENOSPC;
+
+	mutex_lock(&vm->regions_lock);
+	for (unsigned i = 0; i < VM_MAX_REGIONS; i++) {
+		if (atomic_load_relaxed(&vm->regions[i]))
+			continue;
+		r->id = i;
+		atomic_store_rel(&vm->regions[i], r);
+		if (i >= atomic_load_relaxed(&vm->nr_regions_hint))
+			atomic_store_rel(&vm->nr_regions_hint, i + 1);
+		ret = 0;
+		break;
+	}
+	mutex_unlock(&vm->regions_lock);
+	return ret;
+}
+
+/*
+ * A new region of len bytes (rounded up to pages) that reads as zero.
+ * 0 and *out, or -ENOMEM, -ENOSPC (too many regions), -errno of mmap or
+ * UFFDIO_REGISTER, with a message in err.
+ */
+int vm_region_add(struct vm *vm, size_t len, void **out, char *err, size_t errlen)
+{
+	struct region *r = base_calloc(1, sizeof(*r));
+	void *pte = NULL, *shadow = NULL;
+	int ret = -ENOMEM;
+
+	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (!r || !len)
+		goto fail;
+	r->npages = len / PAGE_SIZE;
+	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->pte)), PAGE_SIZE, &pte) ||
+	    os_mmap_anon(table_bytes(r->npages, sizeof(*r->shadow)), PAGE_SIZE, &shadow))
+		goto fail;
+	r->pte = pte;
+	r->shadow = shadow;
+	pte = shadow = NULL;
+	if ((ret = region_map(vm, r, len, err, errlen)))
+		goto fail_quiet;
+	if ((ret = region_publish(vm, r))) {
+		snprintf(err, errlen, "too many regions (at most %d)", VM_MAX_REGIONS);
+		os_munmap((void *)r->start, len);
+		goto fail_quiet;
+	}
+	*out = (void *)r->start;
+	return 0;
+fail:
+	snprintf(err, errlen, "out of memory for a region of %zu bytes", len);
+fail_quiet:
+	if (pte)
+		os_munmap(pte, table_bytes(r->npages, sizeof(*r->pte)));
+	if (shadow)
+		os_munmap(shadow, table_bytes(r->npages, sizeof(*r->shadow)));
+	if (r)
+		region_free(r);
+	return ret ? ret : -ENOMEM;
+}
+
+struct region *vm_region_by_id(struct vm *vm, unsigned id)
+{
+	return id < VM_MAX_REGIONS ? atomic_load_acq(&vm->regions[id]) : NULL;
+}
+
+/* The region holding addr, or NULL. Call with vm.barrier held. */
+struct region *vm_region_find(struct vm *vm, uintptr_t addr)
+{
+	unsigned n = atomic_load_acq(&vm->nr_regions_hint);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct region *r = atomic_load_acq(&vm->regions[i]);
+		if (r && addr - r->start < r->npages * PAGE_SIZE)
+			return r;
+	}
+	return NULL;
+}
+
+/* Drop page i's content (its PTE is not locked, or locked by the
+ * caller): a swapped page's entry goes, a resident page is uncharged. */
+void vm_pte_release(struct vm *vm, struct region *r, size_t i)
+{
+	uint64_t v = atomic_xchg_acq_rel(&r->pte[i], PTE_NONE);
+
+	if (pte_state(v) == PTE_SWAPPED)
+		swap_sys_free(vm->swap, pte_entry(v));
+	else if (pte_state(v) == PTE_RESIDENT)
+		atomic_sub_relaxed(&vm->resident, 1);
+}
+
+/*
+ * Pages [first, first + n) were dropped by the program (MADV_DONTNEED,
+ * munmap): they read as zero from now on. A page locked by an owner gets
+ * PTE_DROP instead, and the owner drops it. Call with vm.barrier
+ * exclusive (event.c) or with the region unpublished.
+ */
+void vm_page_drop(struct vm *vm, struct region *r, size_t first, size_t n)
+{
+	for (size_t i = first; i < first + n && i < r->npages; i++) {
+		uint64_t v = atomic_load_acq(&r->pte[i]);
+		for (;;) {
+			if (v & PTE_LOCKED) {
+				if (atomic_cas_acq_rel(&r->pte[i], &v, v | PTE_DROP))
+					break;
+				continue;
+			}
+			if (atomic_cas_acq_rel(&r->pte[i], &v, v | PTE_LOCKED)) {
+				vm_pte_release(vm, r, i);
+				break;
+			}
+		}
+	}
+}
+
+/* Wait until no page of r is locked: owners that held a lock when r was
+ * unpublished see it gone when they look again, and unlock. */
+static void region_quiesce(struct region *r)
+{
+	for (size_t i = 0; i < r->npages; i++)
+		while (atomic_load_acq(&r->pte[i]) & PTE_LOCKED)
+			sched_yield();
+}
+
+/*
+ * Free the region that starts at addr: unregister it, drop its pages and
+ * their swap entries, unmap it. -EINVAL (with a message) when addr does
+ * not start a region.
+ */
+int vm_region_remove(struct vm *vm, void *addr, char *err, size_t errlen)
+{
+	struct region *r = NULL;
+
+	prw_write_lock(&vm->barrier);
+	mutex_lock(&vm->regions_lock);
+	for (unsigned i = 0; i < VM_MAX_REGIONS && !r; i++) {
+		struct region *c = atomic_load_relaxed(&vm->regions[i]);
+		if (c && c->start == (uintptr_t)addr) {
+			r = c;
+			atomic_store_rel(&vm->regions[i], NULL);
+		}
+	}
+	mutex_unlock(&vm->regions_lock);
+	prw_write_unlock(&vm->barrier);
+	if (!r) {
+		snprintf(err, errlen, "%p is not the start of a region of this uswap instance", addr);
+		return -EINVAL;
+	}
+	region_quiesce(r);
+	size_t len = r->npages * PAGE_SIZE;
+	struct uffdio_range range = {.start = r->start, .len = len};
+	ioctl(vm->uffd, UFFDIO_UNREGISTER, &range);
+	for (size_t i = 0; i < r->npages; i++)
+		vm_pte_release(vm, r, i);
+	os_munmap((void *)r->start, len);
+	region_free(r);
+	return 0;
+}

@@ -1,0 +1,180 @@
+/*
+ * vm.c - a vm: the userfaultfds, the parking range, the staging pages, the
+ * threads, the budget and the statistics. See vm.h for the layer.
+ *
+ * Lock order: see vm.h. Nothing here is taken on the fault path but the
+ * atomic slot flags.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm/vm.h"
+
+/* A free slot of n (each slot_bytes at base): spin until one is free.
+ * Lock-free, async-signal-safe; starts at this CPU's slot. */
+void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
+{
+	for (unsigned i = pcpu_current() % n;; i = (i + 1) % n) {
+		if (!atomic_load_relaxed(&busy[i]) && !atomic_xchg_acq_rel(&busy[i], true)) {
+			*idx = i;
+			return base + (size_t)i * slot_bytes;
+		}
+		if (i + 1 == n)
+			sched_yield();
+	}
+}
+
+void vm_put_slot(_Atomic bool *busy, unsigned idx) { atomic_store_rel(&busy[idx], false); }
+
+uint64_t vm_usage_pages(struct vm *vm)
+{
+	int64_t res = atomic_load_relaxed(&vm->resident);
+	uint64_t pool = vm->cfg.pool_in_limit && vm->z ? zswap_pool_bytes(vm->z) / PAGE_SIZE : 0;
+
+	return (uint64_t)(res > 0 ? res : 0) + pool;
+}
+
+int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen)
+{
+	if (bytes && bytes < VM_MIN_LIMIT) {
+		snprintf(err, errlen, "limit %llu bytes is below the smallest budget uswap can keep, %lluM "
+			 "(a few eviction batches and first-touch windows)", (unsigned long long)bytes,
+			 (unsigned long long)(VM_MIN_LIMIT >> 20));
+		return -EINVAL;
+	}
+	atomic_store_relaxed(&vm->limit_pages, bytes / PAGE_SIZE);
+	vm_charge(vm, 0);
+	return 0;
+}
+
+/* The parking range: on its own userfaultfd, no events, no SIGBUS. */
+static int parking_open(struct vm *vm, char *err, size_t errlen)
+{
+	size_t len = (size_t)VM_PARKING * VM_EVICT_BATCH * PAGE_SIZE;
+	struct uffd_caps caps;
+	void *p;
+	int ret;
+
+	if ((ret = os_mmap_anon(len, PAGE_SIZE, &p)))
+		return ret;
+	vm->parking = p;
+	os_madvise(p, len, MADV_NOHUGEPAGE);
+	if ((vm->park_uffd = uffd_open(UFFD_FEATURE_MOVE, false, &caps, err, errlen)) < 0)
+		return vm->park_uffd;
+	struct uffdio_register reg = {.range = {.start = (uintptr_t)p, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+	if (ioctl(vm->park_uffd, UFFDIO_REGISTER, &reg)) {
+		snprintf(err, errlen, "cannot register the parking range: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int vm_open_uffd(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t want = UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_EVENT_REMAP |
+			UFFD_FEATURE_MOVE | UFFD_FEATURE_POISON;
+
+	if (vm->cfg.mode == FAULT_SIGBUS)
+		want |= UFFD_FEATURE_SIGBUS;
+	vm->uffd = uffd_open(want, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err, errlen);
+	return vm->uffd < 0 ? vm->uffd : 0;
+}
+
+int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *z, struct vm **out, char *err,
+	      size_t errlen)
+{
+	struct vm *vm = base_calloc(1, sizeof(*vm));
+	int ret;
+
+	if (!vm)
+		return -ENOMEM;
+	vm->cfg = *cfg;
+	vm->swap = swap;
+	vm->z = z;
+	vm->uffd = vm->park_uffd = vm->stop_fd = -1;
+	mutex_init(&vm->regions_lock);
+	worker_init(&vm->reclaim);
+	hist_reset(&vm->fault_ns);
+	void *staging;
+	if ((ret = prw_init(&vm->barrier))) {
+		base_free(vm);
+		return ret;
+	}
+	if ((ret = vm_set_limit(vm, cfg->limit, err, errlen)) || (ret = vm_open_uffd(vm, err, errlen)) ||
+	    (ret = parking_open(vm, err, errlen)))
+		goto fail;
+	if ((ret = os_mmap_anon(VM_STAGING * PAGE_SIZE, PAGE_SIZE, &staging))) {
+		snprintf(err, errlen, "out of memory for staging pages");
+		goto fail;
+	}
+	vm->staging = staging;
+	if (cfg->mode == FAULT_SIGBUS && (ret = vm_sigbus_install(vm, err, errlen)))
+		goto fail;
+	if ((ret = vm_handlers_start(vm)) || (ret = vm_reclaim_start(vm))) {
+		snprintf(err, errlen, "cannot start uswap's threads: %s", strerror(-ret));
+		goto fail;
+	}
+	*out = vm;
+	return 0;
+fail:
+	vm_destroy(vm);
+	return ret;
+}
+
+/* Every region must have been removed, and no thread may touch one. */
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	for (unsigned i = 0; i < VM_MAX_REGIONS; i++) {
+		struct region *r = atomic_load_relaxed(&vm->regions[i]);
+		char err[160];
+		if (r)
+			vm_region_remove(vm, (void *)r->start, err, sizeof(err));
+	}
+	vm_reclaim_stop(vm);
+	vm_handlers_stop(vm);
+	if (vm->cfg.mode == FAULT_SIGBUS)
+		vm_sigbus_remove(vm);
+	if (vm->uffd >= 0)
+		close(vm->uffd);
+	if (vm->park_uffd >= 0)
+		close(vm->park_uffd);
+	if (vm->parking)
+		os_munmap(vm->parking, (size_t)VM_PARKING * VM_EVICT_BATCH * PAGE_SIZE);
+	if (vm->staging)
+		os_munmap(vm->staging, VM_STAGING * PAGE_SIZE);
+	worker_destroy(&vm->reclaim);
+	mutex_destroy(&vm->regions_lock);
+	prw_destroy(&vm->barrier);
+	base_free(vm);
+}
+
+void vm_stats(struct vm *vm, struct vm_stats *st)
+{
+	int64_t res = atomic_load_relaxed(&vm->resident);
+
+	*st = (struct vm_stats){
+		.resident_bytes = (uint64_t)(res > 0 ? res : 0) * PAGE_SIZE,
+		.limit = atomic_load_relaxed(&vm->limit_pages) * PAGE_SIZE,
+		.faults = atomic_load_relaxed(&vm->faults),
+		.major_faults = atomic_load_relaxed(&vm->major_faults),
+		.minor_faults = atomic_load_relaxed(&vm->minor_faults),
+		.zero_faults = atomic_load_relaxed(&vm->zero_faults),
+		.refaults = atomic_load_relaxed(&vm->refaults),
+		.swapouts = atomic_load_relaxed(&vm->swapouts),
+		.evict_fail = atomic_load_relaxed(&vm->evict_fail),
+		.poisoned = atomic_load_relaxed(&vm->poisoned),
+		.direct_reclaims = atomic_load_relaxed(&vm->direct_reclaims),
+		.budget_overruns = atomic_load_relaxed(&vm->budget_overruns),
+		.fault_p50_ns = hist_percentile(&vm->fault_ns, 50),
+		.fault_p99_ns = hist_percentile(&vm->fault_ns, 99),
+		.fault_max_ns = hist_max(&vm->fault_ns),
+		.resident_hwm = (uint64_t)atomic_load_relaxed(&vm->resident_hwm) * PAGE_SIZE,
+	};
+	st->swapins = st->major_faults + st->minor_faults;
+}

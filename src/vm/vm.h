@@ -1,0 +1,178 @@
+/*
+ * vm.h - vm/: paged memory regions over userfaultfd (ARCHITECTURE.md,
+ * "How a page flows"; design-digest section 4).
+ *
+ * A region is anonymous private memory registered with a userfaultfd for
+ * MISSING faults. Each of its pages has one atomic word in the region's
+ * page table (the PTE analogue below). Faults are resolved by handler
+ * threads reading the userfaultfd (fault.c) or by the faulting thread
+ * itself in a SIGBUS handler (sigbus.c); both call vm_resolve(). Pages
+ * leave by UFFDIO_MOVE into a parking range and go to swap/ from there
+ * (evict.c); reclaim.c picks them (a clock with a refault shadow) and
+ * keeps the budget. Address-space events (REMOVE, UNMAP, REMAP) are read
+ * and applied under the event barrier (event.c).
+ *
+ * Lock order (outermost first): vm.barrier (shared by resolvers and
+ * evictors from validate to install; exclusive to apply events) -> a
+ * page's PTE_LOCKED bit (its owner does its I/O) -> swap/'s locks ->
+ * vm.reclaim (worker lock, leaf). vm.regions_lock is taken only with the
+ * barrier held exclusive (region add/remove) or alone (lookup is
+ * lock-free: regions are published with release stores and freed only
+ * after the barrier has been taken exclusive).
+ */
+#ifndef USWAP_VM_VM_H
+#define USWAP_VM_VM_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "base/worker.h"
+#include "swap/swap.h"
+#include "vm/uffd.h"
+#include "zswap/zswap.h"
+
+/*
+ * A page's word: state in bits 0-1, flags, and for a swapped page its swap
+ * entry's offset from bit PTE_SHIFT up (the type is always
+ * SWP_TYPE_VIRTUAL).
+ */
+#define PTE_NONE      0ull /* never touched, or dropped: reads as zero */
+#define PTE_RESIDENT  1ull /* present in the region */
+#define PTE_SWAPPED   2ull /* out: the entry holds its content */
+#define PTE_POISON    3ull /* content lost (corrupt or unreadable): SIGBUS */
+#define PTE_STATE     3ull
+#define PTE_LOCKED    (1ull << 2) /* an owner is moving the page in or out */
+#define PTE_REF       (1ull << 3) /* referenced since the clock hand passed */
+#define PTE_ACTIVE    (1ull << 4) /* refaulted soon after eviction: kept longer */
+#define PTE_DROP      (1ull << 5) /* an event dropped the page while it was locked */
+#define PTE_SHIFT     8
+
+static inline uint64_t pte_state(uint64_t v) { return v & PTE_STATE; }
+static inline swp_entry_t pte_entry(uint64_t v) { return swp_entry(SWP_TYPE_VIRTUAL, v >> PTE_SHIFT); }
+static inline uint64_t pte_swapped(swp_entry_t e) { return swp_offset(e) << PTE_SHIFT | PTE_SWAPPED; }
+
+enum fault_mode { FAULT_HANDLER, FAULT_SIGBUS };
+#define VM_DEFAULT_FAULT_MODE "handler"
+enum vm_policy { POLICY_CLOCK, POLICY_FIFO };
+
+#define VM_MAX_REGIONS   1024
+#define VM_EVICT_BATCH   16   /* pages moved out per UFFDIO_MOVE batch */
+#define VM_ZERO_WINDOW   64   /* pages zero-filled ahead on a first touch */
+#define VM_STAGING       128  /* staging pages for swap-ins (no malloc on the fault path) */
+#define VM_PARKING       32   /* parking batches (VM_EVICT_BATCH pages each) */
+#define VM_MIN_LIMIT     (4ull << 20) /* the smallest budget: a few batches and windows */
+#define VM_MAX_HANDLERS  64
+
+struct vm;
+
+struct region {
+	uintptr_t start;
+	size_t npages;
+	_Atomic uint64_t *pte;      /* [npages]: atomic, see PTE_* */
+	uint32_t *shadow;           /* [npages]: vm.evictions when the page left (PTE_LOCKED owner) */
+	unsigned id;                /* index in vm.regions */
+};
+
+struct vm_config {
+	uint64_t limit;             /* bytes; 0 = none */
+	bool pool_in_limit;         /* the compressed pool counts against limit */
+	enum fault_mode mode;
+	enum vm_policy policy;
+	unsigned threads;           /* handler threads (handler mode); 0 = one per CPU */
+};
+
+struct vm_stats {
+	uint64_t resident_bytes, limit, faults, major_faults, minor_faults, zero_faults, swapins, swapouts,
+		refaults, evict_fail, poisoned, direct_reclaims, budget_overruns, fault_p50_ns, fault_p99_ns,
+		fault_max_ns, resident_hwm;
+};
+
+struct vm {
+	struct vm_config cfg;
+	int uffd;                   /* the regions' userfaultfd (events; faults in handler mode) */
+	int park_uffd;              /* the parking range's: no events, no SIGBUS */
+	struct uffd_caps caps;
+	struct swap_sys *swap;
+	struct zswap *z;            /* may be NULL (zswap=off) */
+	struct prwlock barrier;     /* the event barrier (design-digest 4.2); readers are
+				       async-signal-safe (atomics only) */
+
+	mutex_t regions_lock;       /* add/remove of regions[] */
+	struct region *_Atomic regions[VM_MAX_REGIONS]; /* atomic: published/cleared under regions_lock */
+	_Atomic unsigned nr_regions_hint; /* atomic: 1 + the highest slot ever used */
+
+	_Atomic uint64_t limit_pages;       /* atomic: 0 = no limit */
+	cache_aligned _Atomic int64_t resident; /* atomic: pages present in regions */
+	_Atomic int64_t resident_hwm;       /* atomic */
+	cache_aligned _Atomic uint32_t evictions; /* atomic: the eviction clock (shadow entries) */
+	_Atomic uint64_t hand;              /* atomic: the clock hand, region id << 32 | page */
+
+	/* Staging pages (swap-in targets) and parking batches (eviction
+	 * destinations), taken with an atomic flag each: no malloc and no lock
+	 * on the fault path. */
+	unsigned char *staging;             /* VM_STAGING pages */
+	_Atomic bool staging_busy[VM_STAGING];
+	unsigned char *parking;             /* VM_PARKING * VM_EVICT_BATCH pages, on park_uffd */
+	_Atomic bool parking_busy[VM_PARKING];
+
+	struct worker reclaim;              /* the reclaim thread; reclaim.lock guards reclaim_wanted */
+	bool reclaim_wanted;
+	int stop_fd;                        /* eventfd: tells handler threads to exit */
+	pthread_t handler[VM_MAX_HANDLERS];
+	unsigned nr_handlers;
+
+	struct hist fault_ns;
+	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
+		poisoned, direct_reclaims, budget_overruns;
+	_Atomic bool overrun_warned;
+};
+
+/* vm.c */
+int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *z, struct vm **out, char *err,
+	      size_t errlen);
+void vm_destroy(struct vm *vm);
+void vm_stats(struct vm *vm, struct vm_stats *st);
+int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen);
+uint64_t vm_usage_pages(struct vm *vm); /* resident + (pool_in_limit) the pool, in pages */
+void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx);
+void vm_put_slot(_Atomic bool *busy, unsigned idx);
+static inline unsigned vm_barrier_enter(struct vm *vm) { return prw_read_lock(&vm->barrier); }
+static inline void vm_barrier_exit(struct vm *vm, unsigned b) { prw_read_unlock(&vm->barrier, b); }
+
+/* region.c */
+int vm_region_add(struct vm *vm, size_t len, void **out, char *err, size_t errlen);
+int vm_region_remove(struct vm *vm, void *addr, char *err, size_t errlen);
+struct region *vm_region_find(struct vm *vm, uintptr_t addr);
+struct region *vm_region_by_id(struct vm *vm, unsigned id);
+void vm_pte_release(struct vm *vm, struct region *r, size_t i); /* drop a page's content: PTE_NONE */
+void vm_page_drop(struct vm *vm, struct region *r, size_t first, size_t n);
+
+/* fault.c */
+enum resolve_result { RESOLVED, NOT_OURS, POISONED };
+enum resolve_result vm_resolve(struct vm *vm, uintptr_t addr, bool kernel_waits);
+int vm_handlers_start(struct vm *vm);
+void vm_handlers_stop(struct vm *vm);
+bool vm_install(struct vm *vm, uintptr_t dst, const void *src, size_t len, bool wake, int *err);
+
+/* event.c */
+void vm_events_read(struct vm *vm, uintptr_t *faults, unsigned *nr_faults, unsigned max_faults);
+
+/* sigbus.c */
+int vm_sigbus_install(struct vm *vm, char *err, size_t errlen);
+void vm_sigbus_remove(struct vm *vm);
+
+/* evict.c */
+long vm_evict(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);
+long vm_pageout(struct vm *vm, uintptr_t addr, size_t len);
+
+/* reclaim.c */
+long vm_reclaim(struct vm *vm, uint64_t pages);
+void vm_charge(struct vm *vm, uint64_t pages);
+int vm_reclaim_start(struct vm *vm);
+void vm_reclaim_stop(struct vm *vm);
+void vm_note_refault(struct vm *vm, struct region *r, size_t i, uint64_t *pte_flags);
+
+#endif
