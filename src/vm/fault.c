@@ -196,11 +196,52 @@ static int resolve_swapped(struct vm *vm, struct region *r, size_t i, uint64_t v
 	return 0;
 }
 
+/* One attempt at the fault at addr: 0, 1 (poisoned), -EAGAIN (an event
+ * is pending or another owner has the page: try again), -ENOENT (no
+ * region holds addr), or another -errno. */
+static int resolve_once(struct vm *vm, uintptr_t addr, bool wake)
+{
+	int ret;
+
+	vm_charge(vm, 1);
+	unsigned b = vm_barrier_enter(vm);
+	struct region *r = vm_region_find(vm, addr);
+	if (!r) {
+		vm_barrier_exit(vm, b);
+		return -ENOENT;
+	}
+	size_t i = (addr - r->start) / PAGE_SIZE;
+	uint64_t v = atomic_load_acq(&r->pte[i]);
+	if (v & PTE_LOCKED)
+		ret = -EAGAIN; /* an evictor or another resolver owns it: wait for it */
+	else if (pte_state(v) == PTE_NONE)
+		ret = resolve_zero(vm, r, i, wake);
+	else if (pte_state(v) == PTE_RESIDENT)
+		ret = resolve_resident(vm, r, i, v, wake);
+	else if (pte_state(v) == PTE_SWAPPED)
+		ret = resolve_swapped(vm, r, i, v, wake);
+	else {
+		poison(vm, addr, wake);
+		ret = 1;
+	}
+	vm_barrier_exit(vm, b);
+	return ret;
+}
+
+static enum resolve_result resolved(struct vm *vm, uintptr_t addr, uint64_t t0, int ret, bool wake)
+{
+	atomic_add_relaxed(&vm->faults, 1);
+	hist_record(&vm->fault_ns, os_now_ns() - t0);
+	if (ret < 0 && wake) /* cannot install (ENOMEM in the kernel?): let it fault again */
+		wake_range(vm, addr, PAGE_SIZE);
+	return ret == 1 ? POISONED : RESOLVED;
+}
+
 /*
- * Resolve a MISSING fault at addr. wake: a thread sleeps in the kernel on
- * it (handler mode); else the faulting thread is the caller (SIGBUS mode).
- * Returns RESOLVED, NOT_OURS (no region holds addr) or POISONED (the
- * page's data is lost: the access must end in SIGBUS).
+ * Resolve a MISSING fault at addr from the faulting thread itself (SIGBUS
+ * mode), retrying until done: another thread reads the events. Returns
+ * RESOLVED, NOT_OURS (no region holds addr) or POISONED (the page's data
+ * is lost: the access must end in SIGBUS).
  */
 enum resolve_result vm_resolve(struct vm *vm, uintptr_t addr, bool wake)
 {
@@ -208,38 +249,11 @@ enum resolve_result vm_resolve(struct vm *vm, uintptr_t addr, bool wake)
 	int ret;
 
 	addr &= ~(uintptr_t)(PAGE_SIZE - 1);
-	for (;;) {
-		vm_charge(vm, 1);
-		unsigned b = vm_barrier_enter(vm);
-		struct region *r = vm_region_find(vm, addr);
-		if (!r) {
-			vm_barrier_exit(vm, b);
-			return NOT_OURS;
-		}
-		size_t i = (addr - r->start) / PAGE_SIZE;
-		uint64_t v = atomic_load_acq(&r->pte[i]);
-		if (v & PTE_LOCKED)
-			ret = -EAGAIN; /* an evictor or another resolver owns it: wait for it */
-		else if (pte_state(v) == PTE_NONE)
-			ret = resolve_zero(vm, r, i, wake);
-		else if (pte_state(v) == PTE_RESIDENT)
-			ret = resolve_resident(vm, r, i, v, wake);
-		else if (pte_state(v) == PTE_SWAPPED)
-			ret = resolve_swapped(vm, r, i, v, wake);
-		else {
-			poison(vm, addr, wake);
-			ret = 1;
-		}
-		vm_barrier_exit(vm, b);
-		if (ret != -EAGAIN)
-			break;
+	while ((ret = resolve_once(vm, addr, wake)) == -EAGAIN)
 		sched_yield();
-	}
-	atomic_add_relaxed(&vm->faults, 1);
-	hist_record(&vm->fault_ns, os_now_ns() - t0);
-	if (ret < 0 && wake) /* cannot install (ENOMEM in the kernel?): let it fault again */
-		wake_range(vm, addr, PAGE_SIZE);
-	return ret == 1 ? POISONED : RESOLVED;
+	if (ret == -ENOENT)
+		return NOT_OURS;
+	return resolved(vm, addr, t0, ret, wake);
 }
 
 /* ---------------------------------------------------------------- handler threads */
@@ -269,6 +283,35 @@ static void resolve_stray(struct vm *vm, uintptr_t addr)
 		wake_range(vm, z.range.start, PAGE_SIZE);
 }
 
+#define HANDLER_PENDING 64
+
+/* Faults read but not yet resolved: a fault that meets a pending event
+ * waits here while its thread reads the events (a handler thread that
+ * retried in place could wait for an event only it would read). */
+struct pending {
+	uintptr_t addr[HANDLER_PENDING];
+	uint64_t t0[HANDLER_PENDING];
+	unsigned n;
+};
+
+static void resolve_pending(struct vm *vm, struct pending *p)
+{
+	unsigned keep = 0;
+
+	for (unsigned k = 0; k < p->n; k++) {
+		int ret = resolve_once(vm, p->addr[k], true);
+		if (ret == -EAGAIN) {
+			p->addr[keep] = p->addr[k];
+			p->t0[keep++] = p->t0[k];
+		} else if (ret == -ENOENT) {
+			resolve_stray(vm, p->addr[k]);
+		} else {
+			resolved(vm, p->addr[k], p->t0[k], ret, true);
+		}
+	}
+	p->n = keep;
+}
+
 /* Read messages until told to stop: events are applied under the
  * barrier (event.c), faults resolved here (handler mode; in SIGBUS mode
  * no fault comes as a message). */
@@ -276,6 +319,7 @@ static void *handler_main(void *arg)
 {
 	struct vm *vm = ((struct handler_arg *)arg)->vm;
 	int cpu = ((struct handler_arg *)arg)->cpu;
+	struct pending p = {.n = 0};
 	uintptr_t faults[16];
 	unsigned n;
 
@@ -283,17 +327,22 @@ static void *handler_main(void *arg)
 	if (cpu >= 0)
 		pin_to(cpu);
 	for (;;) {
-		struct pollfd p[2] = {{.fd = vm->uffd, .events = POLLIN}, {.fd = vm->stop_fd, .events = POLLIN}};
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		struct pollfd pf[2] = {{.fd = vm->uffd, .events = POLLIN}, {.fd = vm->stop_fd, .events = POLLIN}};
+		if (poll(pf, 2, p.n ? 0 : -1) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents)
+		if (pf[1].revents)
 			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		vm_events_read(vm, faults, &n, ARRAY_SIZE(faults));
-		for (unsigned k = 0; k < n; k++)
-			if (vm_resolve(vm, faults[k], true) == NOT_OURS)
-				resolve_stray(vm, faults[k]);
+		if (p.n && !(pf[0].revents & POLLIN))
+			sched_yield(); /* waiting for another owner of a page */
+		if ((pf[0].revents & POLLIN) && p.n < HANDLER_PENDING) {
+			vm_events_read(vm, faults, &n, MIN(ARRAY_SIZE(faults), HANDLER_PENDING - p.n));
+			uint64_t now = os_now_ns();
+			for (unsigned k = 0; k < n; k++) {
+				p.addr[p.n] = faults[k] & ~(uintptr_t)(PAGE_SIZE - 1);
+				p.t0[p.n++] = now;
+			}
+		}
+		resolve_pending(vm, &p);
 	}
 	return NULL;
 }
