@@ -104,8 +104,6 @@ static int open_layers(struct uswap *u, char *err, size_t errlen)
 				snprintf(err, errlen, "swapon: %s", strerror(-ret));
 			return ret;
 		}
-		if (opt_bool(&u->opt, OPT_SHRINKER))
-			zswap_writeback_start(u->z);
 	}
 	options_vm_config(&u->opt, &vc);
 	return vm_create(&vc, u->swap, u->z, &u->vm, err, errlen);
@@ -138,7 +136,7 @@ API void uswap_close(uswap_t *u)
 		return;
 	vm_destroy(u->vm); /* the regions first: their entries go back to swap/ */
 	if (u->z)
-		zswap_writeback_stop(u->z);
+		zswap_writeback_stop(u->z); /* its writeback calls into the swap file */
 	if (u->swap && u->backing)
 		swap_sys_swapoff(u->swap, u->backing);
 	zswap_destroy(u->z);

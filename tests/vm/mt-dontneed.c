@@ -31,11 +31,11 @@ static void *owner(void *arg)
 	for (long r = 0; r < rounds; r++)
 		for (unsigned long i = (unsigned long)t; i < PAGES; i += OWNERS) {
 			uint64_t *p = (uint64_t *)(mem + i * 4096);
-			*p = ((uint64_t)r << 32) | i | 1;
+			__atomic_store_n(p, ((uint64_t)r << 32) | i | 1, __ATOMIC_RELAXED);
 			if (r & 1)
 				uswap_pageout(u, p, 4096);
 			T_ASSERT(!madvise(p, 4096, MADV_DONTNEED));
-			uint64_t v = *p;
+			uint64_t v = __atomic_load_n(p, __ATOMIC_RELAXED);
 			if (v) {
 				fprintf(stderr, "page %lu reads %#llx after MADV_DONTNEED\n", i, (unsigned long long)v);
 				exit(T_EXIT_FAIL);
@@ -50,7 +50,7 @@ static void *reader(void *arg)
 	uint64_t seed = (uint64_t)(uintptr_t)arg * 7919 + 1, sum = 0;
 
 	while (!atomic_load(&stop))
-		sum += *(volatile uint64_t *)(mem + (t_rand(&seed) % PAGES) * 4096);
+		sum += __atomic_load_n((uint64_t *)(mem + (t_rand(&seed) % PAGES) * 4096), __ATOMIC_RELAXED);
 	return (void *)(uintptr_t)(sum & 1);
 }
 
