@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "cli/cli.h"
 #include "options.h"
 #include "uswap.h"
 
@@ -15,6 +16,8 @@ static void usage(FILE *f)
 		"User-space compressed swap: zsmalloc, zswap, swap slots and the swap cache,\n"
 		"rebuilt as a library and tools.\n\n"
 		"commands:\n"
+		"  demo          a workload 4x larger than its memory budget, through the API,\n"
+		"                checked page by page, with the statistics\n"
 		"  bench codec   compressors on page corpora: ratio and MiB/s, uswap's\n"
 		"                per-CPU path next to the raw library call\n"
 		"  bench zsmalloc  density and speed of the compressed object allocator\n"
@@ -76,6 +79,8 @@ int main(int argc, char **argv)
 			options_print_help(stdout);
 		return 0;
 	}
+	if (!strcmp(cmd, "demo"))
+		return demo_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return bench_main(argc - 1, argv + 1);
 	fprintf(stderr, "uswap: unknown command '%s'\n\n", cmd);
