@@ -3,9 +3,10 @@
  * streaming write of 4x limit (both fault modes); after every MiB the
  * region's Rss from /proc/self/smaps plus pool_total_size must stay
  * within limit + 5%, and resident_bytes must agree with the Rss within
- * 1% once writes stop. The data reads back right afterwards.
+ * 1% once writes stop and the reclaim thread is done. The data reads back right afterwards.
  */
 #include <inttypes.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "uswap.h"
@@ -61,6 +62,14 @@ static void run(const char *mode)
 			exit(T_EXIT_FAIL);
 		}
 	}
+	/* Compare once the reclaim thread has finished: a batch it evicts
+	 * between the two reads would show as a difference. */
+	uint64_t before, after = 0;
+	do {
+		before = after;
+		usleep(20000);
+		T_ASSERT(!uswap_stat(u, "swapouts", &after));
+	} while (after != before);
 	uint64_t rss = smaps_rss(m);
 	T_ASSERT(!uswap_stat(u, "resident_bytes", &res));
 	printf("%s: streamed %llu MiB under %llu MiB: worst Rss + pool %.1f MiB; resident_bytes %llu, smaps Rss %llu\n",
