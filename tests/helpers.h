@@ -95,4 +95,17 @@ static inline void t_fill_page(void *page, int flavour, uint64_t seed)
 	}
 }
 
+/* vm tests: run(mode) for the mode named on the command line, else for
+ * both fault modes. */
+static inline int t_run_fault_modes(int argc, char **argv, void (*run)(const char *mode))
+{
+	if (argc > 1) {
+		run(argv[1]);
+		return 0;
+	}
+	run("handler");
+	run("sigbus");
+	return 0;
+}
+
 #endif

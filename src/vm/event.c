@@ -55,9 +55,7 @@ static void apply(struct vm *vm, const struct uffd_msg *m)
 {
 	switch (m->event) {
 	case UFFD_EVENT_REMOVE:
-		drop_range(vm, m->arg.remove.start, m->arg.remove.end - m->arg.remove.start);
-		break;
-	case UFFD_EVENT_UNMAP:
+	case UFFD_EVENT_UNMAP: /* same message layout */
 		drop_range(vm, m->arg.remove.start, m->arg.remove.end - m->arg.remove.start);
 		break;
 	case UFFD_EVENT_REMAP:

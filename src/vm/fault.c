@@ -86,14 +86,11 @@ static size_t lock_zero_run(struct region *r, size_t i, size_t max)
 	return n;
 }
 
-/* How many pages a first touch may fill: a window, within the budget. */
-static size_t zero_window(struct vm *vm)
+/* How many pages a first touch may fill: a window, within room, the
+ * pages left under the budget (vm_charge's answer). */
+static size_t zero_window(uint64_t room)
 {
-	uint64_t limit = atomic_load_relaxed(&vm->limit_pages), used = vm_usage_pages(vm);
-
-	if (!limit)
-		return VM_ZERO_WINDOW;
-	return used + 1 >= limit ? 1 : MIN(VM_ZERO_WINDOW, limit - used - 1);
+	return room <= 1 ? 1 : (size_t)MIN(VM_ZERO_WINDOW, room - 1);
 }
 
 static void charge_resident(struct vm *vm, size_t n)
@@ -107,9 +104,9 @@ static void charge_resident(struct vm *vm, size_t n)
 
 /* A never-touched page (and the untouched run after it): zeros.
  * -EAGAIN when an event is pending (everything undone). */
-static int resolve_zero(struct vm *vm, struct region *r, size_t i, bool wake)
+static int resolve_zero(struct vm *vm, struct region *r, size_t i, uint64_t room, bool wake)
 {
-	size_t n = lock_zero_run(r, i, zero_window(vm)), done;
+	size_t n = lock_zero_run(r, i, zero_window(room)), done;
 	int err = 0;
 
 	if (!n)
@@ -203,7 +200,7 @@ static int resolve_once(struct vm *vm, uintptr_t addr, bool wake)
 {
 	int ret;
 
-	vm_charge(vm, 1);
+	uint64_t room = vm_charge(vm, 1);
 	unsigned b = vm_barrier_enter(vm);
 	struct region *r = vm_region_find(vm, addr);
 	if (!r) {
@@ -215,7 +212,7 @@ static int resolve_once(struct vm *vm, uintptr_t addr, bool wake)
 	if (v & PTE_LOCKED)
 		ret = -EAGAIN; /* an evictor or another resolver owns it: wait for it */
 	else if (pte_state(v) == PTE_NONE)
-		ret = resolve_zero(vm, r, i, wake);
+		ret = resolve_zero(vm, r, i, room, wake);
 	else if (pte_state(v) == PTE_RESIDENT)
 		ret = resolve_resident(vm, r, i, v, wake);
 	else if (pte_state(v) == PTE_SWAPPED)

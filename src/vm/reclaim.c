@@ -146,14 +146,16 @@ long vm_reclaim(struct vm *vm, uint64_t pages)
  * A fault is about to add pages: wake the reclaim thread past the high
  * watermark, and reclaim here first if the budget would be exceeded.
  * Never fails: when nothing can go, the budget is overrun (counted, and
- * said once on stderr), never data.
+ * said once on stderr), never data. Returns the pages left under the
+ * limit (0 when over it; UINT64_MAX without a limit), so that the fault
+ * path reads the usage once.
  */
-void vm_charge(struct vm *vm, uint64_t pages)
+uint64_t vm_charge(struct vm *vm, uint64_t pages)
 {
 	uint64_t limit = atomic_load_relaxed(&vm->limit_pages);
 
 	if (!limit)
-		return;
+		return UINT64_MAX;
 	uint64_t used = vm_usage_pages(vm);
 	if (used + pages > high_wmark(limit)) {
 		mutex_lock(&vm->reclaim.lock);
@@ -164,10 +166,11 @@ void vm_charge(struct vm *vm, uint64_t pages)
 		mutex_unlock(&vm->reclaim.lock);
 	}
 	if (used + pages <= limit)
-		return;
+		return limit - used;
 	atomic_add_relaxed(&vm->direct_reclaims, 1);
 	reclaim_to(vm, limit - MIN(limit, pages + VM_EVICT_BATCH));
-	if (vm_usage_pages(vm) + pages > limit) {
+	used = vm_usage_pages(vm);
+	if (used + pages > limit) {
 		atomic_add_relaxed(&vm->budget_overruns, 1);
 		/* Pages busy with other owners pass; eviction failing does not. */
 		if (atomic_load_relaxed(&vm->evict_fail) && !atomic_xchg_acq_rel(&vm->overrun_warned, true)) {
@@ -175,9 +178,10 @@ void vm_charge(struct vm *vm, uint64_t pages)
 						  "(the swap file is full or absent, or swap-out failed): exceeding "
 						  "the limit rather than losing data (budget_overruns counts it)\n";
 			if (write(2, msg, sizeof(msg) - 1) < 0)
-				return;
+				return 0;
 		}
 	}
+	return used < limit ? limit - used : 0;
 }
 
 /* Page i faulted back: a refault if it left within the budget's worth of

@@ -84,19 +84,19 @@ static int region_publish(struct vm *vm, struct region *r)
 int vm_region_add(struct vm *vm, size_t len, void **out, char *err, size_t errlen)
 {
 	struct region *r = base_calloc(1, sizeof(*r));
-	void *pte = NULL, *shadow = NULL;
+	void *p;
 	int ret = -ENOMEM;
 
 	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (!r || !len)
 		goto fail;
 	r->npages = len / PAGE_SIZE;
-	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->pte)), PAGE_SIZE, &pte) ||
-	    os_mmap_anon(table_bytes(r->npages, sizeof(*r->shadow)), PAGE_SIZE, &shadow))
+	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->pte)), PAGE_SIZE, &p))
 		goto fail;
-	r->pte = pte;
-	r->shadow = shadow;
-	pte = shadow = NULL;
+	r->pte = p;
+	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->shadow)), PAGE_SIZE, &p))
+		goto fail;
+	r->shadow = p;
 	if ((ret = region_map(vm, r, len, err, errlen)))
 		goto fail_quiet;
 	if ((ret = region_publish(vm, r))) {
@@ -109,13 +109,9 @@ int vm_region_add(struct vm *vm, size_t len, void **out, char *err, size_t errle
 fail:
 	snprintf(err, errlen, "out of memory for a region of %zu bytes", len);
 fail_quiet:
-	if (pte)
-		os_munmap(pte, table_bytes(r->npages, sizeof(*r->pte)));
-	if (shadow)
-		os_munmap(shadow, table_bytes(r->npages, sizeof(*r->shadow)));
 	if (r)
-		region_free(r);
-	return ret ? ret : -ENOMEM;
+		region_free(r); /* unmaps whichever tables were mapped */
+	return ret;
 }
 
 struct region *vm_region_by_id(struct vm *vm, unsigned id)

@@ -170,7 +170,7 @@ long vm_pageout(struct vm *vm, uintptr_t addr, size_t len);
 
 /* reclaim.c */
 long vm_reclaim(struct vm *vm, uint64_t pages);
-void vm_charge(struct vm *vm, uint64_t pages);
+uint64_t vm_charge(struct vm *vm, uint64_t pages);
 int vm_reclaim_start(struct vm *vm);
 void vm_reclaim_stop(struct vm *vm);
 void vm_note_refault(struct vm *vm, struct region *r, size_t i, uint64_t *pte_flags);

@@ -97,11 +97,5 @@ static void run(const char *mode)
 int main(int argc, char **argv)
 {
 	rounds = (long)(6 * t_scale()) + 2;
-	if (argc > 1) {
-		run(argv[1]);
-		return 0;
-	}
-	run("handler");
-	run("sigbus");
-	return 0;
+	return t_run_fault_modes(argc, argv, run);
 }

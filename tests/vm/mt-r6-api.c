@@ -92,11 +92,5 @@ static void run(const char *mode)
 int main(int argc, char **argv)
 {
 	passes = (long)(4 * t_scale()) + 1;
-	if (argc > 1) {
-		run(argv[1]);
-		return 0;
-	}
-	run("handler");
-	run("sigbus");
-	return 0;
+	return t_run_fault_modes(argc, argv, run);
 }
