@@ -17,6 +17,13 @@ int bench_zsmalloc_main(int argc, char **argv);
 int bench_zswap_main(int argc, char **argv);
 int bench_swap_main(int argc, char **argv);
 int bench_fault_main(int argc, char **argv); /* bench_fault.c */
+int bench_vm_main(int argc, char **argv);    /* bench_vm.c */
+/* bench_fault.c: p50/p99 ns of a fault of mode (anon, handler-same,
+ * sigbus, ...) resolved with a prepared page, pages touched in random
+ * order from the calling thread. Installs its own SIGBUS handler: call it
+ * in a process of its own. */
+int bench_fault_floor(const char *mode, size_t pages, uint64_t seed, uint64_t *p50, uint64_t *p99, char *err,
+		      size_t errlen);
 
 /* bench_util.c */
 double bench_now(void);               /* seconds, monotonic */
@@ -76,6 +83,29 @@ int bench_team_start(struct bench_team *tm);
 void bench_team_stop(struct bench_team *tm);
 double bench_team_run(struct bench_team *tm, unsigned nt, void (*fn)(void *arg, unsigned k, unsigned nt), void *arg);
 double bench_median(double *v, unsigned n); /* sorts v */
+
+/* kswap_config.c: the kernel's zram/zswap set up for one run of `uswap
+ * bench vm --kernel`, and the machine put back as it was. */
+#define ZRAM_DEV "/dev/zram0"
+struct kswap {
+	char cfg[32];
+	bool active, zram;
+	int debugfs_mounted;
+	char zswap_enabled[8], zswap_comp[32], zswap_maxpool[8], page_cluster[8];
+	char swapfile[400];
+};
+/* Set up cfg (zram-<alg>, zswap-<alg>, [-pc0]) with bytes of swap; a zswap
+ * swap file goes in dir. 0, or -errno with a message in err (then nothing
+ * is left changed). */
+int kswap_setup(struct kswap *k, const char *cfg, const char *dir, size_t bytes, char *err, size_t errlen);
+void kswap_restore(struct kswap *k); /* idempotent; async-signal-unsafe */
+int kswap_restore_stale(void);       /* undo a run killed outright: 1 if there was one */
+/* Move the calling process into the bench's memory cgroup (v1) with limit
+ * bytes (0: none). */
+int kswap_memcg_join(size_t limit, char *err, size_t errlen);
+uint64_t kswap_memcg_hwm(void);                  /* memory.max_usage_in_bytes */
+uint64_t kswap_memcg_usage(void);                /* memory.usage_in_bytes */
+uint64_t kswap_pool_bytes(const struct kswap *k); /* zram mem_used_total, zswap pool_total_size */
 
 /* raw_codec.c: the library's own calls, the reference of every codec bench. */
 struct raw_codec {

@@ -162,6 +162,36 @@ out:
 	return ret;
 }
 
+int bench_fault_floor(const char *mode, size_t pages, uint64_t seed, uint64_t *p50, uint64_t *p99, char *err,
+		      size_t errlen)
+{
+	struct fault_result r;
+	int m = 0, ret;
+
+	while (m < FM_NR && strcmp(mode_names[m], mode))
+		m++;
+	if (m == FM_NR) {
+		snprintf(err, errlen, "fault mode '%s' is unknown", mode);
+		return -EINVAL;
+	}
+	uint64_t *order = bench_shuffled(pages, seed);
+	if (!order) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		src_page[i] = (unsigned char)(i * 7);
+	bench_pin_to(0); /* handler-same's handler is pinned to CPU 0 */
+	ret = run_mode(m, pages, order, &r, err, errlen);
+	free(order);
+	*p50 = r.p50;
+	*p99 = r.p99;
+	return ret;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,

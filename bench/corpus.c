@@ -165,8 +165,13 @@ static void fill_one(const struct corpus_set *s, enum kind k, uint64_t seed, siz
 	}
 }
 
+void corpus_fill_page(const struct corpus_set *s, const char *name, uint64_t seed, size_t i, void *dst)
+{
+	fill_one(s, kind_of(name, seed, i), seed, i, dst);
+}
+
 void corpus_fill(const struct corpus_set *s, const char *name, uint64_t seed, void *buf, size_t npages)
 {
 	for (size_t i = 0; i < npages; i++)
-		fill_one(s, kind_of(name, seed, i), seed, i, (unsigned char *)buf + i * PG);
+		corpus_fill_page(s, name, seed, i, (unsigned char *)buf + i * PG);
 }

@@ -34,6 +34,8 @@ void corpus_close(struct corpus_set *s);
 /* Fill npages pages of corpus name, page i exactly as the kernel anchor's
  * harness fills page i for the same seed (random pages: its -D mode). */
 void corpus_fill(const struct corpus_set *s, const char *name, uint64_t seed, void *buf, size_t npages);
+/* Page i alone (the same bytes corpus_fill puts at page i). */
+void corpus_fill_page(const struct corpus_set *s, const char *name, uint64_t seed, size_t i, void *dst);
 
 /* corpus_files.c */
 int corpus_build_text(const char *path, double scale, char *err, size_t errlen);

@@ -23,6 +23,8 @@ static void usage(FILE *f)
 		"  bench zsmalloc  density and speed of the compressed object allocator\n"
 		"  bench zswap   store/load speed of the compressed cache, memory saved\n"
 		"  bench swap    swap-out/in to a backing file (with and without zswap) vs pwrite/pread\n"
+		"  bench [vm]    workloads larger than their budget, by fault mode; --kernel: beside the\n"
+		"                kernel's own zram/zswap in a memory cgroup of the same limit\n"
 		"  bench fault   one page fault resolved in user space (userfaultfd), by fault mode,\n"
 		"                next to the kernel's anonymous page fault\n"
 		"  version       print the version\n"
@@ -33,16 +35,21 @@ static void usage(FILE *f)
 
 static int bench_main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fprintf(argc < 2 ? stderr : stdout,
-			"usage: uswap bench <benchmark> [options]\n\nbenchmarks:\n"
-			"  codec      compressors on page corpora (uswap bench codec --help)\n"
-			"  zsmalloc   the compressed object allocator: density, speed\n"
-			"  zswap      the compressed cache: store/load vs the raw codec, memory saved\n"
-			"  swap       swap-out/in through the swap layer to a file vs pwrite/pread\n"
-			"  fault      one userfaultfd fault by fault mode, vs the kernel's anonymous fault\n");
-		return argc < 2 ? 2 : 0;
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: uswap bench [<benchmark>] [options]\n\nbenchmarks:\n"
+		       "  vm         (the default) workloads on a region larger than its budget, each fault mode,\n"
+		       "             and with --kernel the kernel's zram/zswap side by side (uswap bench vm --help)\n"
+		       "  codec      compressors on page corpora (uswap bench codec --help)\n"
+		       "  zsmalloc   the compressed object allocator: density, speed\n"
+		       "  zswap      the compressed cache: store/load vs the raw codec, memory saved\n"
+		       "  swap       swap-out/in through the swap layer to a file vs pwrite/pread\n"
+		       "  fault      one userfaultfd fault by fault mode, vs the kernel's anonymous fault\n");
+		return 0;
 	}
+	if (argc < 2 || argv[1][0] == '-')
+		return bench_vm_main(argc, argv);
+	if (!strcmp(argv[1], "vm"))
+		return bench_vm_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "codec"))
 		return bench_codec_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "zsmalloc"))
@@ -53,7 +60,8 @@ static int bench_main(int argc, char **argv)
 		return bench_swap_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fault"))
 		return bench_fault_main(argc - 1, argv + 1);
-	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: codec, zsmalloc, zswap, swap, fault)\n", argv[1]);
+	fprintf(stderr, "uswap bench: unknown benchmark '%s' (have: vm, codec, zsmalloc, zswap, swap, fault)\n",
+		argv[1]);
 	return 2;
 }
 
