@@ -344,7 +344,7 @@ static void usage(FILE *f)
 		"      --theta X         zipf skew (default 0.99)\n"
 		"  -t, --threads LIST    threads of the op workloads, e.g. 1,2 (default 1)\n"
 		"  -c, --corpus NAME     page contents: zero, text, binary, random, mixed (default), heap\n"
-		"  -m, --modes LIST      uswap fault modes: handler, sigbus (default both)\n"
+		"  -m, --modes LIST      uswap fault modes: handler, sigbus (default both), none (the kernel alone)\n"
 		"  -k, --kernel[=LIST]   also the kernel, root only: zram-<alg>, zswap-<alg>, -pc0 suffix for\n"
 		"                        page-cluster 0 (default zram-lz4,zswap-lzo-rle); the machine's swap\n"
 		"                        state is restored afterwards, also when interrupted\n"
@@ -487,7 +487,10 @@ static int parse(int argc, char **argv, struct vm_opts *o)
 			break;
 		case 'm': {
 			static const char *const names[] = {"handler", "sigbus"};
-			if (parse_list("fault mode", optarg, names, 2, &modes)) return 2;
+			if (!strcmp(optarg, "none"))
+				modes = 0; /* the kernel alone */
+			else if (parse_list("fault mode", optarg, names, 2, &modes))
+				return 2;
 			break;
 		}
 		case 'k': kernel = optarg ? optarg : "zram-lz4,zswap-lzo-rle"; break;

@@ -142,6 +142,23 @@ static int target_fill(struct target *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Say how page i reads wrong: what it holds instead of its corpus page. */
+static void report_bad(const struct target *t, size_t i)
+{
+	static _Alignas(64) unsigned char want[PG];
+	const unsigned char *p = t->p + i * PG;
+	size_t diff = 0, first = PG, nonzero = 0;
+
+	corpus_fill_page(t->j->cs, t->j->corpus, t->j->seed, i, want);
+	for (size_t k = 0; k < PG; k++) {
+		nonzero += p[k] != 0;
+		if (p[k] != want[k] && diff++ == 0)
+			first = k;
+	}
+	fprintf(stderr, "uswap bench vm: %s on %s: page %zu reads wrong: %zu bytes differ from offset %zu; %s\n",
+		vm_wl_names[t->j->wl], t->j->sys->name, i, diff, first, nonzero ? "not all zero" : "all zero");
+}
+
 /* Pages that read back wrong; dirty: write each page's first byte back so
  * the next pageout must write the page again. */
 static uint64_t target_verify(struct target *t, bool dirty)
@@ -150,7 +167,8 @@ static uint64_t target_verify(struct target *t, bool dirty)
 
 	for (size_t i = 0; i < t->npages; i++) {
 		volatile unsigned char *q = t->p + i * PG;
-		bad += page_hash(t->p + i * PG, i) != t->hash[i];
+		if (page_hash(t->p + i * PG, i) != t->hash[i] && bad++ < 4)
+			report_bad(t, i);
 		if (dirty)
 			*q = *q;
 	}

@@ -97,7 +97,8 @@ static const struct opt_def table[OPT__COUNT] = {
 			 "punch holes for freed slots (swapon --discard)"),
 	[OPT_PAGE_CLUSTER] = OPT("page_cluster", OPT_UINT, XSTR(SWAP_DEFAULT_PAGE_CLUSTER), "log2 pages", 0,
 			      SWAP_MAX_PAGE_CLUSTER, "swap",
-			      "swap-in readahead of up to 2^N pages on O_DIRECT devices (0: off)"),
+			      "swap-in readahead of up to 2^N pages: into a region when its faults come in order "
+			      "(at most 8), and into the swap cache on O_DIRECT devices (0: off)"),
 	[OPT_SEED] = OPT("seed", OPT_UINT, "1", NULL, 0, UINT64_MAX, "bench", "corpus seed"),
 	[OPT_CORPUS_DIR] = OPT("corpus_dir", OPT_STRING, "", NULL, 0, 0, "bench",
 			    "corpus files folder (empty: $USWAP_CORPUS_DIR, else /var/tmp/uswap-corpus)"),
@@ -426,6 +427,7 @@ void options_vm_config(const struct options *o, struct vm_config *c)
 		.mode = strcmp(opt_str(o, OPT_FAULT_MODE), "sigbus") ? FAULT_HANDLER : FAULT_SIGBUS,
 		.policy = strcmp(opt_str(o, OPT_POLICY), "fifo") ? POLICY_CLOCK : POLICY_FIFO,
 		.threads = (unsigned)opt_num(o, OPT_THREADS),
+		.ra_max = (unsigned)MIN(1ull << opt_num(o, OPT_PAGE_CLUSTER), VM_RA_MAX),
 	};
 }
 

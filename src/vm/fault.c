@@ -157,39 +157,128 @@ static void poison(struct vm *vm, uintptr_t addr, bool wake)
 	ioctl(vm->uffd, UFFDIO_POISON, &p);
 }
 
-/* A swapped-out page: swap it in through a staging page, install it,
- * then let swap/ drop its copies (R3). */
-static int resolve_swapped(struct vm *vm, struct region *r, size_t i, uint64_t v, bool wake)
+/* The readahead window for a swap-in fault at page i: it doubles while
+ * faults come in order (the page after the last run), up to cfg.ra_max,
+ * and falls back to 1 at the first fault out of order; never more than
+ * the room left in the budget. r's ra fields are hints: racing faults may
+ * lose an update, which costs only a smaller window. */
+static size_t ra_window(struct vm *vm, struct region *r, size_t i, uint64_t room)
 {
-	swp_entry_t e = pte_entry(v);
-	enum swapin_from from;
+	unsigned win = atomic_load_relaxed(&r->ra_win);
+
+	win = i == atomic_load_relaxed(&r->ra_next) ? MIN(MAX(win * 2, 2u), vm->cfg.ra_max) : 1;
+	atomic_store_relaxed(&r->ra_win, win);
+	return room <= 1 ? 1 : MIN(win, room - 1);
+}
+
+/* Lock the swapped pages after page i (locked by the caller as v[0]), at
+ * most max in all; their words go to v[]. Returns the run's length. */
+static size_t lock_swapped_run(struct region *r, size_t i, size_t max, uint64_t *v)
+{
+	size_t n = 1;
+
+	while (n < max && i + n < r->npages) {
+		uint64_t x = atomic_load_relaxed(&r->pte[i + n]);
+		if (pte_state(x) != PTE_SWAPPED || (x & PTE_LOCKED) || !pte_trylock(r, i + n, x))
+			break;
+		v[n++] = x;
+	}
+	return n;
+}
+
+/* Install n pages from src at page i with one UFFDIO_COPY; returns how
+ * many went in (a page already there counts when it is page i alone,
+ * vm_install's rule), *err the errno of the first that did not. */
+static size_t install_run(struct vm *vm, struct region *r, size_t i, const unsigned char *src, size_t n, bool wake,
+			  int *err)
+{
+	struct uffdio_copy cp = {.dst = r->start + i * PAGE_SIZE, .src = (uintptr_t)src, .len = n * PAGE_SIZE,
+				 .mode = wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE};
+
+	if (n == 1)
+		return vm_install(vm, cp.dst, src, PAGE_SIZE, wake, err);
+	if (!ioctl(vm->uffd, UFFDIO_COPY, &cp))
+		return n;
+	*err = errno;
+	size_t done = cp.copy > 0 ? (size_t)cp.copy / PAGE_SIZE : 0;
+	if (!done) /* page i itself: its own rules */
+		return vm_install(vm, cp.dst, src, PAGE_SIZE, wake, err);
+	if (wake)
+		wake_range(vm, cp.dst, PAGE_SIZE);
+	return done;
+}
+
+/* Read the entries of v[0..n) into pages; returns how many were read
+ * before the first that failed (its error in *ret). */
+static size_t read_run(struct vm *vm, const uint64_t *v, size_t n, unsigned char *pages, enum swapin_from *from,
+		       int *ret)
+{
+	size_t k = 0;
+
+	while (k < n && !(*ret = swap_in(vm->swap, pte_entry(v[k]), pages + k * PAGE_SIZE, NULL, NULL, &from[k])))
+		k++;
+	return k;
+}
+
+/* Page i's data is lost (corrupt or unreadable): say so with SIGBUS. */
+static void resolve_lost(struct vm *vm, struct region *r, size_t i, uint64_t v, bool wake)
+{
+	atomic_store_rel(&r->pte[i], PTE_POISON);
+	swap_sys_free(vm->swap, pte_entry(v));
+	atomic_add_relaxed(&vm->poisoned, 1);
+	poison(vm, r->start + i * PAGE_SIZE, wake);
+}
+
+/*
+ * A swapped-out page: swap it in through a staging page, install it, then
+ * let swap/ drop its copies (R3). In a sequential run the swapped pages
+ * after it come along (readahead, one UFFDIO_COPY for the run): pages the
+ * program is about to touch, each resolved exactly like page i, under its
+ * own PTE_LOCKED bit. Pages after the first that cannot be read or
+ * installed are left as they were, for their own faults.
+ */
+static int resolve_swapped(struct vm *vm, struct region *r, size_t i, uint64_t v, bool wake, uint64_t room)
+{
+	uint64_t vs[VM_RA_MAX] = {v};
+	enum swapin_from from[VM_RA_MAX];
+	size_t want = ra_window(vm, r, i, room), n = 1, done;
+	_Atomic bool *busy = vm->staging_busy;
 	unsigned slot;
-	int err = 0;
+	int err = 0, ret = 0;
 
 	if (!pte_trylock(r, i, v))
 		return -EAGAIN;
-	void *page = vm_take_slot(vm->staging_busy, VM_STAGING, vm->staging, PAGE_SIZE, &slot);
-	int ret = swap_in(vm->swap, e, page, NULL, NULL, &from);
-	if (ret) { /* corrupt or unreadable: the page is lost, say so with SIGBUS */
-		vm_put_slot(vm->staging_busy, slot);
-		atomic_store_rel(&r->pte[i], PTE_POISON);
-		swap_sys_free(vm->swap, e);
-		atomic_add_relaxed(&vm->poisoned, 1);
-		poison(vm, r->start + i * PAGE_SIZE, wake);
+	unsigned char *page = want > 1 ? vm_try_slot(vm->ra_busy, VM_RA_SLOTS, vm->ra_staging,
+						     VM_RA_MAX * PAGE_SIZE, &slot) : NULL;
+	if (page) {
+		busy = vm->ra_busy;
+		n = lock_swapped_run(r, i, want, vs);
+	} else {
+		page = vm_take_slot(busy, VM_STAGING, vm->staging, PAGE_SIZE, &slot);
+	}
+	size_t got = read_run(vm, vs, n, page, from, &ret);
+	done = got ? install_run(vm, r, i, page, got, wake, &err) : 0;
+	vm_put_slot(busy, slot);
+	for (size_t k = 0; k < got; k++)
+		swap_in_done(vm->swap, pte_entry(vs[k]), from[k], k < done);
+	for (size_t k = done; k < n; k++)
+		if (k || got) /* page i unread is lost, below */
+			atomic_store_rel(&r->pte[i + k], vs[k]);
+	if (!got) {
+		resolve_lost(vm, r, i, v, wake);
 		return 1;
 	}
-	bool ok = vm_install(vm, r->start + i * PAGE_SIZE, page, PAGE_SIZE, wake, &err);
-	vm_put_slot(vm->staging_busy, slot);
-	swap_in_done(vm->swap, e, from, ok);
-	if (!ok) {
-		atomic_store_rel(&r->pte[i], v);
+	if (!done)
 		return err == EAGAIN ? -EAGAIN : -err;
-	}
 	uint64_t flags = PTE_REF;
 	vm_note_refault(vm, r, i, &flags);
-	charge_resident(vm, 1);
+	charge_resident(vm, done);
+	for (size_t k = 1; k < done; k++)
+		atomic_store_rel(&r->pte[i + k], PTE_RESIDENT);
 	atomic_store_rel(&r->pte[i], PTE_RESIDENT | flags);
-	atomic_add_relaxed(from == SWAPIN_CACHE ? &vm->minor_faults : &vm->major_faults, 1);
+	atomic_store_relaxed(&r->ra_next, i + done);
+	atomic_add_relaxed(&vm->readahead_pages, done - 1);
+	atomic_add_relaxed(from[0] == SWAPIN_CACHE ? &vm->minor_faults : &vm->major_faults, 1);
 	return 0;
 }
 
@@ -216,7 +305,7 @@ static int resolve_once(struct vm *vm, uintptr_t addr, bool wake)
 	else if (pte_state(v) == PTE_RESIDENT)
 		ret = resolve_resident(vm, r, i, v, wake);
 	else if (pte_state(v) == PTE_SWAPPED)
-		ret = resolve_swapped(vm, r, i, v, wake);
+		ret = resolve_swapped(vm, r, i, v, wake, room);
 	else {
 		poison(vm, addr, wake);
 		ret = 1;

@@ -30,6 +30,16 @@ void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t s
 
 void vm_put_slot(_Atomic bool *busy, unsigned idx) { atomic_store_rel(&busy[idx], false); }
 
+void *vm_try_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
+{
+	for (unsigned k = 0, i = pcpu_current() % n; k < n; k++, i = (i + 1) % n)
+		if (!atomic_load_relaxed(&busy[i]) && !atomic_xchg_acq_rel(&busy[i], true)) {
+			*idx = i;
+			return base + (size_t)i * slot_bytes;
+		}
+	return NULL;
+}
+
 uint64_t vm_usage_pages(struct vm *vm)
 {
 	int64_t res = atomic_load_relaxed(&vm->resident);
@@ -99,7 +109,7 @@ int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *
 	mutex_init(&vm->regions_lock);
 	worker_init(&vm->reclaim);
 	hist_reset(&vm->fault_ns);
-	void *staging;
+	void *staging, *ra;
 	if ((ret = prw_init(&vm->barrier))) {
 		base_free(vm);
 		return ret;
@@ -107,11 +117,13 @@ int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *
 	if ((ret = vm_set_limit(vm, cfg->limit, err, errlen)) || (ret = vm_open_uffd(vm, err, errlen)) ||
 	    (ret = parking_open(vm, err, errlen)))
 		goto fail;
-	if ((ret = os_mmap_anon(VM_STAGING * PAGE_SIZE, PAGE_SIZE, &staging))) {
+	if ((ret = os_mmap_anon(VM_STAGING * PAGE_SIZE, PAGE_SIZE, &staging)) ||
+	    (ret = os_mmap_anon((size_t)VM_RA_SLOTS * VM_RA_MAX * PAGE_SIZE, PAGE_SIZE, &ra))) {
 		snprintf(err, errlen, "out of memory for staging pages");
 		goto fail;
 	}
 	vm->staging = staging;
+	vm->ra_staging = ra;
 	if (cfg->mode == FAULT_SIGBUS && (ret = vm_sigbus_install(vm, err, errlen)))
 		goto fail;
 	if ((ret = vm_handlers_start(vm)) || (ret = vm_reclaim_start(vm))) {
@@ -148,6 +160,8 @@ void vm_destroy(struct vm *vm)
 		os_munmap(vm->parking, (size_t)VM_PARKING * VM_EVICT_BATCH * PAGE_SIZE);
 	if (vm->staging)
 		os_munmap(vm->staging, VM_STAGING * PAGE_SIZE);
+	if (vm->ra_staging)
+		os_munmap(vm->ra_staging, (size_t)VM_RA_SLOTS * VM_RA_MAX * PAGE_SIZE);
 	worker_destroy(&vm->reclaim);
 	mutex_destroy(&vm->regions_lock);
 	prw_destroy(&vm->barrier);
@@ -175,6 +189,7 @@ void vm_stats(struct vm *vm, struct vm_stats *st)
 		.fault_p99_ns = hist_percentile(&vm->fault_ns, 99),
 		.fault_max_ns = hist_max(&vm->fault_ns),
 		.resident_hwm = (uint64_t)atomic_load_relaxed(&vm->resident_hwm) * PAGE_SIZE,
+		.readahead_pages = atomic_load_relaxed(&vm->readahead_pages),
 	};
 	st->swapins = st->major_faults + st->minor_faults;
 }

@@ -63,6 +63,8 @@ enum vm_policy { POLICY_CLOCK, POLICY_FIFO };
 #define VM_ZERO_WINDOW   64   /* pages zero-filled ahead on a first touch */
 #define VM_STAGING       128  /* staging pages for swap-ins (no malloc on the fault path) */
 #define VM_PARKING       32   /* parking batches (VM_EVICT_BATCH pages each) */
+#define VM_RA_MAX        8    /* pages a sequential swap-in installs at most */
+#define VM_RA_SLOTS      16   /* staging runs of VM_RA_MAX pages for readahead */
 #define VM_MIN_LIMIT     (4ull << 20) /* the smallest budget: a few batches and windows */
 #define VM_MAX_HANDLERS  64
 
@@ -74,6 +76,8 @@ struct region {
 	_Atomic uint64_t *pte;      /* [npages]: atomic, see PTE_* */
 	uint32_t *shadow;           /* [npages]: vm.evictions when the page left (PTE_LOCKED owner) */
 	unsigned id;                /* index in vm.regions */
+	_Atomic size_t ra_next;     /* atomic, a hint: the page a sequential reader faults next */
+	_Atomic unsigned ra_win;    /* atomic, a hint: the readahead window, pages */
 };
 
 struct vm_config {
@@ -82,12 +86,13 @@ struct vm_config {
 	enum fault_mode mode;
 	enum vm_policy policy;
 	unsigned threads;           /* handler threads (handler mode); 0 = one per CPU */
+	unsigned ra_max;            /* readahead window limit, pages (1: none; at most VM_RA_MAX) */
 };
 
 struct vm_stats {
 	uint64_t resident_bytes, limit, faults, major_faults, minor_faults, zero_faults, swapins, swapouts,
 		refaults, evict_fail, poisoned, direct_reclaims, budget_overruns, fault_p50_ns, fault_p99_ns,
-		fault_max_ns, resident_hwm;
+		fault_max_ns, resident_hwm, readahead_pages;
 };
 
 struct vm {
@@ -115,6 +120,8 @@ struct vm {
 	 * on the fault path. */
 	unsigned char *staging;             /* VM_STAGING pages */
 	_Atomic bool staging_busy[VM_STAGING];
+	unsigned char *ra_staging;          /* VM_RA_SLOTS runs of VM_RA_MAX pages */
+	_Atomic bool ra_busy[VM_RA_SLOTS];
 	unsigned char *parking;             /* VM_PARKING * VM_EVICT_BATCH pages, on park_uffd */
 	_Atomic bool parking_busy[VM_PARKING];
 
@@ -126,7 +133,7 @@ struct vm {
 
 	struct hist fault_ns;
 	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
-		poisoned, direct_reclaims, budget_overruns;
+		poisoned, direct_reclaims, budget_overruns, readahead_pages;
 	_Atomic bool overrun_warned;
 };
 
@@ -139,6 +146,8 @@ int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen);
 uint64_t vm_usage_pages(struct vm *vm); /* resident + (pool_in_limit) the pool, in pages */
 void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx);
 void vm_put_slot(_Atomic bool *busy, unsigned idx);
+/* One pass over the slots: NULL when all are busy. */
+void *vm_try_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx);
 static inline unsigned vm_barrier_enter(struct vm *vm) { return prw_read_lock(&vm->barrier); }
 static inline void vm_barrier_exit(struct vm *vm, unsigned b) { prw_read_unlock(&vm->barrier, b); }
 
