@@ -114,7 +114,9 @@ int uswap_set_limit(uswap_t *u, size_t bytes);
  * came from zswap or the swap file), minor_faults (the swap cache),
  * zero_faults, swapins, swapouts, refaults (faulted back within a
  * budget's worth of evictions), evict_fail, poisoned, direct_reclaims,
- * budget_overruns, fault_p50_ns, fault_p99_ns, fault_max_ns.
+ * budget_overruns, fault_p50_ns, fault_p99_ns, fault_max_ns,
+ * readahead_pages (swapped pages installed along with a fault that came
+ * in order, up to 2^page_cluster at a time).
  * zswap (the kernel's names): pool_total_size, stored_pages,
  * written_back_pages, pool_limit_hit, reject_compress_poor, ...
  * swap: pswpin, pswpout, swap_ra, swap_ra_hit, ...

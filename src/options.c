@@ -47,7 +47,8 @@ static const struct opt_def table[OPT__COUNT] = {
 		       "the memory budget: regions' resident pages plus the compressed pool (0: none)"),
 	[OPT_POOL_IN_LIMIT] = OPT("pool_in_limit", OPT_BOOL, "on", NULL, 0, 1, "vm",
 			       "the compressed pool counts against limit, as a memory cgroup charges zswap "
-			       "(off: cgroup v1's behaviour)"),
+			       "(off: cgroup v1's behaviour; then max_pool_percent is of the machine's memory "
+			       "and pages that do not compress stay in the pool as they are)"),
 	[OPT_FAULT_MODE] = OPT("fault_mode", OPT_STRING, VM_DEFAULT_FAULT_MODE, NULL, 0, 0, "vm",
 			    "handler (threads read faults; system calls into evicted pages work) or sigbus "
 			    "(the faulting thread resolves its own fault; such system calls fail with EFAULT)",

@@ -65,13 +65,14 @@ API int uswap_compressor_check(const char *spec)
 
 API const char *uswap_strerror(void) { return last_error; }
 
-/* The budget zswap's max_pool_percent is a percent of: the limit, or
- * the machine's memory when there is none. */
+/* The budget zswap's max_pool_percent is a percent of: the limit when the
+ * pool counts in it, else the machine's memory (the kernel's rule: its
+ * cgroup v1 charges no pool either). */
 static uint64_t pool_budget(const struct options *o)
 {
 	struct sysinfo si;
 
-	if (opt_num(o, OPT_LIMIT))
+	if (opt_num(o, OPT_LIMIT) && opt_bool(o, OPT_POOL_IN_LIMIT))
 		return opt_num(o, OPT_LIMIT);
 	return sysinfo(&si) ? 1ull << 30 : (uint64_t)si.totalram * si.mem_unit;
 }
@@ -85,6 +86,10 @@ static int open_layers(struct uswap *u, char *err, size_t errlen)
 
 	options_zswap_config(&u->opt, &zc);
 	zc.budget = pool_budget(&u->opt);
+	/* A page that does not compress costs the pool a page: worth it only
+	 * when the pool is not charged to the budget (then it is the kernel's
+	 * 6.18 rule: faster to read back than the file). */
+	zc.keep_incompressible = !opt_bool(&u->opt, OPT_POOL_IN_LIMIT);
 	if (options_no_swapfile(&u->opt) && !u->opt.v[OPT_MAX_POOL_PERCENT].set)
 		zc.max_pool_percent = 100; /* no file: the pool may fill the budget, like zram */
 	if ((ret = zswap_create(&zc, &u->z, err, errlen)))

@@ -431,8 +431,8 @@ static int compress_into(struct zswap *z, struct zswap_pool *p, const void *page
 	int len = codec_compress(p->codec, page, buf, p->huge_size);
 	const void *src = buf;
 
-	if (len == -E2BIG && !can_writeback(z, ent->group)) {
-		len = PAGE_SIZE; /* keep it raw: nowhere else to put it */
+	if (len == -E2BIG && (z->cfg.keep_incompressible || !can_writeback(z, ent->group))) {
+		len = PAGE_SIZE; /* keep it raw: told to, or nowhere else to put it */
 		src = page;
 		ent->raw = true;
 	} else if (len < 0) {

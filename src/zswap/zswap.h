@@ -51,6 +51,8 @@ struct zswap_config {
 					      100 disables hysteresis */
 	bool disabled;                   /* start with enabled = false */
 	bool no_shrink_worker;           /* tests: no background writeback thread */
+	bool keep_incompressible;        /* store pages that do not compress as they are, even
+					    when they could go to the device (the kernel's 6.18 rule) */
 	struct zs_config zs;             /* the pools' zsmalloc tunables (max_bytes is ignored) */
 };
 
