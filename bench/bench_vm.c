@@ -163,7 +163,7 @@ static void print_row(const struct vm_opts *o, const struct vm_row *w)
 	const struct vm_phase *ph = r->ph;
 	double saving = r->pool + r->resident ? (double)o->size / (double)(r->pool + r->resident) : 0;
 
-	printf("%-22s", w->sys->name);
+	printf("%-26s", w->sys->name);
 	if (!r->ok) {
 		printf(" failed: %s\n", r->err);
 		return;
@@ -188,17 +188,17 @@ static void print_head(const struct vm_opts *o, enum vm_wl wl, unsigned threads)
 
 	if (wl == WL_TOUCH) {
 		printf("\ntouch: first write of each page of %.0f MiB, in order, no limit (us per touch)\n", mib);
-		printf("%-22s %9s %7s %7s %9s\n", "system", "MiB/s", "p50", "p99", "hwm MiB");
+		printf("%-26s %9s %7s %7s %9s\n", "system", "MiB/s", "p50", "p99", "hwm MiB");
 	} else if (wl == WL_SWAP) {
 		printf("\nswap: %.0f MiB of %s pages, no limit: pageout, read each page in order, pageout, read each in "
 		       "random order (us per fault)\n", mib, o->corpus);
-		printf("%-22s %9s %9s %7s %7s %9s %7s %7s %7s %5s\n", "system", "out MiB/s", "seq MiB/s", "p50", "p99",
+		printf("%-26s %9s %9s %7s %7s %9s %7s %7s %7s %5s\n", "system", "out MiB/s", "seq MiB/s", "p50", "p99",
 		       "rnd MiB/s", "p50", "p99", "saving", "lost");
 	} else {
 		printf("\n%s: %llu read+write ops on %.0f MiB of %s pages, limit %.0f MiB, %u thread%s (us per op)\n",
 		       vm_wl_names[wl], (unsigned long long)o->ops, mib, o->corpus, (double)o->limit / 1048576.0,
 		       threads, threads > 1 ? "s" : "");
-		printf("%-22s %9s %7s %7s %8s %10s %9s %7s %5s\n", "system", "ops/s", "p50", "p99", "max", "major",
+		printf("%-26s %9s %7s %7s %8s %10s %9s %7s %5s\n", "system", "ops/s", "p50", "p99", "max", "major",
 		       "hwm MiB", "saving", "lost");
 	}
 }
