@@ -18,6 +18,7 @@
 
 #include "base/base.h"
 #include "uswap.h"
+#include "uswap_debug.h"
 #include "vm_work.h"
 
 #define PG        4096
@@ -159,6 +160,18 @@ static void report_bad(const struct target *t, size_t i)
 		vm_wl_names[t->j->wl], t->j->sys->name, i, diff, first, nonzero ? "not all zero" : "all zero");
 }
 
+/* The debug tier's table check (uswap only): a page whose table and
+ * presence disagree is counted as lost, and said. */
+static uint64_t target_validate(const struct target *t)
+{
+	char err[256];
+
+	if (!t->u || !uswap_debug_validate(t->u, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "uswap bench vm: %s on %s: %s\n", vm_wl_names[t->j->wl], t->j->sys->name, err);
+	return 1;
+}
+
 /* Pages that read back wrong; dirty: write each page's first byte back so
  * the next pageout must write the page again. */
 static uint64_t target_verify(struct target *t, bool dirty)
@@ -230,7 +243,7 @@ static int run_swap(struct target *t, struct vm_result *r, char *err, size_t err
 		}
 		bench_progress("bench vm: swap on %s: touching %s", t->j->sys->name, pass ? "at random" : "in order");
 		touch_pass(t, pass ? order : NULL, false, &r->ph[1 + pass]);
-		r->loss += target_verify(t, !pass);
+		r->loss += target_validate(t) + target_verify(t, !pass);
 	}
 	free(order);
 	return 0;
@@ -333,7 +346,7 @@ static int run_ops(struct target *t, struct vm_result *r, char *err, size_t errl
 	target_memory(t, r);
 	munlock(idx, t->j->ops * sizeof(*idx));
 	free(idx);
-	r->loss = target_verify(t, false);
+	r->loss = target_validate(t) + target_verify(t, false);
 	return 0;
 }
 

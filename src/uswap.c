@@ -15,6 +15,7 @@
 #include <sys/sysinfo.h>
 
 #include "uswap.h"
+#include "uswap_debug.h"
 
 #include "codec/codec.h"
 #include "options.h"
@@ -32,6 +33,11 @@ struct uswap {
 };
 
 static _Thread_local char last_error[512];
+
+int uswap_debug_validate(uswap_t *u, char *err, size_t errlen)
+{
+	return vm_validate(u->vm, err, errlen);
+}
 
 static void set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void set_error(const char *fmt, ...)

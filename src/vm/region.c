@@ -211,3 +211,40 @@ int vm_region_remove(struct vm *vm, void *addr, char *err, size_t errlen)
 	region_free(r);
 	return 0;
 }
+
+/*
+ * The debug tier's check of the page tables against the kernel's: with
+ * vm.barrier held exclusive (no resolver or evictor is half-way), every
+ * page the table says is RESIDENT is present in the region, and every page
+ * it says is NONE, SWAPPED or POISON is not (mincore). A page present
+ * while its table says SWAPPED would be replaced by its stale copy at the
+ * next eviction; a RESIDENT page missing would read as zeros. 0, or
+ * -EUCLEAN with the first mismatch in err.
+ */
+int vm_validate(struct vm *vm, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	prw_write_lock(&vm->barrier);
+	for (unsigned id = 0; id < atomic_load_acq(&vm->nr_regions_hint) && !ret; id++) {
+		struct region *r = vm_region_by_id(vm, id);
+		unsigned char *vec = r ? base_malloc(r->npages) : NULL;
+		if (!r || !vec || mincore((void *)r->start, r->npages * PAGE_SIZE, vec)) {
+			base_free(vec);
+			continue;
+		}
+		for (size_t i = 0; i < r->npages && !ret; i++) {
+			uint64_t v = atomic_load_acq(&r->pte[i]);
+			bool present = vec[i] & 1, resident = pte_state(v) == PTE_RESIDENT;
+			if (!(v & PTE_LOCKED) && present != resident) {
+				snprintf(err, errlen, "region %u page %zu: the table says %s (word %#llx), the kernel %s",
+					 id, i, resident ? "resident" : pte_state(v) == PTE_SWAPPED ? "swapped" : "not resident",
+					 (unsigned long long)v, present ? "has it" : "has no page");
+				ret = -EUCLEAN;
+			}
+		}
+		base_free(vec);
+	}
+	prw_write_unlock(&vm->barrier);
+	return ret;
+}

@@ -157,6 +157,7 @@ int vm_region_remove(struct vm *vm, void *addr, char *err, size_t errlen);
 struct region *vm_region_find(struct vm *vm, uintptr_t addr);
 struct region *vm_region_by_id(struct vm *vm, unsigned id);
 void vm_pte_release(struct vm *vm, struct region *r, size_t i); /* drop a page's content: PTE_NONE */
+int vm_validate(struct vm *vm, char *err, size_t errlen);        /* tables against mincore (debug tier) */
 void vm_page_drop(struct vm *vm, struct region *r, size_t first, size_t n);
 
 /* fault.c */

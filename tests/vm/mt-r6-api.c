@@ -14,6 +14,7 @@
 
 #include "helpers.h"
 #include "uswap.h"
+#include "uswap_debug.h"
 
 #define REGION (64ul << 20)
 #define PAGES  (REGION / 4096)
@@ -69,6 +70,13 @@ static void run(const char *mode)
 	pthread_join(down, NULL);
 	atomic_store(&stop, true);
 	pthread_join(pg, NULL);
+	{
+		char verr[256];
+		if (uswap_debug_validate(u, verr, sizeof(verr))) {
+			fprintf(stderr, "%s: %s\n", mode, verr);
+			exit(T_EXIT_FAIL);
+		}
+	}
 	for (unsigned long i = 0; i < PAGES; i++) {
 		uint64_t v = *(uint64_t *)(mem + i * 4096);
 		if (v != 2 * (uint64_t)passes) {
