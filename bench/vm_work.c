@@ -185,6 +185,10 @@ static uint64_t target_verify(struct target *t, bool dirty)
 		if (dirty)
 			*q = *q;
 	}
+	if (bad && t->u)
+		fprintf(stderr, "uswap bench vm: %s on %s: %llu pages wrong; zero_refills %llu, poisoned %llu\n",
+			vm_wl_names[t->j->wl], t->j->sys->name, (unsigned long long)bad,
+			(unsigned long long)target_stat(t, "zero_refills"), (unsigned long long)target_stat(t, "poisoned"));
 	return bad;
 }
 

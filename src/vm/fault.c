@@ -146,6 +146,8 @@ static int resolve_resident(struct vm *vm, struct region *r, size_t i, uint64_t 
 	if (!pte_trylock(r, i, v))
 		return -EAGAIN;
 	bool ok = vm_install(vm, r->start + i * PAGE_SIZE, zeros, PAGE_SIZE, wake, &err);
+	if (ok && !err) /* it was missing: only MADV_FREE should do that; counted, to tell a bug from it */
+		atomic_add_relaxed(&vm->zero_refills, 1);
 	atomic_store_rel(&r->pte[i], v | PTE_REF);
 	return ok ? 0 : err == EAGAIN ? -EAGAIN : -err;
 }

@@ -190,6 +190,7 @@ void vm_stats(struct vm *vm, struct vm_stats *st)
 		.fault_max_ns = hist_max(&vm->fault_ns),
 		.resident_hwm = (uint64_t)atomic_load_relaxed(&vm->resident_hwm) * PAGE_SIZE,
 		.readahead_pages = atomic_load_relaxed(&vm->readahead_pages),
+		.zero_refills = atomic_load_relaxed(&vm->zero_refills),
 	};
 	st->swapins = st->major_faults + st->minor_faults;
 }

@@ -92,7 +92,7 @@ struct vm_config {
 struct vm_stats {
 	uint64_t resident_bytes, limit, faults, major_faults, minor_faults, zero_faults, swapins, swapouts,
 		refaults, evict_fail, poisoned, direct_reclaims, budget_overruns, fault_p50_ns, fault_p99_ns,
-		fault_max_ns, resident_hwm, readahead_pages;
+		fault_max_ns, resident_hwm, readahead_pages, zero_refills;
 };
 
 struct vm {
@@ -133,7 +133,7 @@ struct vm {
 
 	struct hist fault_ns;
 	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
-		poisoned, direct_reclaims, budget_overruns, readahead_pages;
+		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills;
 	_Atomic bool overrun_warned;
 };
 

@@ -91,6 +91,9 @@ static void run(const char *mode)
 	       passes, rounds, (unsigned long long)swapouts, (unsigned long long)majors);
 	/* The race must actually have been run: pages went out and came back. */
 	T_ASSERT(swapouts > PAGES && majors > PAGES / 2);
+	uint64_t refills = 0;
+	T_ASSERT(!uswap_stat(u, "zero_refills", &refills));
+	T_ASSERT_EQ(refills, 0); /* no resident page went missing */
 	if (getenv("USWAP_TEST_VERBOSE"))
 		uswap_stats_print(u, stderr, 0);
 	T_ASSERT(uswap_free(u, mem) == 0);

@@ -114,6 +114,7 @@ static void run(const char *mode)
 	       (unsigned long long)stat_of("major_faults"), (unsigned long long)wb,
 	       (unsigned long long)stat_of("readahead_pages"));
 	T_ASSERT(wb > 0); /* the point: writeback ran */
+	T_ASSERT_EQ(stat_of("zero_refills"), 0); /* no resident page went missing */
 	for (int t = 0; t < WORKERS; t++)
 		free(counts[t]);
 	uswap_close(u);
