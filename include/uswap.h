@@ -117,8 +117,8 @@ int uswap_set_limit(uswap_t *u, size_t bytes);
  * budget_overruns, fault_p50_ns, fault_p99_ns, fault_max_ns,
  * readahead_pages (swapped pages installed along with a fault that came
  * in order, up to 2^page_cluster at a time), zero_refills (resident pages
- * found missing and refilled with zeros: the kernel dropped them after
- * MADV_FREE; anything else is a bug).
+ * found missing and refilled with zeros; MADV_DONTNEED and MADV_FREE come
+ * as events first, so a count here means a bug).
  * zswap (the kernel's names): pool_total_size, stored_pages,
  * written_back_pages, pool_limit_hit, reject_compress_poor, ...
  * swap: pswpin, pswpout, swap_ra, swap_ra_hit, ...

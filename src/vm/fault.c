@@ -137,8 +137,9 @@ static int resolve_zero(struct vm *vm, struct region *r, size_t i, uint64_t room
 }
 
 /* A page the table says is resident faulted: a second message for a
- * fault already resolved, or a page the kernel dropped (MADV_FREE): a
- * zero page goes in only if none is there. */
+ * fault already resolved, or another thread's SIGBUS for a page resolved
+ * meanwhile. A zero page goes in only if none is there, which should
+ * never happen (zero_refills counts it). */
 static int resolve_resident(struct vm *vm, struct region *r, size_t i, uint64_t v, bool wake)
 {
 	int err = 0;
@@ -146,7 +147,7 @@ static int resolve_resident(struct vm *vm, struct region *r, size_t i, uint64_t 
 	if (!pte_trylock(r, i, v))
 		return -EAGAIN;
 	bool ok = vm_install(vm, r->start + i * PAGE_SIZE, zeros, PAGE_SIZE, wake, &err);
-	if (ok && !err) /* it was missing: only MADV_FREE should do that; counted, to tell a bug from it */
+	if (ok && !err) /* it was missing: nothing should do that (MADV_FREE comes as a REMOVE event) */
 		atomic_add_relaxed(&vm->zero_refills, 1);
 	atomic_store_rel(&r->pte[i], v | PTE_REF);
 	return ok ? 0 : err == EAGAIN ? -EAGAIN : -err;
