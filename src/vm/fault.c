@@ -102,6 +102,23 @@ static void charge_resident(struct vm *vm, size_t n)
 		;
 }
 
+/* UFFDIO_COPY n pages from src to dst; returns how many went in, *err
+ * the errno that stopped the rest. After a partial copy the faulting
+ * thread at dst is woken when asked (its page is in). */
+static size_t copy_run(struct vm *vm, uintptr_t dst, const void *src, size_t n, bool wake, int *err)
+{
+	struct uffdio_copy cp = {.dst = dst, .src = (uintptr_t)src, .len = n * PAGE_SIZE,
+				 .mode = wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE};
+
+	if (!ioctl(vm->uffd, UFFDIO_COPY, &cp))
+		return n;
+	*err = errno;
+	size_t done = cp.copy > 0 ? (size_t)cp.copy / PAGE_SIZE : 0;
+	if (done && wake)
+		wake_range(vm, dst, PAGE_SIZE);
+	return done;
+}
+
 /* A never-touched page (and the untouched run after it): zeros.
  * -EAGAIN when an event is pending (everything undone). */
 static int resolve_zero(struct vm *vm, struct region *r, size_t i, uint64_t room, bool wake)
@@ -111,26 +128,17 @@ static int resolve_zero(struct vm *vm, struct region *r, size_t i, uint64_t room
 
 	if (!n)
 		return -EAGAIN; /* page i changed under us: look again */
-	struct uffdio_copy cp = {.dst = r->start + i * PAGE_SIZE, .src = (uintptr_t)zeros, .len = n * PAGE_SIZE,
-				 .mode = wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE};
-	if (!ioctl(vm->uffd, UFFDIO_COPY, &cp))
-		done = n;
-	else {
-		err = errno;
-		done = cp.copy > 0 ? (size_t)cp.copy / PAGE_SIZE : 0;
-	}
+	done = copy_run(vm, r->start + i * PAGE_SIZE, zeros, n, wake, &err);
 	for (size_t k = 0; k < n; k++)
 		atomic_store_rel(&r->pte[i + k], k < done ? PTE_RESIDENT | PTE_REF : PTE_NONE);
 	charge_resident(vm, done);
 	if (done) {
 		atomic_add_relaxed(&vm->zero_faults, 1);
-		if (err && wake)
-			wake_range(vm, cp.dst, PAGE_SIZE);
 		return 0;
 	}
 	if (err == EEXIST) { /* present after all (a lazily freed page came back): nothing to do */
 		if (wake)
-			wake_range(vm, cp.dst, PAGE_SIZE);
+			wake_range(vm, r->start + i * PAGE_SIZE, PAGE_SIZE);
 		return 0;
 	}
 	return err == EAGAIN ? -EAGAIN : -err;
@@ -195,20 +203,11 @@ static size_t lock_swapped_run(struct region *r, size_t i, size_t max, uint64_t 
 static size_t install_run(struct vm *vm, struct region *r, size_t i, const unsigned char *src, size_t n, bool wake,
 			  int *err)
 {
-	struct uffdio_copy cp = {.dst = r->start + i * PAGE_SIZE, .src = (uintptr_t)src, .len = n * PAGE_SIZE,
-				 .mode = wake ? 0 : UFFDIO_COPY_MODE_DONTWAKE};
+	uintptr_t dst = r->start + i * PAGE_SIZE;
+	size_t done = n > 1 ? copy_run(vm, dst, src, n, wake, err) : 0;
 
-	if (n == 1)
-		return vm_install(vm, cp.dst, src, PAGE_SIZE, wake, err);
-	if (!ioctl(vm->uffd, UFFDIO_COPY, &cp))
-		return n;
-	*err = errno;
-	size_t done = cp.copy > 0 ? (size_t)cp.copy / PAGE_SIZE : 0;
-	if (!done) /* page i itself: its own rules */
-		return vm_install(vm, cp.dst, src, PAGE_SIZE, wake, err);
-	if (wake)
-		wake_range(vm, cp.dst, PAGE_SIZE);
-	return done;
+	/* page i alone (or not even page i went in): its own rules */
+	return done ? done : vm_install(vm, dst, src, PAGE_SIZE, wake, err);
 }
 
 /* Read the entries of v[0..n) into pages; returns how many were read
