@@ -32,6 +32,17 @@
 		}                                                                          \
 	} while (0)
 
+/* The vm debug tier's page-table check (uswap_debug.h): fail with the first
+ * mismatch, prefixed by what. For tests that include uswap_debug.h. */
+#define T_VALIDATE(u, what)                                                                \
+	do {                                                                               \
+		char t_err_[256];                                                          \
+		if (uswap_debug_validate((u), t_err_, sizeof(t_err_))) {                   \
+			fprintf(stderr, "%s: %s\n", (what), t_err_);                      \
+			exit(T_EXIT_FAIL);                                                 \
+		}                                                                          \
+	} while (0)
+
 static inline uint64_t t_mix64(uint64_t z)
 {
 	z += 0x9E3779B97F4A7C15ull;

@@ -7,17 +7,7 @@
 # (swaps, zswap parameters, zram0, page-cluster, the cgroup) as it found
 # it, also when interrupted by SIGINT in the middle of a kernel run.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-u=$root/build/uswap
-fail() { echo "FAIL: $*"; exit 1; }
-expect() { # exit-code pattern cmd...
-  local code=$1 pat=$2; shift 2
-  out=$("$@" 2>&1); rc=$?
-  [ $rc -eq "$code" ] || fail "'$*' exited $rc, expected $code: $out"
-  grep -q -- "$pat" <<<"$out" || fail "'$*' did not say '$pat': $out"
-}
-export USWAP_CORPUS_DIR=$(mktemp -d)
-trap 'rm -rf "$USWAP_CORPUS_DIR"' EXIT
+. "$(dirname "$0")/../expect.sh"
 
 expect 0 "usage: uswap bench \[vm\]" "$u" bench vm --help
 expect 0 "(the default)" "$u" bench --help

@@ -6,17 +6,7 @@
 # --help-options) refuses bad keys and values by name, and the man page's
 # TUNABLES section is the table's own output.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-u=$root/build/uswap
-fail() { echo "FAIL: $*"; exit 1; }
-expect() { # exit-code pattern cmd...
-  local code=$1 pat=$2; shift 2
-  out=$("$@" 2>&1); rc=$?
-  [ $rc -eq "$code" ] || fail "'$*' exited $rc, expected $code: $out"
-  grep -q -- "$pat" <<<"$out" || fail "'$*' did not say '$pat': $out"
-}
-export USWAP_CORPUS_DIR=$(mktemp -d)
-trap 'rm -rf "$USWAP_CORPUS_DIR"' EXIT
+. "$(dirname "$0")/../expect.sh"
 
 expect 0 "usage: uswap" "$u" --help
 expect 0 "uswap 0\." "$u" version

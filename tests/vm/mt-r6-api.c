@@ -70,13 +70,7 @@ static void run(const char *mode)
 	pthread_join(down, NULL);
 	atomic_store(&stop, true);
 	pthread_join(pg, NULL);
-	{
-		char verr[256];
-		if (uswap_debug_validate(u, verr, sizeof(verr))) {
-			fprintf(stderr, "%s: %s\n", mode, verr);
-			exit(T_EXIT_FAIL);
-		}
-	}
+	T_VALIDATE(u, mode);
 	for (unsigned long i = 0; i < PAGES; i++) {
 		uint64_t v = *(uint64_t *)(mem + i * 4096);
 		if (v != 2 * (uint64_t)passes) {

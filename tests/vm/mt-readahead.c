@@ -121,13 +121,7 @@ static void racing(const char *mode)
 		pthread_join(w[k], NULL);
 	atomic_store(&stop, true);
 	pthread_join(p, NULL);
-	{
-		char verr[256];
-		if (uswap_debug_validate(u, verr, sizeof(verr))) {
-			fprintf(stderr, "%s: %s\n", mode, verr);
-			exit(T_EXIT_FAIL);
-		}
-	}
+	T_VALIDATE(u, mode);
 	check((uint64_t)rounds * 2);
 	printf("%s: 2 walkers x %ld rounds while evicting: %llu swap-outs, %llu pages read ahead, all right\n", mode,
 	       rounds, (unsigned long long)stat_of("swapouts"), (unsigned long long)(stat_of("readahead_pages") - ra0));

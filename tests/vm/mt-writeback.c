@@ -88,13 +88,7 @@ static void run(const char *mode)
 		pthread_join(w[t], NULL);
 	atomic_store(&stop, true);
 	pthread_join(p, NULL);
-	{
-		char verr[256];
-		if (uswap_debug_validate(u, verr, sizeof(verr))) {
-			fprintf(stderr, "%s: %s\n", mode, verr);
-			exit(T_EXIT_FAIL);
-		}
-	}
+	T_VALIDATE(u, mode);
 	for (size_t i = 0; i < PAGES; i++) {
 		uint64_t c, made = 0;
 		for (int t = 0; t < WORKERS; t++)
