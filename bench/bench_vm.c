@@ -102,6 +102,11 @@ static void run_child(const struct vm_job *j, struct vm_result *r)
 	}
 }
 
+/* How many thread counts workload wl runs with, and the t-th: the op
+ * workloads take --threads, the others run one thread. */
+static unsigned wl_nthreads(const struct vm_opts *o, int wl) { return wl >= WL_SEQ ? o->nthreads : 1; }
+static unsigned wl_threads(const struct vm_opts *o, int wl, unsigned t) { return wl >= WL_SEQ ? o->threads[t] : 1; }
+
 static bool sys_runs(const struct vm_sys *s, enum vm_wl wl)
 {
 	if (wl == WL_TOUCH)
@@ -130,12 +135,11 @@ static int run_sys(const struct vm_opts *o, const struct vm_sys *s, const struct
 	for (int wl = 0; wl < WL_NR && !interrupted; wl++) {
 		if (!(o->wls & (1u << wl)) || !sys_runs(s, wl))
 			continue;
-		unsigned nt = wl >= WL_SEQ ? o->nthreads : 1;
-		for (unsigned t = 0; t < nt && !interrupted; t++) {
+		for (unsigned t = 0; t < wl_nthreads(o, wl) && !interrupted; t++) {
 			struct vm_row *row = &rows[(*nrows)++];
 			struct vm_job j = {.wl = wl, .sys = s, .size = o->size, .limit = o->limit, .ops = o->ops,
 					   .seed = opt_num(&o->opt, OPT_SEED), .theta = o->theta,
-					   .threads = wl >= WL_SEQ ? o->threads[t] : 1, .corpus = o->corpus, .cs = cs,
+					   .threads = wl_threads(o, wl, t), .corpus = o->corpus, .cs = cs,
 					   .uswap_opts = o->uswap_opts, .k = &k};
 			*row = (struct vm_row){.wl = wl, .threads = j.threads, .sys = s};
 			run_child(&j, &row->r);
@@ -310,10 +314,10 @@ static void print_report(const struct vm_opts *o, const struct vm_row *rows, uns
 	printf("uswap bench vm: seed %llu; each run in a process of its own; uswap with pool_in_limit=off, as the "
 	       "kernel's cgroup v1 charges no pool\n", (unsigned long long)opt_num(&o->opt, OPT_SEED));
 	for (int wl = 0; wl < WL_NR; wl++)
-		for (unsigned t = 0; t < (wl >= WL_SEQ ? o->nthreads : 1); t++) {
+		for (unsigned t = 0; t < wl_nthreads(o, wl); t++) {
 			bool head = false;
 			for (unsigned i = 0; i < n; i++) {
-				if ((int)rows[i].wl != wl || rows[i].threads != (wl >= WL_SEQ ? o->threads[t] : 1))
+				if ((int)rows[i].wl != wl || rows[i].threads != wl_threads(o, wl, t))
 					continue;
 				if (!head)
 					print_head(o, wl, rows[i].threads);

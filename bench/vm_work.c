@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "base/base.h"
 #include "uswap.h"
@@ -37,14 +38,10 @@ struct target {
 	uint64_t *hash;
 };
 
+/* Page i's hash, seeded with i: a page's copy at another index differs. */
 static uint64_t page_hash(const unsigned char *p, size_t i)
 {
-	const uint64_t *w = (const uint64_t *)p;
-	uint64_t h = corpus_mix64(i);
-
-	for (size_t k = 0; k < PG / 8; k++)
-		h = (h ^ w[k]) * 0x100000001B3ull;
-	return h;
+	return XXH3_64bits_withSeed(p, PG, i);
 }
 
 /* The workloads that measure paging alone run with no budget. */
@@ -232,13 +229,16 @@ static int run_swap(struct target *t, struct vm_result *r, char *err, size_t err
 	double t0;
 	int ret;
 
-	if (!order || target_fill(t, err, errlen))
+	if (!order || target_fill(t, err, errlen)) {
+		free(order);
 		return -1;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		bench_progress("bench vm: swap on %s: pageout %d", t->j->sys->name, pass + 1);
 		t0 = bench_now();
 		if ((ret = target_pageout(t))) {
 			snprintf(err, errlen, "pageout: %s", strerror(-ret));
+			free(order);
 			return -1;
 		}
 		if (!pass) {
@@ -332,6 +332,7 @@ static int run_ops(struct target *t, struct vm_result *r, char *err, size_t errl
 
 	if (!idx || target_fill(t, err, errlen)) {
 		snprintf(err, errlen, "out of memory");
+		free(idx);
 		return -1;
 	}
 	mlock(idx, t->j->ops * sizeof(*idx));
