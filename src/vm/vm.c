@@ -14,22 +14,10 @@
 
 #include "vm/vm.h"
 
-/* A free slot of n (each slot_bytes at base): spin until one is free.
- * Lock-free, async-signal-safe; starts at this CPU's slot. */
-void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
-{
-	for (unsigned i = pcpu_current() % n;; i = (i + 1) % n) {
-		if (!atomic_load_relaxed(&busy[i]) && !atomic_xchg_acq_rel(&busy[i], true)) {
-			*idx = i;
-			return base + (size_t)i * slot_bytes;
-		}
-		if (i + 1 == n)
-			sched_yield();
-	}
-}
-
 void vm_put_slot(_Atomic bool *busy, unsigned idx) { atomic_store_rel(&busy[idx], false); }
 
+/* One pass over n slots (each slot_bytes at base) from this CPU's: a free
+ * one, taken, or NULL. Lock-free, async-signal-safe. */
 void *vm_try_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
 {
 	for (unsigned k = 0, i = pcpu_current() % n; k < n; k++, i = (i + 1) % n)
@@ -38,6 +26,16 @@ void *vm_try_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t sl
 			return base + (size_t)i * slot_bytes;
 		}
 	return NULL;
+}
+
+/* A free slot: vm_try_slot until one is. */
+void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
+{
+	void *slot;
+
+	while (!(slot = vm_try_slot(busy, n, base, slot_bytes, idx)))
+		sched_yield(); /* every slot busy: their owners finish in microseconds */
+	return slot;
 }
 
 uint64_t vm_usage_pages(struct vm *vm)
