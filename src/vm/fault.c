@@ -243,13 +243,14 @@ static int resolve_swapped(struct vm *vm, struct region *r, size_t i, uint64_t v
 {
 	uint64_t vs[VM_RA_MAX] = {v};
 	enum swapin_from from[VM_RA_MAX];
-	size_t want = ra_window(vm, r, i, room), n = 1, done;
+	size_t want, n = 1, done;
 	_Atomic bool *busy = vm->staging_busy;
 	unsigned slot;
 	int err = 0, ret = 0;
 
 	if (!pte_trylock(r, i, v))
 		return -EAGAIN;
+	want = ra_window(vm, r, i, room); /* once per fault that goes ahead, not per retry */
 	unsigned char *page = want > 1 ? vm_try_slot(vm->ra_busy, VM_RA_SLOTS, vm->ra_staging,
 						     VM_RA_MAX * PAGE_SIZE, &slot) : NULL;
 	if (page) {
