@@ -41,24 +41,31 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 # CFLAGS, CPPFLAGS and LDFLAGS are the user's (default -O2 -g); what the
 # build needs is added separately so overriding them cannot drop it.
 CFLAGS   ?= -O2 -g
-REQ_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc -Ibench -DUSWAP_VERSION_STRING='"$(VERSION)"'
+REQ_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc -Ibench -DUSWAP_VERSION_STRING='"$(VERSION)"' -DUSWAP_LIBDIR='"$(LIBDIR)"'
 REQ_CFLAGS   := -std=c17 $(WARN) -pthread -fPIC -fvisibility=hidden $(SANFLAGS)
 ALL_CFLAGS   = $(REQ_CPPFLAGS) $(CPPFLAGS) $(REQ_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS  = -pthread $(SANFLAGS) $(LDFLAGS)
 LIBS     := -llz4 -lzstd -ldeflate -llzo2 -luring -lxxhash -lz -lmd -lm
 
-LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/zsmalloc/*.c src/zswap/*.c src/swap/*.c src/vm/*.c src/uswap.c src/options.c)
+LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/zsmalloc/*.c src/zswap/*.c src/swap/*.c src/vm/*.c src/uswap.c src/options.c) \
+             src/preload/statfile.c
+PRELOAD_SRC := src/preload/heap.c src/preload/preload.c
 CLI_SRC   := $(wildcard src/cli/*.c) $(wildcard bench/*.c)
 TEST_SRC  := $(wildcard tests/*/*.c)
 TEST_SRC  := $(filter-out tests/fuzz/%,$(TEST_SRC))
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(OUT)/obj/%.o)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(OUT)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(OUT)/obj/%.o)
 TEST_BIN  := $(TEST_SRC:%.c=$(OUT)/%)
 
 SONAME    := libuswap.so.$(VERSION_MAJOR)
 
-all: deps $(OUT)/libuswap.a $(OUT)/libuswap.so.$(VERSION) $(OUT)/uswap
+# The preload library is built only without sanitizers: their runtimes
+# must come first in a process, which LD_PRELOAD of it cannot give.
+PRELOAD := $(if $(SAN),,$(OUT)/libuswap-preload.so)
+
+all: deps $(OUT)/libuswap.a $(OUT)/libuswap.so.$(VERSION) $(OUT)/uswap $(PRELOAD)
 
 # Installs missing system packages (a no-op when all are present).
 deps:
@@ -77,6 +84,12 @@ $(OUT)/libuswap.so.$(VERSION): $(LIB_OBJ) src/uswap.map
 	      -o $@ $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
 	ln -sf libuswap.so.$(VERSION) $(OUT)/$(SONAME)
 	ln -sf $(SONAME) $(OUT)/libuswap.so
+
+# uswap run's LD_PRELOAD library: the library's objects inside (nothing of
+# them exported) and the interposed mmap family (src/preload/preload.map).
+$(OUT)/libuswap-preload.so: $(PRELOAD_OBJ) $(LIB_OBJ) src/preload/preload.map
+	$(CC) -shared -Wl,--version-script=src/preload/preload.map -o $@ $(PRELOAD_OBJ) $(LIB_OBJ) \
+	      $(ALL_LDFLAGS) $(LIBS)
 
 $(OUT)/uswap: $(CLI_OBJ) $(OUT)/libuswap.a
 	$(CC) -o $@ $(CLI_OBJ) $(OUT)/libuswap.a $(ALL_LDFLAGS) $(LIBS)
@@ -110,14 +123,15 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' uswap.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc
 	install -m 755 $(OUT)/uswap $(DESTDIR)$(BINDIR)/uswap
+	install -m 755 $(OUT)/libuswap-preload.so $(DESTDIR)$(LIBDIR)/libuswap-preload.so
 	install -m 644 man/uswap.1 $(DESTDIR)$(MANDIR)/man1/uswap.1
 
 uninstall:
-	rm -f $(DESTDIR)$(INCDIR)/uswap.h $(DESTDIR)$(LIBDIR)/libuswap.* \
+	rm -f $(DESTDIR)$(INCDIR)/uswap.h $(DESTDIR)$(LIBDIR)/libuswap.* $(DESTDIR)$(LIBDIR)/libuswap-preload.so \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc $(DESTDIR)$(BINDIR)/uswap $(DESTDIR)$(MANDIR)/man1/uswap.1
 
 clean:
 	rm -rf build
 
 .PHONY: all deps tests check demo fuzz install uninstall clean
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d)

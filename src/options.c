@@ -219,11 +219,11 @@ static int store(struct options *o, int id, const char *val, char *err, size_t e
 
 	if (parse_value(d, val, &num, err, errlen))
 		return -EINVAL;
-	if (d->type == OPT_STRING && !(copy = strdup(val))) {
+	if (d->type == OPT_STRING && !(copy = base_strdup(val))) {
 		snprintf(err, errlen, "option %s: out of memory", d->name);
 		return -ENOMEM;
 	}
-	free(o->v[id].str);
+	base_free(o->v[id].str);
 	o->v[id].str = copy;
 	o->v[id].num = num;
 	return 0;
@@ -242,7 +242,7 @@ void options_init(struct options *o)
 void options_free(struct options *o)
 {
 	for (int i = 0; i < OPT__COUNT; i++)
-		free(o->v[i].str);
+		base_free(o->v[i].str);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -264,9 +264,9 @@ static int copy_options(struct options *dst, const struct options *src)
 {
 	*dst = *src;
 	for (int i = 0; i < OPT__COUNT; i++)
-		if (src->v[i].str && !(dst->v[i].str = strdup(src->v[i].str))) {
+		if (src->v[i].str && !(dst->v[i].str = base_strdup(src->v[i].str))) {
 			while (i--)
-				free(dst->v[i].str);
+				base_free(dst->v[i].str);
 			return -ENOMEM;
 		}
 	return 0;
@@ -280,8 +280,8 @@ int options_parse(struct options *o, const char *list, char *err, size_t errlen)
 
 	if (!list || !*list)
 		return 0;
-	if (!(buf = strdup(list)) || copy_options(&tmp, o)) {
-		free(buf);
+	if (!(buf = base_strdup(list)) || copy_options(&tmp, o)) {
+		base_free(buf);
 		snprintf(err, errlen, "options: out of memory");
 		return -ENOMEM;
 	}
@@ -295,7 +295,7 @@ int options_parse(struct options *o, const char *list, char *err, size_t errlen)
 		*eq = 0;
 		ret = options_set(&tmp, kv, eq + 1, err, errlen);
 	}
-	free(buf);
+	base_free(buf);
 	if (ret) {
 		options_free(&tmp);
 		return ret;

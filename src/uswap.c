@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysinfo.h>
+#include <unistd.h>
 
 #include "uswap.h"
 #include "uswap_debug.h"
+#include "uswap_internal.h"
 
 #include "codec/codec.h"
 #include "options.h"
@@ -155,6 +157,27 @@ API void uswap_close(uswap_t *u)
 	swap_backing_close(u->backing);
 	options_free(&u->opt);
 	base_free(u);
+}
+
+uint64_t uswap_freeze(uswap_t *u) { return vm_freeze(u->vm); }
+
+void uswap_thaw(uswap_t *u) { vm_thaw(u->vm); }
+
+void uswap_forget(uswap_t *u)
+{
+	if (u->vm->uffd >= 0)
+		close(u->vm->uffd);
+	if (u->vm->park_uffd >= 0)
+		close(u->vm->park_uffd);
+	u->vm->uffd = u->vm->park_uffd = -1;
+}
+
+int uswap_adopt(uswap_t *u, void *addr, size_t len)
+{
+	char err[256];
+	int ret = vm_region_adopt(u->vm, addr, len, err, sizeof(err));
+
+	return ret ? fail(ret, "uswap_adopt", err) : 0;
 }
 
 API void *uswap_alloc(uswap_t *u, size_t len)

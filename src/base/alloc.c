@@ -6,6 +6,12 @@
  * a constructor and prove (under LeakSanitizer) that every partial state is
  * torn down. The countdown is a single atomic; when disarmed (the normal
  * case) the cost is one relaxed load.
+ *
+ * Where the memory comes from is the process's malloc, or what
+ * base_set_allocator() named before the first allocation: uswap run's
+ * preload library points it at glibc's own malloc, because the program's
+ * malloc there hands out memory that uswap manages, and memory uswap
+ * touches while it evicts or resolves a fault must never be evictable.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,24 +39,44 @@ static bool should_fail(void)
 	return true;
 }
 
+static void *libc_aligned(size_t align, size_t size) { return aligned_alloc(align, size); }
+
+/* Set once, before any allocation (base_set_allocator); read-only after. */
+static struct base_allocator alloc = {malloc, calloc, realloc, libc_aligned, free};
+
+void base_set_allocator(const struct base_allocator *a) { alloc = *a; }
+
 void *base_malloc(size_t size)
 {
-	return should_fail() ? NULL : malloc(size);
+	return should_fail() ? NULL : alloc.malloc(size);
 }
 
 void *base_calloc(size_t n, size_t size)
 {
-	return should_fail() ? NULL : calloc(n, size);
+	return should_fail() ? NULL : alloc.calloc(n, size);
+}
+
+void *base_realloc(void *p, size_t size)
+{
+	return should_fail() ? NULL : alloc.realloc(p, size);
+}
+
+char *base_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = base_malloc(n);
+
+	return p ? memcpy(p, s, n) : NULL;
 }
 
 void *base_aligned_alloc(size_t align, size_t size)
 {
 	size_t rounded = (size + align - 1) & ~(align - 1);
-	void *p = should_fail() ? NULL : aligned_alloc(align, rounded);
+	void *p = should_fail() ? NULL : alloc.aligned(align, rounded);
 
 	if (p)
 		memset(p, 0, rounded);
 	return p;
 }
 
-void base_free(void *p) { free(p); }
+void base_free(void *p) { alloc.free(p); }

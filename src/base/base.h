@@ -46,15 +46,29 @@ void debug_fail(const char *what, const char *file, int line) __attribute__((nor
  * tests can make the Nth one fail and check that nothing leaks. */
 void *base_malloc(size_t size);
 void *base_calloc(size_t n, size_t size);
+void *base_realloc(void *p, size_t size);
+char *base_strdup(const char *s);
 void *base_aligned_alloc(size_t align, size_t size); /* zeroed */
 void base_free(void *p);
+/* Where base_* allocations come from (default: the process's malloc).
+ * Call before the first allocation; see alloc.c. */
+struct base_allocator {
+	void *(*malloc)(size_t);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*aligned)(size_t align, size_t size);
+	void (*free)(void *);
+};
+void base_set_allocator(const struct base_allocator *a);
 /* Make the nth allocation from now fail (1 = the next one); 0 disables.
  * Global: only tests use it, from one thread at a time. */
 void base_alloc_fail_nth(long n);
 /* Has the armed failure fired since it was armed? */
 bool base_alloc_failed(void);
 
-/* os.c: system calls wrapped once; each returns 0 or -errno. */
+/* os.c: system calls wrapped once; each returns 0 or -errno. mmap, munmap
+ * and madvise are raw system calls: an interposed mmap (uswap run's
+ * preload library) never sees uswap's own memory. */
 int os_mmap_anon(size_t len, size_t align, void **out);
 int os_munmap(void *p, size_t len);
 int os_madvise(void *p, size_t len, int advice);

@@ -7,36 +7,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/base.h"
 
 /*
  * Map len bytes of anonymous memory aligned to align (a power of two, at
- * least a page): over-map by align and trim both ends.
+ * least a page): over-map by align and trim both ends. MAP_NORESERVE:
+ * uswap budgets its memory itself, and a sparse table or region should not
+ * be refused by the kernel's overcommit heuristic.
  */
 int os_mmap_anon(size_t len, size_t align, void **out)
 {
 	size_t span = len + (align > PAGE_SIZE ? align : 0);
-	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long p = syscall(SYS_mmap, NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
 
-	if (p == MAP_FAILED)
+	if (p == -1)
 		return -errno;
+	char *start = (char *)p;
 	if (align > PAGE_SIZE) {
-		char *start = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
-		if (start > p)
-			munmap(p, start - p);
-		if (start + len < p + span)
-			munmap(start + len, p + span - (start + len));
-		p = start;
+		start = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+		if (start > (char *)p)
+			os_munmap((void *)p, start - (char *)p);
+		if (start + len < (char *)p + span)
+			os_munmap(start + len, (char *)p + span - (start + len));
 	}
-	*out = p;
+	*out = start;
 	return 0;
 }
 
-int os_munmap(void *p, size_t len) { return munmap(p, len) ? -errno : 0; }
+int os_munmap(void *p, size_t len) { return syscall(SYS_munmap, p, len) ? -errno : 0; }
 
-int os_madvise(void *p, size_t len, int advice) { return madvise(p, len, advice) ? -errno : 0; }
+int os_madvise(void *p, size_t len, int advice) { return syscall(SYS_madvise, p, len, advice) ? -errno : 0; }
 
 __attribute__((noinline)) void *os_memcpy(void *dst, const void *src, size_t n) { return memcpy(dst, src, n); }
 

@@ -2,6 +2,8 @@
  * worker.c - a background thread's life (worker.h).
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 
 #include "base/worker.h"
 
@@ -14,13 +16,36 @@ void worker_init(struct worker *w)
 	w->running = false;
 }
 
-/* Start the thread: fn(arg). 0, or -errno (EAGAIN: no more threads). */
-int worker_start(struct worker *w, void *(*fn)(void *), void *arg)
+/*
+ * A thread of uswap's own, invisible to the program: every signal blocked
+ * (the program's handlers never run on it, and a signal meant for the
+ * process goes to one of the program's threads) and named "uswap-<name>"
+ * (ps, top, gdb). 0, or -errno.
+ */
+int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
 {
-	int err = pthread_create(&w->thread, NULL, fn, arg);
+	sigset_t all, old;
+	char full[16];
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int err = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!err) {
+		snprintf(full, sizeof(full), "uswap-%s", name);
+		pthread_setname_np(*t, full);
+	}
+	return -err;
+}
+
+/* Start the thread: fn(arg), named "uswap-<name>". 0, or -errno (EAGAIN:
+ * no more threads). */
+int worker_start(struct worker *w, const char *name, void *(*fn)(void *), void *arg)
+{
+	int err = thread_start(&w->thread, name, fn, arg);
 
 	w->running = !err;
-	return -err;
+	return err;
 }
 
 /* Tell the thread to stop, wake it, wait for it. No-op when not running;

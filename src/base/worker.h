@@ -24,7 +24,10 @@ struct worker {
 };
 
 void worker_init(struct worker *w);
-int worker_start(struct worker *w, void *(*fn)(void *), void *arg);
+int worker_start(struct worker *w, const char *name, void *(*fn)(void *), void *arg);
+/* A thread with every signal blocked, named "uswap-<name>" (at most 9
+ * characters). 0 or -errno. */
+int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg);
 void worker_stop(struct worker *w);
 void worker_destroy(struct worker *w);
 

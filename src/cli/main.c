@@ -16,6 +16,8 @@ static void usage(FILE *f)
 		"User-space compressed swap: zsmalloc, zswap, swap slots and the swap cache,\n"
 		"rebuilt as a library and tools.\n\n"
 		"commands:\n"
+		"  run           run a program under a memory budget: uswap run --limit 256M -- prog\n"
+		"  stat [PID]    live statistics of the programs uswap run is running\n"
 		"  demo          a workload 4x larger than its memory budget, through the API,\n"
 		"                checked page by page, with the statistics\n"
 		"  bench codec   compressors on page corpora: ratio and MiB/s, uswap's\n"
@@ -87,6 +89,10 @@ int main(int argc, char **argv)
 			options_print_help(stdout);
 		return 0;
 	}
+	if (!strcmp(cmd, "run"))
+		return run_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "stat"))
+		return stat_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return demo_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))

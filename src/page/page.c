@@ -287,7 +287,7 @@ int pg_pool_create(const struct pg_config *cfg, struct pg_pool **out)
 	list_init(&p->free);
 	list_init(&p->released);
 	worker_init(&p->trimmer);
-	if (p->cfg.trim_interval_ms && worker_start(&p->trimmer, trimmer_main, p)) {
+	if (p->cfg.trim_interval_ms && worker_start(&p->trimmer, "trim", trimmer_main, p)) {
 		pg_pool_destroy(p);
 		return -EAGAIN;
 	}

@@ -75,8 +75,15 @@ static struct swap_page *page_new(struct swap_cache *c)
 	if (!p)
 		return NULL;
 	p->data = base_aligned_alloc(PAGE_SIZE, PAGE_SIZE);
-	if (!p->data || (c->nr_all == c->cap_all && !(c->cap_all = c->cap_all ? 2 * c->cap_all : 64,
-						       c->all = realloc(c->all, c->cap_all * sizeof(*c->all))))) {
+	if (p->data && c->nr_all == c->cap_all) {
+		size_t cap = c->cap_all ? 2 * c->cap_all : 64;
+		struct swap_page **all = base_realloc(c->all, cap * sizeof(*all));
+		if (all) {
+			c->all = all;
+			c->cap_all = cap;
+		}
+	}
+	if (!p->data || c->nr_all == c->cap_all) {
 		base_free(p->data);
 		base_free(p);
 		return NULL;

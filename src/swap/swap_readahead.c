@@ -443,7 +443,7 @@ int swap_ra_start(struct swap_sys *s)
 {
 	worker_init(&s->ra.worker);
 	pthread_cond_init(&s->ra.done, NULL);
-	return worker_start(&s->ra.worker, worker_main, s);
+	return worker_start(&s->ra.worker, "readahd", worker_main, s);
 }
 
 /* The worker finishes what is queued and exits. */

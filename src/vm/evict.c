@@ -94,6 +94,12 @@ long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigne
 {
 	unsigned slot, k = 0;
 	long evicted = 0;
+
+	if (vm_frozen(vm)) { /* a fork is being prepared: nothing leaves */
+		for (unsigned j = 0; j < n; j++)
+			unlock_page(r, idx[j]);
+		return 0;
+	}
 	unsigned char *park = vm_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
 					   VM_EVICT_BATCH * PAGE_SIZE, &slot);
 	bool moved[VM_EVICT_BATCH] = {false};

@@ -455,10 +455,10 @@ int vm_handlers_start(struct vm *vm)
 		if (!a)
 			return -ENOMEM;
 		*a = (struct handler_arg){vm, vm->cfg.mode == FAULT_SIGBUS || n < ncpu ? -1 : (int)(i % ncpu)};
-		int ret = pthread_create(&vm->handler[i], NULL, handler_main, a);
+		int ret = thread_start(&vm->handler[i], "fault", handler_main, a);
 		if (ret) {
 			base_free(a);
-			return -ret;
+			return ret;
 		}
 		vm->nr_handlers++;
 	}

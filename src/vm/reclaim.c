@@ -123,7 +123,7 @@ static long reclaim_to(struct vm *vm, uint64_t target)
 		struct region *r = vm_region_by_id(vm, id);
 		total += r ? (long)(r->npages / HAND_SPAN + 1) : 0;
 	}
-	while (vm_usage_pages(vm) > target && idle < 3 * total + 3) {
+	while (vm_usage_pages(vm) > target && idle < 3 * total + 3 && !vm_frozen(vm)) {
 		long got = reclaim_span(vm);
 		if (got < 0)
 			break;
@@ -167,6 +167,8 @@ uint64_t vm_charge(struct vm *vm, uint64_t pages)
 	}
 	if (used + pages <= limit)
 		return limit - used;
+	if (vm_frozen(vm)) /* a fork is being prepared: over the budget for a while, by design */
+		return 0;
 	atomic_add_relaxed(&vm->direct_reclaims, 1);
 	reclaim_to(vm, limit - MIN(limit, pages + VM_EVICT_BATCH));
 	used = vm_usage_pages(vm);
@@ -227,6 +229,6 @@ static void *reclaim_main(void *arg)
 	}
 }
 
-int vm_reclaim_start(struct vm *vm) { return worker_start(&vm->reclaim, reclaim_main, vm); }
+int vm_reclaim_start(struct vm *vm) { return worker_start(&vm->reclaim, "reclaim", reclaim_main, vm); }
 
 void vm_reclaim_stop(struct vm *vm) { worker_stop(&vm->reclaim); }

@@ -114,6 +114,68 @@ fail_quiet:
 	return ret;
 }
 
+/*
+ * Make existing anonymous private memory [addr, addr + len) a region, its
+ * content kept: pages present now are resident, the others read as zero
+ * (a forked child's copy of its parent's regions, fork.c). The range is
+ * registered before the table is read from mincore, so a page that
+ * appears in between is in the table, and one that does not faults and
+ * is zero-filled. 0, or -errno with a message.
+ */
+int vm_region_adopt(struct vm *vm, void *addr, size_t len, char *err, size_t errlen)
+{
+	struct region *r = base_calloc(1, sizeof(*r));
+	unsigned char *vec = NULL;
+	void *p;
+	int ret = -ENOMEM;
+
+	if (!r || (uintptr_t)addr % PAGE_SIZE || !len || len % PAGE_SIZE)
+		goto fail;
+	r->start = (uintptr_t)addr;
+	r->npages = len / PAGE_SIZE;
+	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->pte)), PAGE_SIZE, &p))
+		goto fail;
+	r->pte = p;
+	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->shadow)), PAGE_SIZE, &p) ||
+	    !(vec = base_malloc(r->npages)))
+		goto fail;
+	r->shadow = p;
+	os_madvise(addr, len, MADV_NOHUGEPAGE);
+	struct uffdio_register reg = {.range = {.start = r->start, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg) || mincore(addr, len, vec)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot adopt %zu bytes at %p: %s", len, addr, strerror(errno));
+		goto fail_quiet;
+	}
+	size_t present = 0;
+	for (size_t i = 0; i < r->npages; i++)
+		if (vec[i] & 1) {
+			atomic_store_relaxed(&r->pte[i], PTE_RESIDENT);
+			present++;
+		}
+	atomic_add_relaxed(&vm->resident, (int64_t)present);
+	if ((ret = region_publish(vm, r))) {
+		atomic_sub_relaxed(&vm->resident, (int64_t)present);
+		struct uffdio_range range = {.start = r->start, .len = len};
+		ioctl(vm->uffd, UFFDIO_UNREGISTER, &range);
+		snprintf(err, errlen, "too many regions (at most %d)", VM_MAX_REGIONS);
+		goto fail_quiet;
+	}
+	base_free(vec);
+	vm_charge(vm, 0);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot adopt %zu bytes at %p: %s", len, addr,
+		 r && (!len || len % PAGE_SIZE || (uintptr_t)addr % PAGE_SIZE) ? "not whole pages" : "out of memory");
+	if (r && (!len || len % PAGE_SIZE || (uintptr_t)addr % PAGE_SIZE))
+		ret = -EINVAL;
+fail_quiet:
+	base_free(vec);
+	if (r)
+		region_free(r);
+	return ret;
+}
+
 struct region *vm_region_by_id(struct vm *vm, unsigned id)
 {
 	return id < VM_MAX_REGIONS ? atomic_load_acq(&vm->regions[id]) : NULL;

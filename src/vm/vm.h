@@ -135,6 +135,7 @@ struct vm {
 	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
 		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills;
 	_Atomic bool overrun_warned;
+	_Atomic unsigned frozen;            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
 };
 
 /* vm.c */
@@ -154,6 +155,7 @@ static inline void vm_barrier_exit(struct vm *vm, unsigned b) { prw_read_unlock(
 /* region.c */
 int vm_region_add(struct vm *vm, size_t len, void **out, char *err, size_t errlen);
 int vm_region_remove(struct vm *vm, void *addr, char *err, size_t errlen);
+int vm_region_adopt(struct vm *vm, void *addr, size_t len, char *err, size_t errlen);
 struct region *vm_region_find(struct vm *vm, uintptr_t addr);
 struct region *vm_region_by_id(struct vm *vm, unsigned id);
 void vm_pte_release(struct vm *vm, struct region *r, size_t i); /* drop a page's content: PTE_NONE */
@@ -177,6 +179,11 @@ void vm_sigbus_remove(struct vm *vm);
 /* evict.c */
 long vm_evict(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);
 long vm_pageout(struct vm *vm, uintptr_t addr, size_t len);
+
+/* fork.c: no region may be freed while a freeze runs */
+uint64_t vm_freeze(struct vm *vm);
+void vm_thaw(struct vm *vm);
+bool vm_frozen(struct vm *vm);
 
 /* reclaim.c */
 long vm_reclaim(struct vm *vm, uint64_t pages);

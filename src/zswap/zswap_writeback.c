@@ -285,6 +285,6 @@ void zswap_kick_worker(struct zswap *z)
 	mutex_unlock(&z->worker.lock);
 }
 
-int zswap_writeback_start(struct zswap *z) { return worker_start(&z->worker, worker_main, z); }
+int zswap_writeback_start(struct zswap *z) { return worker_start(&z->worker, "wback", worker_main, z); }
 
 void zswap_writeback_stop(struct zswap *z) { worker_stop(&z->worker); }

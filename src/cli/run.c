@@ -1,0 +1,358 @@
+/*
+ * run.c - `uswap run`: an unmodified program under a memory budget, with
+ * libuswap-preload.so (src/preload/) in its LD_PRELOAD and jemalloc as
+ * its malloc. The options are checked here, before anything runs, and
+ * reach the program's processes as USWAP_<KEY> variables; each process
+ * writes its final statistics into a private directory, shown with
+ * --stats or saved with --stats-file. uswap run exits with the program's
+ * status (128 + N when it died of signal N).
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "options.h"
+#include "uswap.h"
+
+#define JEMALLOC "libjemalloc.so.2"
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: uswap run [options] -- program [args...]\n\n"
+		"Runs an unmodified, dynamically linked program with uswap managing its memory:\n"
+		"its anonymous mappings and its malloc heap (jemalloc, preloaded) live in uswap\n"
+		"regions, kept under --limit by compressing cold pages into a pool and writing\n"
+		"them to a swap file when the pool is full. No root, swapon or cgroup needed;\n"
+		"userfaultfd must serve system calls here (root, CAP_SYS_PTRACE,\n"
+		"vm.unprivileged_userfaultfd=1 or /dev/userfaultfd).\n\n"
+		"  -l, --limit SIZE        memory budget of each process (K/M/G; default: none)\n"
+		"  -c, --compressor NAME   lz4 (default), zstd, lz4hc, deflate, lzo; NAME:LEVEL\n"
+		"  -s, --swapfile PATH     where evicted pages spill (default: an unlinked file in\n"
+		"                          $TMPDIR or /var/tmp); 'none': the pool only\n"
+		"  -o, --option LIST       more tunables, key=value,... (uswap --help-options)\n"
+		"      --malloc NAME       jemalloc (default: the heap is managed) or libc (only\n"
+		"                          the program's own large mappings are)\n"
+		"      --stats             the statistics of each process on stderr at the end\n"
+		"      --stats-file PATH   the same as JSON (an array, one object per process)\n"
+		"  -h, --help              this text\n\n"
+		"Each process of the program's tree has its own budget and instance; a forked\n"
+		"child keeps every page (swapped pages are brought back before the fork).\n"
+		"Live statistics of a running program: uswap stat [PID].\n");
+}
+
+struct run_opts {
+	struct options opt;
+	const char *stats_file;
+	bool stats, libc_malloc;
+	char **argv;
+};
+
+/* Export one tunable to the program's processes. */
+static int export_option(struct run_opts *r, const char *key, const char *val)
+{
+	char err[256], var[96];
+
+	if (options_set(&r->opt, key, val, err, sizeof(err))) {
+		fprintf(stderr, "uswap run: %s\n", err);
+		return -1;
+	}
+	int n = snprintf(var, sizeof(var), "USWAP_%s", key);
+	for (int i = 6; i < n; i++)
+		var[i] = (char)(var[i] >= 'a' && var[i] <= 'z' ? var[i] - 32 : var[i]);
+	setenv(var, val, 1);
+	return 0;
+}
+
+/* -o key=value,key=value */
+static int export_list(struct run_opts *r, const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	int ret = copy ? 0 : -1;
+
+	for (char *kv = copy ? strtok_r(copy, ",", &save) : NULL; kv && !ret; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq) {
+			fprintf(stderr, "uswap run: -o '%s': expected key=value\n", kv);
+			ret = -1;
+			break;
+		}
+		*eq = 0;
+		ret = export_option(r, kv, eq + 1);
+	}
+	free(copy);
+	return ret;
+}
+
+static int parse(int argc, char **argv, struct run_opts *r)
+{
+	static const struct option longopts[] = {
+		{"limit", 1, 0, 'l'}, {"compressor", 1, 0, 'c'}, {"swapfile", 1, 0, 's'}, {"option", 1, 0, 'o'},
+		{"malloc", 1, 0, 'm'}, {"stats", 0, 0, 'S'}, {"stats-file", 1, 0, 'F'}, {"help", 0, 0, 'h'},
+		{0, 0, 0, 0}};
+	char err[256];
+	int c;
+
+	options_init(&r->opt);
+	if (options_from_env(&r->opt, err, sizeof(err))) {
+		fprintf(stderr, "uswap run: %s\n", err);
+		return 2;
+	}
+	while ((c = getopt_long(argc, argv, "+l:c:s:o:h", longopts, NULL)) != -1) {
+		int bad = 0;
+		switch (c) {
+		case 'l': bad = export_option(r, "limit", optarg); break;
+		case 'c': bad = export_option(r, "compressor", optarg); break;
+		case 's': bad = export_option(r, "swapfile", optarg); break;
+		case 'o': bad = export_list(r, optarg); break;
+		case 'S': r->stats = true; break;
+		case 'F': r->stats_file = optarg; break;
+		case 'm':
+			if (strcmp(optarg, "jemalloc") && strcmp(optarg, "libc")) {
+				fprintf(stderr, "uswap run: --malloc '%s': jemalloc or libc\n", optarg);
+				return 2;
+			}
+			r->libc_malloc = !strcmp(optarg, "libc");
+			break;
+		case 'h': run_usage(stdout); return -1;
+		default: run_usage(stderr); return 2;
+		}
+		if (bad)
+			return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "uswap run: no program given (uswap run [options] -- program [args])\n");
+		return 2;
+	}
+	r->argv = argv + optind;
+	return 0;
+}
+
+/* The program's path as execvp would find it; 0 or -errno. */
+static int find_program(const char *name, char *out, size_t len)
+{
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	const char *path = getenv("PATH");
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		snprintf(out, len, "%.*s/%s", (int)n, n ? p : ".", name);
+		if (!access(out, X_OK))
+			return 0;
+		p += n + (colon ? 1 : 0);
+	}
+	return -ENOENT;
+}
+
+/* Does the ELF file have an interpreter (is it dynamically linked)? 1,
+ * 0 (static), or -1 (not ELF: a script, whose interpreter is checked by
+ * the loader as usual). */
+static int is_dynamic(const char *path)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), dyn = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64) {
+		dyn = 0;
+		for (unsigned i = 0; i < eh.e_phnum && !dyn; i++) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * eh.e_phentsize)) != sizeof(ph))
+				break;
+			dyn = ph.p_type == PT_INTERP;
+		}
+	}
+	close(fd);
+	return dyn;
+}
+
+/* Refuse what LD_PRELOAD cannot reach, before running anything. */
+static int check_program(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (find_program(name, path, sizeof(path)) || stat(path, &st)) {
+		fprintf(stderr, "uswap run: %s: no such program (or not executable)\n", name);
+		return 127;
+	}
+	if (!is_dynamic(path)) {
+		fprintf(stderr, "uswap run: %s is statically linked: LD_PRELOAD does not reach it, so uswap cannot "
+				"manage its memory\n", path);
+		return 2;
+	}
+	if ((st.st_mode & (S_ISUID | S_ISGID)) && getuid() != 0) {
+		fprintf(stderr, "uswap run: %s is set-user-ID or set-group-ID: the loader ignores LD_PRELOAD for it, "
+				"so uswap cannot manage its memory\n", path);
+		return 2;
+	}
+	return 0;
+}
+
+/* Where the swap file goes must take one (an unlinked file). */
+static int check_swap_dir(const struct options *o)
+{
+	const char *sf = opt_str(o, OPT_SWAPFILE), *dir = opt_str(o, OPT_SWAP_DIR);
+	char tmpl[PATH_MAX];
+
+	if (*sf)
+		return 0; /* a path, or none: uswap_open says what is wrong with it */
+	if (!*dir)
+		dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	snprintf(tmpl, sizeof(tmpl), "%s/uswap-run-XXXXXX", dir);
+	int fd = mkstemp(tmpl);
+	if (fd < 0) {
+		fprintf(stderr, "uswap run: cannot make the swap file in %s: %s (set TMPDIR or -o swap_dir=DIR, or "
+				"--swapfile PATH, or --swapfile none)\n", dir, strerror(errno));
+		return 2;
+	}
+	close(fd);
+	unlink(tmpl);
+	return 0;
+}
+
+/* libuswap-preload.so beside this executable, or in ../lib, or where make
+ * install put it. */
+static int find_preload(char *out, size_t len)
+{
+	static const char *const rel[] = {"", "/../lib"};
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	for (unsigned k = 0; n > 0 && k < 2; k++) {
+		self[n] = 0;
+		*strrchr(self, '/') = 0;
+		if (snprintf(out, len, "%s%s/libuswap-preload.so", self, rel[k]) < (int)len && !access(out, R_OK))
+			return 0;
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	}
+	snprintf(out, len, "%s/libuswap-preload.so", USWAP_LIBDIR);
+	return access(out, R_OK) ? -ENOENT : 0;
+}
+
+static int set_preload(const struct run_opts *r)
+{
+	char lib[PATH_MAX], list[3 * PATH_MAX];
+	const char *old = getenv("LD_PRELOAD");
+
+	if (find_preload(lib, sizeof(lib))) {
+		fprintf(stderr, "uswap run: libuswap-preload.so not found beside uswap, in ../lib or in %s\n",
+			USWAP_LIBDIR);
+		return 2;
+	}
+	snprintf(list, sizeof(list), "%s%s%s%s%s", lib, r->libc_malloc ? "" : " ", r->libc_malloc ? "" : JEMALLOC,
+		 old && *old ? " " : "", old ? old : "");
+	setenv("LD_PRELOAD", list, 1);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The final statistics the processes left in dir: print, save, remove. */
+static void report(const struct run_opts *r, const char *dir, pid_t top, double secs, int status)
+{
+	DIR *d = opendir(dir);
+	FILE *out = r->stats_file ? fopen(r->stats_file, "we") : NULL;
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (r->stats_file && !out)
+		fprintf(stderr, "uswap run: --stats-file %s: %s\n", r->stats_file, strerror(errno));
+	if (r->stats)
+		fprintf(stderr, "uswap run: %s %s %d after %.1f s\n", r->argv[0],
+			WIFSIGNALED(status) ? "died of signal" : "exited", WIFSIGNALED(status) ? WTERMSIG(status) :
+			WEXITSTATUS(status), secs);
+	if (out)
+		fprintf(out, "[");
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX], *text;
+		if (e->d_name[0] == '.' || snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			continue;
+		if (!procstats_read(path, &text)) {
+			if (r->stats)
+				procstats_print(stderr, text);
+			if (out)
+				fprintf(out, "%s%s", n ? "," : "", text);
+			n++;
+			free(text);
+		}
+		unlink(path);
+	}
+	if (out) {
+		fprintf(out, "]\n");
+		if (fclose(out))
+			fprintf(stderr, "uswap run: --stats-file %s: %s\n", r->stats_file, strerror(errno));
+	}
+	if (r->stats && !n)
+		fprintf(stderr, "  no statistics: no process ran under uswap to its exit (pid %d)\n", (int)top);
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+int run_main(int argc, char **argv)
+{
+	struct run_opts r = {.stats = false};
+	char dir[] = "/tmp/uswap-run-XXXXXX";
+	int ret = parse(argc, argv, &r), status;
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (!getenv("USWAP_FAULT_MODE"))
+		setenv("USWAP_FAULT_MODE", "handler", 1); /* system calls into evicted memory must work */
+	else if (!strcmp(getenv("USWAP_FAULT_MODE"), "sigbus"))
+		fprintf(stderr, "uswap run: fault_mode=sigbus: a system call that touches an evicted page fails with "
+				"EFAULT in the program\n");
+	if ((ret = check_program(r.argv[0])) || (ret = check_swap_dir(&r.opt)) || (ret = set_preload(&r)))
+		goto out;
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "uswap run: cannot make a directory for the statistics: %s\n", strerror(errno));
+		ret = 1;
+		goto out;
+	}
+	setenv("USWAP_RUN_STATS_DIR", dir, 1);
+	double t0 = now_s();
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(r.argv[0], r.argv);
+		fprintf(stderr, "uswap run: %s: %s\n", r.argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0) {
+		fprintf(stderr, "uswap run: fork: %s\n", strerror(errno));
+		ret = 1;
+		goto out;
+	}
+	signal(SIGINT, SIG_IGN); /* the terminal's signals go to the program; we wait for it */
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	report(&r, dir, pid, now_s() - t0, status);
+	ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+out:
+	options_free(&r.opt);
+	return ret;
+}

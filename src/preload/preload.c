@@ -1,0 +1,369 @@
+/*
+ * preload.c - libuswap-preload.so: uswap inside an unmodified program
+ * (`uswap run`, LD_PRELOAD).
+ *
+ * What it covers. The program's private anonymous read-write mappings of
+ * PRELOAD_MIN_MAP bytes and more are served from the heap (heap.c): uswap
+ * regions. `uswap run` also preloads jemalloc, whose memory comes from mmap
+ * and so from the heap: the memory behind malloc is covered too. (glibc's
+ * malloc cannot be: its main arena grows with brk, and it calls mmap
+ * inside libc, where nothing can be interposed.) Smaller mappings, shared
+ * or file mappings, stacks and mappings of other protections go to the
+ * kernel as they are.
+ *
+ * madvise on heap memory: MADV_FREE becomes MADV_DONTNEED (a lazily freed
+ * page stays present and would escape the budget; zeros are one of the two
+ * contents MADV_FREE allows), MADV_PAGEOUT and MADV_COLD evict through
+ * uswap, MADV_HUGEPAGE is ignored (uswap moves single pages).
+ *
+ * uswap's own memory is never the heap's: its allocations go to glibc's
+ * malloc (base_set_allocator), its mappings are raw system calls, and its
+ * threads block every signal.
+ *
+ * fork: the instance is frozen before (every swapped page comes back, none
+ * leaves: fork.c), the parent thaws after, and the child, which has a copy
+ * of every page but neither the registrations nor the threads, starts an
+ * instance of its own that adopts its copy of the heap.
+ *
+ * Starting: in a constructor, before main; mappings made before it (the
+ * loader's, jemalloc's first) are the kernel's. When uswap cannot start
+ * (no userfaultfd that serves system calls, a bad option), the program
+ * runs without it, and says so once on stderr.
+ *
+ * Lock order: jemalloc's locks -> heap_mutex (heap.c) -> the instance's locks.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "base/worker.h"
+#include "preload/heap.h"
+#include "preload/statfile.h"
+#include "preload/sys.h"
+#include "uswap.h"
+#include "uswap_internal.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define PRELOAD_MIN_MAP (64u << 10)
+#define STATS_PERIOD_MS 1000
+#define CHILD_MIN_HEAP  (32u << 20) /* a forked child with less runs without uswap */
+
+enum { OFF, STARTING, READY, DISABLED };
+
+static _Atomic int state = OFF;
+static uswap_t *inst;          /* READY: this process's instance */
+static struct worker stats_worker;
+static double t_start;
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+
+static const struct base_allocator libc_alloc = {__libc_malloc, __libc_calloc, __libc_realloc, __libc_memalign,
+						 __libc_free};
+
+static bool ready(void) { return atomic_load_acq(&state) == READY; }
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(2, buf, MIN((size_t)n, sizeof(buf) - 1)) < 0)
+		return;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---------------------------------------------------------------- the interposed calls */
+
+static bool plain_anon(int prot, int flags)
+{
+	return (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) == MAP_PRIVATE && prot == (PROT_READ | PROT_WRITE);
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (ready()) {
+		if (flags & MAP_FIXED) {
+			if (heap_map_fixed((uintptr_t)addr, len, plain_anon(prot, flags)))
+				return addr;
+		} else if (plain_anon(prot, flags) && len >= PRELOAD_MIN_MAP &&
+			   !(flags & (MAP_GROWSDOWN | MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE))) {
+			void *p = heap_map(len);
+			if (p)
+				return p;
+		}
+	}
+	return sys_mmap(addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	return ready() ? heap_unmap((uintptr_t)addr, len) : sys_munmap(addr, len);
+}
+
+EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	void *new_addr = NULL;
+
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		new_addr = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (ready() && heap_owns((uintptr_t)old))
+		return heap_remap((uintptr_t)old, old_len, new_len, flags, (uintptr_t)new_addr);
+	return sys_mremap(old, old_len, new_len, flags, new_addr);
+}
+
+EXPORT int madvise(void *addr, size_t len, int advice)
+{
+	if (ready() && heap_owns((uintptr_t)addr)) {
+		switch (advice) {
+		case MADV_FREE:
+			advice = MADV_DONTNEED;
+			break;
+		case MADV_PAGEOUT:
+		case MADV_COLD:
+			uswap_pageout(inst, addr, len);
+			return 0;
+		case MADV_HUGEPAGE:
+			return 0;
+		default:
+			break;
+		}
+	}
+	return sys_madvise(addr, len, advice);
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+/* A "Key:   N kB" line of /proc/self/status, in bytes (0 if absent). */
+static uint64_t status_kb(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) * 1024 : 0;
+}
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+}
+
+static uint64_t stat_of(const char *name)
+{
+	uint64_t v = 0;
+
+	uswap_stat(inst, name, &v);
+	return v;
+}
+
+/* This process's statistics as one JSON object. */
+static void stats_json(FILE *f)
+{
+	char status[4096], comm[64];
+	struct heap_stats h;
+
+	read_file("/proc/self/status", status, sizeof(status));
+	read_file("/proc/self/comm", comm, sizeof(comm));
+	for (char *c = comm; *c; c++)
+		if (*c == '\n' || *c == '"' || *c == '\\' || (unsigned char)*c < 32)
+			*c = *c == '\n' ? 0 : '_';
+	heap_stats(&h);
+	uint64_t anon = status_kb(status, "RssAnon:"), resident = stat_of("resident_bytes"),
+		 out = stat_of("inuse") * PAGE_SIZE, unmanaged = anon > resident ? anon - resident : 0;
+	double share = resident + out + unmanaged ? (double)(resident + out) / (double)(resident + out + unmanaged) : 0;
+	fprintf(f, "{\"pid\": %d, \"ppid\": %d, \"comm\": \"%s\", \"seconds\": %.3f, ", (int)getpid(), (int)getppid(),
+		comm, now_s() - t_start);
+	fprintf(f, "\"rss_hwm\": %llu, \"rss_anon\": %llu, \"managed_share\": %.4f, ",
+		(unsigned long long)status_kb(status, "VmHWM:"), (unsigned long long)anon, share);
+	fprintf(f, "\"heap_mapped\": %llu, \"heap_chunks\": %u, \"heap_chunk_bytes\": %llu, \"heap_maps\": %llu, "
+		"\"heap_unmaps\": %llu, \"heap_remaps\": %llu, \"heap_fixed_maps\": %llu, \"heap_lost\": %llu, ",
+		(unsigned long long)h.mapped_bytes, h.chunks, (unsigned long long)h.chunk_bytes,
+		(unsigned long long)h.maps, (unsigned long long)h.unmaps, (unsigned long long)h.remaps,
+		(unsigned long long)h.fixed_maps, (unsigned long long)h.lost_bytes);
+	fprintf(f, "\"uswap\": ");
+	uswap_stats_print(inst, f, 1);
+	fprintf(f, "}\n");
+}
+
+static void stats_write(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return;
+	stats_json(f);
+	if (!fclose(f))
+		statfile_write(path, buf, len);
+	free(buf);
+}
+
+static void *stats_main(void *arg)
+{
+	char path[600];
+
+	if (statfile_path(path, sizeof(path), getpid(), true))
+		return NULL; /* no private directory: no live statistics */
+	mutex_lock(&stats_worker.lock);
+	while (!stats_worker.stop) {
+		mutex_unlock(&stats_worker.lock);
+		stats_write(path);
+		mutex_lock(&stats_worker.lock);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += STATS_PERIOD_MS / 1000;
+		pthread_cond_timedwait(&stats_worker.cond, &stats_worker.lock.m, &ts);
+	}
+	mutex_unlock(&stats_worker.lock);
+	return arg;
+}
+
+/* The last word at exit: the final statistics for `uswap run`, and the
+ * live file removed. The instance stays: other threads may still run. */
+__attribute__((destructor)) static void preload_exit(void)
+{
+	char path[600];
+	const char *dir = getenv("USWAP_RUN_STATS_DIR");
+
+	if (!ready())
+		return;
+	worker_stop(&stats_worker); /* it must not write the live file again */
+	if (dir && snprintf(path, sizeof(path), "%s/%d.json", dir, (int)getpid()) < (int)sizeof(path))
+		stats_write(path);
+	if (!statfile_path(path, sizeof(path), getpid(), false))
+		unlink(path);
+}
+
+/* ---------------------------------------------------------------- start, fork */
+
+/*
+ * fork. The handlers are registered after jemalloc's (preload_init starts
+ * it first), so ours run before its prepare handler and after its child
+ * handler: the child may allocate. The heap lock is not held across the
+ * fork: a thread inside jemalloc holds a jemalloc lock while it maps
+ * memory from the heap, and jemalloc's prepare handler waits for it.
+ * Instead the child checks that no thread had the heap locked at the
+ * fork (the heap could be half-updated): if one had, the child runs
+ * without uswap; its memory is all in place either way.
+ */
+static void before_fork(void)
+{
+	if (ready())
+		uswap_freeze(inst);
+}
+
+static void after_fork_parent(void)
+{
+	if (ready())
+		uswap_thaw(inst);
+}
+
+/* Adopt the child's copy of the heap in an instance of its own; false if
+ * that failed (the message is in uswap_strerror()). */
+static bool child_adopt(void)
+{
+	uintptr_t start[HEAP_MAX_CHUNKS];
+	size_t len[HEAP_MAX_CHUNKS];
+	uswap_t *u = uswap_open(NULL);
+	unsigned n = heap_chunks(start, len, HEAP_MAX_CHUNKS);
+
+	for (unsigned k = 0; u && k < n; k++)
+		if (uswap_adopt(u, (void *)start[k], len[k])) {
+			uswap_close(u);
+			u = NULL;
+		}
+	if (!u)
+		return false;
+	inst = u;
+	heap_set_instance(u);
+	return true;
+}
+
+static void after_fork_child(void)
+{
+	if (!ready())
+		return;
+	uswap_forget(inst);
+	atomic_store_rel(&state, DISABLED); /* until the child has its own */
+	if (!heap_trylock()) {
+		say("uswap: the forked child %d runs without uswap: it forked while another thread was changing "
+		    "its mappings\n", (int)getpid());
+		return;
+	}
+	if (heap_mapped_locked() < CHILD_MIN_HEAP) {
+		/* A shell's subshell, or a child about to exec: it runs without
+		 * uswap (everything it has is in place), and costs no instance. */
+		heap_unlock();
+		return;
+	}
+	bool ok = child_adopt();
+	heap_unlock();
+	if (!ok) {
+		say("uswap: the forked child %d runs without uswap: %s\n", (int)getpid(), uswap_strerror());
+		return;
+	}
+	atomic_store_rel(&state, READY);
+	worker_init(&stats_worker);
+	worker_start(&stats_worker, "stats", stats_main, NULL);
+}
+
+__attribute__((constructor)) static void preload_init(void)
+{
+	int expect = OFF;
+
+	if (!atomic_compare_exchange_strong(&state, &expect, STARTING))
+		return;
+	t_start = now_s();
+	base_set_allocator(&libc_alloc);
+	/* Start the program's malloc now: jemalloc registers its fork handlers
+	 * when it starts, and they must come before ours, so that its locks
+	 * are free while ours run (prepare handlers run last-registered
+	 * first, the others first-registered first). */
+	free(malloc(1));
+	if (!(inst = uswap_open(NULL))) {
+		say("uswap: running without uswap (nothing is swapped): %s\n", uswap_strerror());
+		atomic_store_rel(&state, DISABLED);
+		return;
+	}
+	heap_init(inst);
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	worker_init(&stats_worker);
+	worker_start(&stats_worker, "stats", stats_main, NULL);
+	atomic_store_rel(&state, READY);
+}

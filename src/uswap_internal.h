@@ -1,0 +1,27 @@
+/*
+ * uswap_internal.h - what uswap's own tools need of an instance beyond the
+ * public API: the preload library of `uswap run` keeps a program's memory
+ * across fork() with these. Not exported from the shared library.
+ */
+#ifndef USWAP_INTERNAL_H
+#define USWAP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uswap.h"
+
+/* Before fork(): nothing is evicted from now on, and every swapped page
+ * is brought back (the child gets all of them in its copy). Returns the
+ * pages brought back. No region may be freed until uswap_thaw(). */
+uint64_t uswap_freeze(uswap_t *u);
+void uswap_thaw(uswap_t *u);
+/* In a forked child: the parent's instance, copied, is not this process's
+ * (its threads are the parent's): close its descriptors and never use it
+ * again. Its memory is left as it is. */
+void uswap_forget(uswap_t *u);
+/* Existing anonymous private memory becomes a region, its content kept
+ * (the child's copy of its parent's regions). 0 or -errno. */
+int uswap_adopt(uswap_t *u, void *addr, size_t len);
+
+#endif
