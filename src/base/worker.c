@@ -20,17 +20,26 @@ void worker_init(struct worker *w)
  * A thread of uswap's own, invisible to the program: every signal blocked
  * (the program's handlers never run on it, and a signal meant for the
  * process goes to one of the program's threads) and named "uswap-<name>"
- * (ps, top, gdb). 0, or -errno.
+ * (ps, top, gdb); on CPU cpu only, unless it is -1. 0, or -errno.
  */
-int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
+int thread_start(pthread_t *t, const char *name, int cpu, void *(*fn)(void *), void *arg)
 {
+	pthread_attr_t attr;
 	sigset_t all, old;
+	cpu_set_t set;
 	char full[16];
 
+	pthread_attr_init(&attr);
+	if (cpu >= 0) { /* born there: moving a running thread waits for the other CPU */
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(t, NULL, fn, arg);
+	int err = pthread_create(t, &attr, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	if (!err) {
 		snprintf(full, sizeof(full), "uswap-%s", name);
 		pthread_setname_np(*t, full);
@@ -42,7 +51,7 @@ int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
  * no more threads). */
 int worker_start(struct worker *w, const char *name, void *(*fn)(void *), void *arg)
 {
-	int err = thread_start(&w->thread, name, fn, arg);
+	int err = thread_start(&w->thread, name, -1, fn, arg);
 
 	w->running = !err;
 	return err;

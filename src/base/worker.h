@@ -26,8 +26,8 @@ struct worker {
 void worker_init(struct worker *w);
 int worker_start(struct worker *w, const char *name, void *(*fn)(void *), void *arg);
 /* A thread with every signal blocked, named "uswap-<name>" (at most 9
- * characters). 0 or -errno. */
-int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg);
+ * characters), pinned to cpu unless it is -1. 0 or -errno. */
+int thread_start(pthread_t *t, const char *name, int cpu, void *(*fn)(void *), void *arg);
 void worker_stop(struct worker *w);
 void worker_destroy(struct worker *w);
 

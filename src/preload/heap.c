@@ -308,9 +308,6 @@ void heap_stats(struct heap_stats *st)
 }
 
 /* With the heap lock held (a fork). */
-uint64_t heap_mapped_locked(void) { return stats.mapped_bytes; }
-
-/* With the heap lock held (a fork). */
 unsigned heap_chunks(uintptr_t *start, size_t *len, unsigned max)
 {
 	unsigned n = MIN(max, nr_chunks);

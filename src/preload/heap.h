@@ -22,8 +22,8 @@ struct heap_stats {
 	uint64_t maps, unmaps, remaps, fixed_maps, lost_bytes;
 };
 
-/* All of these take the heap lock (heap.c) but the *_locked ones and
- * heap_chunks, which want it held. */
+/* All of these take the heap lock (heap.c) but heap_chunks, which wants
+ * it held. */
 void heap_init(uswap_t *u);
 void *heap_map(size_t len);                       /* NULL: no room (the caller maps it itself) */
 bool heap_owns(uintptr_t addr);
@@ -39,7 +39,6 @@ void heap_stats(struct heap_stats *st);
 /* Every chunk, for a forked child's new instance to adopt. */
 unsigned heap_chunks(uintptr_t *start, size_t *len, unsigned max);
 void heap_set_instance(uswap_t *u);
-uint64_t heap_mapped_locked(void); /* with the heap lock held */
 void heap_lock(void);
 void heap_unlock(void);
 bool heap_trylock(void);

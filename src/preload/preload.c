@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,7 +55,6 @@
 #define EXPORT __attribute__((visibility("default")))
 #define PRELOAD_MIN_MAP (64u << 10)
 #define STATS_PERIOD_MS 1000
-#define CHILD_MIN_HEAP  (32u << 20) /* a forked child with less runs without uswap */
 
 enum { OFF, STARTING, READY, DISABLED };
 
@@ -191,6 +191,12 @@ static uint64_t stat_of(const char *name)
 	return v;
 }
 
+/* The program's anonymous memory (managed: resident or evicted; and not)
+ * at its largest sample, and the managed share then. Stats thread, or
+ * the exiting thread after it stopped. */
+static uint64_t peak_anon;
+static double peak_share;
+
 /* This process's statistics as one JSON object. */
 static void stats_json(FILE *f)
 {
@@ -206,10 +212,14 @@ static void stats_json(FILE *f)
 	uint64_t anon = status_kb(status, "RssAnon:"), resident = stat_of("resident_bytes"),
 		 out = stat_of("inuse") * PAGE_SIZE, unmanaged = anon > resident ? anon - resident : 0;
 	double share = resident + out + unmanaged ? (double)(resident + out) / (double)(resident + out + unmanaged) : 0;
+	if (resident + out + unmanaged >= peak_anon) { /* the share when the program used the most */
+		peak_anon = resident + out + unmanaged;
+		peak_share = share;
+	}
 	fprintf(f, "{\"pid\": %d, \"ppid\": %d, \"comm\": \"%s\", \"seconds\": %.3f, ", (int)getpid(), (int)getppid(),
 		comm, now_s() - t_start);
-	fprintf(f, "\"rss_hwm\": %llu, \"rss_anon\": %llu, \"managed_share\": %.4f, ",
-		(unsigned long long)status_kb(status, "VmHWM:"), (unsigned long long)anon, share);
+	fprintf(f, "\"rss_hwm\": %llu, \"rss_anon\": %llu, \"managed_share\": %.4f, \"managed_share_now\": %.4f, ",
+		(unsigned long long)status_kb(status, "VmHWM:"), (unsigned long long)anon, peak_share, share);
 	fprintf(f, "\"heap_mapped\": %llu, \"heap_chunks\": %u, \"heap_chunk_bytes\": %llu, \"heap_maps\": %llu, "
 		"\"heap_unmaps\": %llu, \"heap_remaps\": %llu, \"heap_fixed_maps\": %llu, \"heap_lost\": %llu, ",
 		(unsigned long long)h.mapped_bytes, h.chunks, (unsigned long long)h.chunk_bytes,
@@ -255,13 +265,15 @@ static void *stats_main(void *arg)
 }
 
 /* The last word at exit: the final statistics for `uswap run`, and the
- * live file removed. The instance stays: other threads may still run. */
+ * live file removed. The instance stays: other threads may still run.
+ * Also from _exit(), which many forked workers end with. */
 __attribute__((destructor)) static void preload_exit(void)
 {
 	char path[600];
 	const char *dir = getenv("USWAP_RUN_STATS_DIR");
 
-	if (!ready())
+	static _Atomic bool done;
+	if (!ready() || atomic_exchange(&done, true))
 		return;
 	worker_stop(&stats_worker); /* it must not write the live file again */
 	if (dir && snprintf(path, sizeof(path), "%s/%d.json", dir, (int)getpid()) < (int)sizeof(path))
@@ -269,6 +281,15 @@ __attribute__((destructor)) static void preload_exit(void)
 	if (!statfile_path(path, sizeof(path), getpid(), false))
 		unlink(path);
 }
+
+EXPORT void _exit(int status)
+{
+	preload_exit();
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+EXPORT void _Exit(int status) { _exit(status); }
 
 /* ---------------------------------------------------------------- start, fork */
 
@@ -324,12 +345,6 @@ static void after_fork_child(void)
 	if (!heap_trylock()) {
 		say("uswap: the forked child %d runs without uswap: it forked while another thread was changing "
 		    "its mappings\n", (int)getpid());
-		return;
-	}
-	if (heap_mapped_locked() < CHILD_MIN_HEAP) {
-		/* A shell's subshell, or a child about to exec: it runs without
-		 * uswap (everything it has is in place), and costs no instance. */
-		heap_unlock();
 		return;
 	}
 	bool ok = child_adopt();

@@ -352,15 +352,6 @@ struct handler_arg {
 	int cpu; /* -1: not pinned */
 };
 
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
 /* A fault in registered memory no region holds (a part of a region the
  * program moved away with mremap): it reads as zero; never leave the
  * thread asleep. */
@@ -406,15 +397,12 @@ static void resolve_pending(struct vm *vm, struct pending *p)
  * no fault comes as a message). */
 static void *handler_main(void *arg)
 {
-	struct vm *vm = ((struct handler_arg *)arg)->vm;
-	int cpu = ((struct handler_arg *)arg)->cpu;
+	struct vm *vm = ((struct handler_arg *)arg)->vm; /* pinned at birth (thread_start) */
 	struct pending p = {.n = 0};
 	uintptr_t faults[16];
 	unsigned n;
 
 	base_free(arg);
-	if (cpu >= 0)
-		pin_to(cpu);
 	for (;;) {
 		struct pollfd pf[2] = {{.fd = vm->uffd, .events = POLLIN}, {.fd = vm->stop_fd, .events = POLLIN}};
 		if (poll(pf, 2, p.n ? 0 : -1) < 0 && errno != EINTR)
@@ -455,7 +443,7 @@ int vm_handlers_start(struct vm *vm)
 		if (!a)
 			return -ENOMEM;
 		*a = (struct handler_arg){vm, vm->cfg.mode == FAULT_SIGBUS || n < ncpu ? -1 : (int)(i % ncpu)};
-		int ret = thread_start(&vm->handler[i], "fault", handler_main, a);
+		int ret = thread_start(&vm->handler[i], "fault", a->cpu, handler_main, a);
 		if (ret) {
 			base_free(a);
 			return ret;

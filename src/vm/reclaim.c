@@ -113,11 +113,28 @@ static long reclaim_span(struct vm *vm)
 	return evicted;
 }
 
+/* A reclaim that swept the whole clock and evicted nothing: the pages
+ * are busy or cannot move (shared with a forked child until it execs or
+ * exits, pinned). Direct reclaim and the reclaim thread stand back for
+ * FUTILE_NS instead of sweeping again on every fault: the budget is
+ * overrun meanwhile (counted), as when eviction fails. */
+#define FUTILE_NS (20 * 1000 * 1000ull)
+
+static bool futile_recently(struct vm *vm)
+{
+	uint64_t t = atomic_load_relaxed(&vm->futile_ns);
+
+	return t && os_now_ns() - t < FUTILE_NS;
+}
+
 /* Run the clock until usage is at most target pages or three sweeps
  * found nothing more; returns pages evicted. */
 static long reclaim_to(struct vm *vm, uint64_t target)
 {
 	long evicted = 0, idle = 0, total = 0;
+
+	if (futile_recently(vm))
+		return 0;
 
 	for (unsigned id = 0; id < atomic_load_acq(&vm->nr_regions_hint); id++) {
 		struct region *r = vm_region_by_id(vm, id);
@@ -130,6 +147,7 @@ static long reclaim_to(struct vm *vm, uint64_t target)
 		evicted += got;
 		idle = got ? 0 : idle + 1;
 	}
+	atomic_store_relaxed(&vm->futile_ns, !evicted && vm_usage_pages(vm) > target ? os_now_ns() : 0);
 	return evicted;
 }
 

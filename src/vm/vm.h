@@ -135,6 +135,7 @@ struct vm {
 	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
 		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills;
 	_Atomic bool overrun_warned;
+	_Atomic uint64_t futile_ns;         /* atomic: when a reclaim last swept in vain (reclaim.c); 0: not */
 	_Atomic unsigned frozen;            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
 };
 

@@ -1,0 +1,115 @@
+/*
+ * fill-helper.c - an ordinary program (it knows nothing of uswap) that the
+ * e2e tests run under `uswap run`: it fills memory from malloc with
+ * page-distinct contents, passes buffers to system calls, optionally
+ * forks, and checks every byte.
+ *
+ *   fill-helper MIB [fork RESULT]
+ *
+ * fork: after filling, fork; the parent exits at once and the child waits
+ * until it is gone, then checks every page (the parent's pages that were
+ * evicted and written back must be in the child's copy) and writes "ok"
+ * or "bad" to the file RESULT. Exit 0 when every byte is right; 1 (with
+ * the first bad page on stderr) otherwise.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE 4096
+#define BLOCK (1u << 20) /* malloc'd in blocks of 1 MiB */
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Half of each page is text-like (compressible), half a hash. */
+static void fill(unsigned char *p, uint64_t page)
+{
+	for (unsigned i = 0; i < PAGE / 2; i += 8) {
+		uint64_t v = mix(page * 4096 + i);
+		memcpy(p + i, &v, 8);
+	}
+	snprintf((char *)p + PAGE / 2, PAGE / 2, "page %llu of the e2e fill program, with some words to compress",
+		 (unsigned long long)page);
+}
+
+static int check(unsigned char **blocks, size_t nblocks, const char *who)
+{
+	unsigned char want[PAGE];
+
+	for (size_t b = 0; b < nblocks; b++)
+		for (size_t o = 0; o < BLOCK; o += PAGE) {
+			uint64_t page = b * (BLOCK / PAGE) + o / PAGE;
+			memset(want, 0, PAGE);
+			fill(want, page);
+			if (memcmp(blocks[b] + o, want, PAGE)) {
+				fprintf(stderr, "fill-helper (%s): page %llu is wrong\n", who, (unsigned long long)page);
+				return 1;
+			}
+		}
+	return 0;
+}
+
+/* Write the first block to a pipe and read it back into the last: both
+ * buffers were evicted long ago. */
+static int syscalls(unsigned char **blocks, size_t nblocks)
+{
+	int fd[2];
+	unsigned char *src = blocks[0], *dst = blocks[nblocks - 1];
+	unsigned char *copy = malloc(PAGE);
+
+	if (nblocks < 2 || pipe(fd) || !copy)
+		return 0;
+	memcpy(copy, dst, PAGE);
+	if (write(fd[1], src, PAGE) != PAGE || read(fd[0], dst, PAGE) != PAGE || memcmp(src, dst, PAGE)) {
+		fprintf(stderr, "fill-helper: write()/read() through evicted buffers gave wrong bytes\n");
+		return 1;
+	}
+	memcpy(dst, copy, PAGE);
+	close(fd[0]);
+	close(fd[1]);
+	free(copy);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t nblocks = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
+	int do_fork = argc > 2 && !strcmp(argv[2], "fork");
+	unsigned char **blocks = calloc(nblocks, sizeof(*blocks));
+
+	if (!blocks || !nblocks)
+		return 2;
+	for (size_t b = 0; b < nblocks; b++) {
+		if (!(blocks[b] = malloc(BLOCK)))
+			return 2;
+		for (size_t o = 0; o < BLOCK; o += PAGE)
+			fill(blocks[b] + o, b * (BLOCK / PAGE) + o / PAGE);
+	}
+	if (syscalls(blocks, nblocks) || check(blocks, nblocks, "first pass"))
+		return 1;
+	if (!do_fork)
+		return 0;
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0)
+		return 2;
+	if (pid > 0)
+		return 0; /* the parent exits first */
+	while (getppid() == parent)
+		usleep(10000);
+	int bad = check(blocks, nblocks, "forked child");
+	FILE *f = argc > 3 ? fopen(argv[3], "w") : NULL;
+	if (f) {
+		fputs(bad ? "bad\n" : "ok\n", f);
+		fclose(f);
+	}
+	return bad;
+}
