@@ -62,13 +62,14 @@ void pj_str(const char *json, const char *key, char *out, size_t len)
 
 static double mib(double bytes) { return bytes / (1 << 20); }
 
-/* Memory saved: what the managed pages would take (resident + evicted)
- * over what they take (resident + the compressed pool). */
+/* Memory saved when the program used the most: what the managed pages
+ * would take (resident + evicted) over what they took (resident + the
+ * compressed pool); pages written to the swap file count as saved. */
 double procstats_saving(const char *j)
 {
-	double res = pj_num(j, "resident_bytes"), out = pj_num(j, "inuse") * 4096, pool = pj_num(j, "pool_total_size");
+	double s = pj_num(j, "saving_at_peak");
 
-	return res + pool > 0 ? (res + out) / (res + pool) : 1;
+	return s > 0 ? s : 1;
 }
 
 void procstats_print(FILE *f, const char *j)
@@ -76,10 +77,11 @@ void procstats_print(FILE *f, const char *j)
 	char comm[64];
 
 	pj_str(j, "comm", comm, sizeof(comm));
-	fprintf(f, "  pid %.0f (%s), %.1f s: limit %.0f MiB, peak RSS %.1f MiB, resident %.1f MiB, pool %.1f MiB "
-		   "(memory saved %.2fx)\n",
+	fprintf(f, "  pid %.0f (%s), %.1f s: limit %.0f MiB, peak RSS %.1f MiB (resident in regions at most %.1f MiB); "
+		   "at its largest, %.1f MiB managed, %.2fx memory saved\n",
 		pj_num(j, "pid"), comm, pj_num(j, "seconds"), mib(pj_num(j, "limit")), mib(pj_num(j, "rss_hwm")),
-		mib(pj_num(j, "resident_bytes")), mib(pj_num(j, "pool_total_size")), procstats_saving(j));
+		mib(pj_num(j, "resident_hwm")), mib(pj_num(j, "managed_peak") * pj_num(j, "managed_share")),
+		procstats_saving(j));
 	fprintf(f, "    managed %.1f%% of its anonymous memory; swapped out %.0f pages, in %.0f (%.0f from the "
 		   "pool, %.0f from the swap file), written back %.0f\n",
 		100 * pj_num(j, "managed_share"), pj_num(j, "swapouts"), pj_num(j, "swapins"), pj_num(j, "zswpin"),

@@ -195,7 +195,7 @@ static uint64_t stat_of(const char *name)
  * at its largest sample, and the managed share then. Stats thread, or
  * the exiting thread after it stopped. */
 static uint64_t peak_anon;
-static double peak_share;
+static double peak_share, peak_saving;
 
 /* This process's statistics as one JSON object. */
 static void stats_json(FILE *f)
@@ -209,17 +209,22 @@ static void stats_json(FILE *f)
 		if (*c == '\n' || *c == '"' || *c == '\\' || (unsigned char)*c < 32)
 			*c = *c == '\n' ? 0 : '_';
 	heap_stats(&h);
+	/* The pool's pages are uswap's, not the program's: not "unmanaged". */
 	uint64_t anon = status_kb(status, "RssAnon:"), resident = stat_of("resident_bytes"),
-		 out = stat_of("inuse") * PAGE_SIZE, unmanaged = anon > resident ? anon - resident : 0;
+		 pool = stat_of("pool_total_size"), out = stat_of("inuse") * PAGE_SIZE,
+		 unmanaged = anon > resident + pool ? anon - resident - pool : 0;
 	double share = resident + out + unmanaged ? (double)(resident + out) / (double)(resident + out + unmanaged) : 0;
-	if (resident + out + unmanaged >= peak_anon) { /* the share when the program used the most */
+	if (resident + out + unmanaged >= peak_anon) { /* when the program used the most */
 		peak_anon = resident + out + unmanaged;
 		peak_share = share;
+		peak_saving = resident + pool ? (double)(resident + out) / (double)(resident + pool) : 1;
 	}
 	fprintf(f, "{\"pid\": %d, \"ppid\": %d, \"comm\": \"%s\", \"seconds\": %.3f, ", (int)getpid(), (int)getppid(),
 		comm, now_s() - t_start);
-	fprintf(f, "\"rss_hwm\": %llu, \"rss_anon\": %llu, \"managed_share\": %.4f, \"managed_share_now\": %.4f, ",
-		(unsigned long long)status_kb(status, "VmHWM:"), (unsigned long long)anon, peak_share, share);
+	fprintf(f, "\"rss_hwm\": %llu, \"rss_anon\": %llu, \"managed_share\": %.4f, \"managed_share_now\": %.4f, "
+		"\"saving_at_peak\": %.3f, \"managed_peak\": %llu, ",
+		(unsigned long long)status_kb(status, "VmHWM:"), (unsigned long long)anon, peak_share, share, peak_saving,
+		(unsigned long long)peak_anon);
 	fprintf(f, "\"heap_mapped\": %llu, \"heap_chunks\": %u, \"heap_chunk_bytes\": %llu, \"heap_maps\": %llu, "
 		"\"heap_unmaps\": %llu, \"heap_remaps\": %llu, \"heap_fixed_maps\": %llu, \"heap_lost\": %llu, ",
 		(unsigned long long)h.mapped_bytes, h.chunks, (unsigned long long)h.chunk_bytes,
