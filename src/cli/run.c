@@ -8,6 +8,7 @@
  * status (128 + N when it died of signal N).
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -252,6 +253,12 @@ static int set_preload(const struct run_opts *r)
 	char lib[PATH_MAX], list[3 * PATH_MAX];
 	const char *old = getenv("LD_PRELOAD");
 
+	if (!r->libc_malloc && !dlopen(JEMALLOC, RTLD_LAZY | RTLD_LOCAL)) {
+		fprintf(stderr, "uswap run: %s cannot be loaded (%s): install jemalloc (Debian: libjemalloc2), or run "
+				"with --malloc libc (then only the program's own large mappings are managed)\n",
+			JEMALLOC, dlerror());
+		return 2;
+	}
 	if (find_preload(lib, sizeof(lib))) {
 		fprintf(stderr, "uswap run: libuswap-preload.so not found beside uswap, in ../lib or in %s\n",
 			USWAP_LIBDIR);

@@ -6,7 +6,7 @@
 # shows a running program (text, --json, --prometheus) from a private
 # directory.
 set -uo pipefail
-. "$(dirname "$0")/e2e.sh"
+. "$(dirname "$0")/../e2e-lib.sh"
 
 expect 0 "usage: uswap run" "$u" run --help
 expect 2 "no program given" "$u" run --limit 64M
@@ -25,6 +25,7 @@ expect 2 "cannot make the swap file in /proc" env TMPDIR=/proc "$u" run -- true
 expect 7 "" "$u" run --limit 64M -- sh -c 'exit 7'
 expect 137 "" "$u" run -- sh -c 'kill -9 $$'
 expect 0 "exited 0" "$u" run --stats --limit 64M -- true
+expect 0 "exited 0" "$u" run --malloc libc --stats -- true
 "$u" run --limit 64M --stats-file "$work/s.json" -- true || fail "uswap run true failed"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d and 'uswap' in d[0] and 'limit' in d[0]['uswap'], d" \
   "$work/s.json" || fail "--stats-file is not the JSON array of process statistics"

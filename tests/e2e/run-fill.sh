@@ -6,7 +6,7 @@
 # filled under 64M (evicted, part written back to the swap file), fork,
 # the parent exits first, and the child finds every page.
 set -uo pipefail
-. "$(dirname "$0")/e2e.sh"
+. "$(dirname "$0")/../e2e-lib.sh"
 h=$root/build/tests/e2e/fill-helper
 
 under 64M "$h" 256 || fail "fill-helper under uswap run failed: $(cat "$work/err")"

@@ -3,7 +3,7 @@
 # (about 130 MB) and prints a digest of them gives the same digest under
 # `uswap run --limit 64M` as without, with the budget held.
 set -uo pipefail
-. "$(dirname "$0")/e2e.sh"
+. "$(dirname "$0")/../e2e-lib.sh"
 py=$(python3 -c 'import sys; print(sys.executable)')
 cat >"$work/p.py" <<'PY'
 import hashlib

@@ -3,7 +3,7 @@
 # memory) under `uswap run --limit 24M` writes exactly what it writes
 # without uswap, with the budget held.
 set -uo pipefail
-. "$(dirname "$0")/e2e.sh"
+. "$(dirname "$0")/../e2e-lib.sh"
 python3 - "$work/in.txt" <<'PY'
 import random, sys
 r = random.Random(7)

@@ -3,7 +3,7 @@
 # 150 MB) under `uswap run --limit 48M` and answers the queries exactly as
 # without uswap, with the budget held.
 set -uo pipefail
-. "$(dirname "$0")/e2e.sh"
+. "$(dirname "$0")/../e2e-lib.sh"
 command -v sqlite3 >/dev/null || skip "no sqlite3"
 cat >"$work/q.sql" <<'SQL'
 PRAGMA cache_size = -200000;

@@ -3,7 +3,7 @@
 # every method, --verify) under `uswap run --limit 48M`: no verification
 # failure, every worker managed and kept within its budget.
 set -uo pipefail
-. "$(dirname "$0")/e2e.sh"
+. "$(dirname "$0")/../e2e-lib.sh"
 command -v stress-ng >/dev/null || skip "no stress-ng"
 under 48M stress-ng --vm 2 --vm-bytes 128M --vm-method all --verify -t 8s --metrics-brief ||
   fail "stress-ng failed under uswap run: $(tail -20 "$work/err")"

@@ -4,7 +4,7 @@
 # has), through a shell; every one checks its memory, and each stays
 # within its budget.
 set -uo pipefail
-. "$(dirname "$0")/e2e.sh"
+. "$(dirname "$0")/../e2e-lib.sh"
 h=$root/build/tests/e2e/fill-helper
 printf 'all: a b c d\na b c d:\n\t%s 96 && echo $@ done\n' "$h" >"$work/Makefile"
 under 48M make -s -j4 -C "$work" || fail "make -j4 under uswap run failed: $(cat "$work/err")"

@@ -1,9 +1,9 @@
-# Sourced by the end-to-end tests of `uswap run` (tests/e2e/*.sh): real,
+# Sourced by the end-to-end tests of `uswap run` (tests/e2e/run-*.sh): real,
 # unmodified programs under a memory budget. Provides $u, $work (a folder
 # removed on exit), fail, skip, under (run a command under uswap run with
 # its statistics kept) and check_stats (every process's statistics: no
 # page lost, the budget held).
-. "$(dirname "${BASH_SOURCE[0]}")/../expect.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work" "$USWAP_CORPUS_DIR"' EXIT
 skip() { echo "$*"; exit 77; }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Real programs under `uswap run` at the sizes of issue #11, each beside
+# the same run without uswap (same output required): wall time, peak RSS,
+# and from uswap's statistics the resident high-water mark, the pool, the
+# managed share and the memory saved, per program.
+#   bench/programs.sh [LIMIT] [SCALE]   (defaults 256M, 1.0: about 1 GiB each)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+limit=${1:-256M} scale=${2:-1.0}
+u=build/uswap
+py=$(python3 -c 'import sys; print(sys.executable)')
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+n() { python3 -c "print(int($1 * $scale))"; }
+
+row() { # name, command...: time both, compare stdout, print a row
+  local name=$1; shift
+  /usr/bin/time -f "%e %M" -o "$w/t0" "$@" >"$w/want" 2>/dev/null || { echo "$name: failed without uswap"; return; }
+  /usr/bin/time -f "%e %M" -o "$w/t1" "$u" run --limit "$limit" --stats-file "$w/s.json" -- "$@" >"$w/got" 2>"$w/err" ||
+    { echo "$name: FAILED under uswap run: $(tail -3 "$w/err")"; return; }
+  local same=same; cmp -s "$w/want" "$w/got" || same=DIFFERENT
+  python3 - "$name" "$w/t0" "$w/t1" "$w/s.json" "$same" <<'PY'
+import json, sys
+name, t0, t1, js, same = sys.argv[1:]
+a = open(t0).read().split(); b = open(t1).read().split()
+procs = json.load(open(js))
+big = max(procs, key=lambda p: p.get("managed_peak", 0))
+u = big["uswap"]
+print(f'{name:<34} {float(a[0]):7.1f} {float(b[0]):8.1f} {float(b[0])/max(float(a[0]),0.01):6.1f}x '
+      f'{int(a[1])/1024:8.0f} {big["rss_hwm"]/2**20:8.0f} {u["resident_hwm"]/2**20:8.0f} '
+      f'{100*big["managed_share"]:6.0f}% {big.get("saving_at_peak", 1):6.2f}x {sum(p["uswap"]["swapouts"] for p in procs):9d} '
+      f'{sum(p["uswap"]["poisoned"] for p in procs):4d}  {same}')
+PY
+}
+
+echo "limit $limit per process; times in s, memory in MiB; the row's statistics are those of the process that used the most"
+printf '%-34s %7s %8s %7s %8s %8s %8s %7s %7s %9s %4s  %s\n' program plain uswap ratio "rss" "rss(u)" resid managed saved swapouts lost output
+cat >"$w/p.py" <<'PY'
+import hashlib, sys
+n = int(sys.argv[1])
+words = [("w%d-" % i) * 6 for i in range(n)]
+table = {i: [words[i], i * 7, str(i * 13)] for i in range(0, n, 2)}
+h = hashlib.sha256()
+for i in range(0, n, 2):
+    w, a, b = table[i]
+    h.update(w.encode()); h.update(b.encode()); h.update(str(a).encode())
+for w in words[1::2]:
+    h.update(w.encode())
+print(h.hexdigest(), len(table))
+PY
+row "python3 lists/dicts/strings" "$py" "$w/p.py" "$(n 3800000)"
+python3 - "$w/in.txt" "$(n 15000000)" <<'PY'
+import random, sys
+r = random.Random(7)
+words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])):
+        f.write(" ".join(r.choice(words) for _ in range(8)) + " %d\n" % r.randrange(10**9))
+PY
+row "sort -S 800M ($(du -m "$w/in.txt" | cut -f1) MB)" env LC_ALL=C sort -S 800M "$w/in.txt"
+rm -f "$w/in.txt"
+cat >"$w/q.sql" <<SQL
+PRAGMA cache_size = -2000000;
+CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, s TEXT);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $(n 5000000))
+INSERT INTO t SELECT x, (x * 7919) % 100003, printf('row %d: %x', x, x * 31) || substr('padding padding padding padding padding padding padding padding padding padding padding padding padding padding', 1, 100 + x % 60) FROM c;
+CREATE INDEX tk ON t(k);
+SELECT count(*), sum(k), max(length(s)) FROM t;
+SELECT k, count(*) FROM t GROUP BY k ORDER BY count(*) DESC, k LIMIT 5;
+SELECT sum(length(s)) FROM t WHERE id % 97 = 0;
+SQL
+row "sqlite3 :memory: + index" sh -c "sqlite3 :memory: < $w/q.sql"
+row "stress-ng --vm 2 --vm-bytes 1G --verify" sh -c 'stress-ng --vm 2 --vm-bytes 1G --vm-method all --verify -t 30s >/dev/null 2>&1 && echo passed'
+row "fork after 512 MiB, child checks" sh -c "build/tests/e2e/fill-helper 512 fork $w/child; while [ ! -s $w/child ]; do sleep 0.1; done; cat $w/child"
+printf 'all: a b c d\na b c d:\n\t%s 300 && echo $@ >/dev/null\n' "$PWD/build/tests/e2e/fill-helper" >"$w/Makefile"
+row "make -j4: 4 x 300 MiB" make -s -j4 -C "$w"
