@@ -49,7 +49,7 @@ LIBS     := -llz4 -lzstd -ldeflate -llzo2 -luring -lxxhash -lz -lmd -lm
 
 LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/zsmalloc/*.c src/zswap/*.c src/swap/*.c src/vm/*.c src/uswap.c src/options.c) \
              src/preload/statfile.c
-PRELOAD_SRC := src/preload/heap.c src/preload/preload.c
+PRELOAD_SRC := src/preload/heap.c src/preload/preload.c src/preload/tree.c
 CLI_SRC   := $(wildcard src/cli/*.c) $(wildcard bench/*.c)
 TEST_SRC  := $(wildcard tests/*/*.c)
 TEST_SRC  := $(filter-out tests/fuzz/%,$(TEST_SRC))

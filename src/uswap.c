@@ -163,6 +163,12 @@ uint64_t uswap_freeze(uswap_t *u) { return vm_freeze(u->vm); }
 
 void uswap_thaw(uswap_t *u) { vm_thaw(u->vm); }
 
+uint64_t uswap_share_budget(uswap_t *u, uint64_t others_bytes)
+{
+	vm_set_external(u->vm, others_bytes / PAGE_SIZE);
+	return vm_own_pages(u->vm) * PAGE_SIZE;
+}
+
 void uswap_forget(uswap_t *u)
 {
 	if (u->vm->uffd >= 0)

@@ -24,4 +24,9 @@ void uswap_forget(uswap_t *u);
  * (the child's copy of its parent's regions). 0 or -errno. */
 int uswap_adopt(uswap_t *u, void *addr, size_t len);
 
+/* Pages of the budget that others use (the other processes of a uswap run
+ * tree): this instance keeps its own usage under limit - bytes. Returns
+ * its own usage, in bytes, for the others to see. */
+uint64_t uswap_share_budget(uswap_t *u, uint64_t others_bytes);
+
 #endif

@@ -28,6 +28,7 @@
 #include "uswap.h"
 
 #define JEMALLOC "libjemalloc.so.2"
+#define TREE_FILE_BYTES (1 << 16) /* at least src/preload/tree.c's struct tree (4096 slots of 16 bytes) */
 
 static void run_usage(FILE *f)
 {
@@ -39,7 +40,9 @@ static void run_usage(FILE *f)
 		"them to a swap file when the pool is full. No root, swapon or cgroup needed;\n"
 		"userfaultfd must serve system calls here (root, CAP_SYS_PTRACE,\n"
 		"vm.unprivileged_userfaultfd=1 or /dev/userfaultfd).\n\n"
-		"  -l, --limit SIZE        memory budget of each process (K/M/G; default: none)\n"
+		"  -l, --limit SIZE        memory budget of the program and all its descendants\n"
+		"                          together (K/M/G; default: none)\n"
+		"      --limit-per-process SIZE  a budget of its own for each process instead\n"
 		"  -c, --compressor NAME   lz4 (default), zstd, lz4hc, deflate, lzo; NAME:LEVEL\n"
 		"  -s, --swapfile PATH     where evicted pages spill (default: an unlinked file in\n"
 		"                          $TMPDIR or /var/tmp); 'none': the pool only\n"
@@ -49,15 +52,16 @@ static void run_usage(FILE *f)
 		"      --stats             the statistics of each process on stderr at the end\n"
 		"      --stats-file PATH   the same as JSON (an array, one object per process)\n"
 		"  -h, --help              this text\n\n"
-		"Each process of the program's tree has its own budget and instance; a forked\n"
-		"child keeps every page (swapped pages are brought back before the fork).\n"
+		"Each process of the tree has an instance of its own; with --limit they share\n"
+		"one budget (each evicts its own coldest pages). A forked child keeps every\n"
+		"page (swapped pages are brought back before the fork).\n"
 		"Live statistics of a running program: uswap stat [PID].\n");
 }
 
 struct run_opts {
 	struct options opt;
 	const char *stats_file;
-	bool stats, libc_malloc;
+	bool stats, libc_malloc, per_process;
 	char **argv;
 };
 
@@ -102,6 +106,7 @@ static int parse(int argc, char **argv, struct run_opts *r)
 	static const struct option longopts[] = {
 		{"limit", 1, 0, 'l'}, {"compressor", 1, 0, 'c'}, {"swapfile", 1, 0, 's'}, {"option", 1, 0, 'o'},
 		{"malloc", 1, 0, 'm'}, {"stats", 0, 0, 'S'}, {"stats-file", 1, 0, 'F'}, {"help", 0, 0, 'h'},
+		{"limit-per-process", 1, 0, 'P'},
 		{0, 0, 0, 0}};
 	char err[256];
 	int c;
@@ -115,6 +120,10 @@ static int parse(int argc, char **argv, struct run_opts *r)
 		int bad = 0;
 		switch (c) {
 		case 'l': bad = export_option(r, "limit", optarg); break;
+		case 'P':
+			bad = export_option(r, "limit", optarg);
+			r->per_process = true;
+			break;
 		case 'c': bad = export_option(r, "compressor", optarg); break;
 		case 's': bad = export_option(r, "swapfile", optarg); break;
 		case 'o': bad = export_list(r, optarg); break;
@@ -270,6 +279,30 @@ static int set_preload(const struct run_opts *r)
 	return 0;
 }
 
+/* The tree's shared budget file (src/preload/tree.c), in the private
+ * directory, when --limit is the tree's. Not a statistics file: report()
+ * skips it. */
+static int make_budget(const struct run_opts *r, const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (r->per_process || !opt_num(&r->opt, OPT_LIMIT)) {
+		unsetenv("USWAP_RUN_BUDGET");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/budget", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, TREE_FILE_BYTES)) {
+		fprintf(stderr, "uswap run: cannot make the budget file %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	setenv("USWAP_RUN_BUDGET", path, 1);
+	return 0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -298,6 +331,10 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 		char path[PATH_MAX], *text;
 		if (e->d_name[0] == '.' || snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
 			continue;
+		if (!strcmp(e->d_name, "budget")) {
+			unlink(path);
+			continue;
+		}
 		if (!procstats_read(path, &text)) {
 			if (r->stats)
 				procstats_print(stderr, text);
@@ -341,6 +378,8 @@ int run_main(int argc, char **argv)
 		goto out;
 	}
 	setenv("USWAP_RUN_STATS_DIR", dir, 1);
+	if ((ret = make_budget(&r, dir)))
+		goto out;
 	double t0 = now_s();
 	pid_t pid = fork();
 	if (pid == 0) {

@@ -49,12 +49,14 @@
 #include "preload/heap.h"
 #include "preload/statfile.h"
 #include "preload/sys.h"
+#include "preload/tree.h"
 #include "uswap.h"
 #include "uswap_internal.h"
 
 #define EXPORT __attribute__((visibility("default")))
 #define PRELOAD_MIN_MAP (64u << 10)
-#define STATS_PERIOD_MS 1000
+#define TICK_MS         50 /* the tree budget's period (tree.c) */
+#define STATS_TICKS     20 /* the live statistics: every second */
 
 enum { OFF, STARTING, READY, DISABLED };
 
@@ -249,20 +251,27 @@ static void stats_write(const char *path)
 	free(buf);
 }
 
+/* Every tick: tell the tree what we use and learn what the others use;
+ * every STATS_TICKS ticks: the live statistics file. */
 static void *stats_main(void *arg)
 {
 	char path[600];
+	bool live = !statfile_path(path, sizeof(path), getpid(), true); /* else no private directory */
 
-	if (statfile_path(path, sizeof(path), getpid(), true))
-		return NULL; /* no private directory: no live statistics */
 	mutex_lock(&stats_worker.lock);
-	while (!stats_worker.stop) {
+	for (unsigned tick = 0; !stats_worker.stop; tick++) {
 		mutex_unlock(&stats_worker.lock);
-		stats_write(path);
+		tree_publish(uswap_share_budget(inst, tree_others()));
+		if (live && tick % STATS_TICKS == 0)
+			stats_write(path);
 		mutex_lock(&stats_worker.lock);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += STATS_PERIOD_MS / 1000;
+		ts.tv_nsec += TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&stats_worker.cond, &stats_worker.lock.m, &ts);
 	}
 	mutex_unlock(&stats_worker.lock);
@@ -281,6 +290,7 @@ __attribute__((destructor)) static void preload_exit(void)
 	if (!ready() || atomic_exchange(&done, true))
 		return;
 	worker_stop(&stats_worker); /* it must not write the live file again */
+	tree_leave();
 	if (dir && snprintf(path, sizeof(path), "%s/%d.json", dir, (int)getpid()) < (int)sizeof(path))
 		stats_write(path);
 	if (!statfile_path(path, sizeof(path), getpid(), false))
@@ -358,6 +368,7 @@ static void after_fork_child(void)
 		say("uswap: the forked child %d runs without uswap: %s\n", (int)getpid(), uswap_strerror());
 		return;
 	}
+	tree_rejoin();
 	atomic_store_rel(&state, READY);
 	worker_init(&stats_worker);
 	worker_start(&stats_worker, "stats", stats_main, NULL);
@@ -382,6 +393,9 @@ __attribute__((constructor)) static void preload_init(void)
 		return;
 	}
 	heap_init(inst);
+	const char *budget = getenv("USWAP_RUN_BUDGET");
+	if (budget && *budget && !tree_join(budget))
+		say("uswap: cannot join the process tree's budget (%s): this process has a budget of its own\n", budget);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	worker_init(&stats_worker);
 	worker_start(&stats_worker, "stats", stats_main, NULL);

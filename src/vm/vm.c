@@ -38,12 +38,27 @@ void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t s
 	return slot;
 }
 
-uint64_t vm_usage_pages(struct vm *vm)
+/* This vm's own usage: resident pages, and the pool when it counts. */
+uint64_t vm_own_pages(struct vm *vm)
 {
 	int64_t res = atomic_load_relaxed(&vm->resident);
 	uint64_t pool = vm->cfg.pool_in_limit && vm->z ? zswap_pool_bytes(vm->z) / PAGE_SIZE : 0;
 
 	return (uint64_t)(res > 0 ? res : 0) + pool;
+}
+
+/* What counts against the limit: our own usage and what others sharing
+ * the budget use (vm_set_external). */
+uint64_t vm_usage_pages(struct vm *vm) { return vm_own_pages(vm) + atomic_load_relaxed(&vm->external_pages); }
+
+/* Others (the other processes of a `uswap run` tree) use pages of the
+ * same budget: this vm keeps its own usage under limit - pages. */
+void vm_set_external(struct vm *vm, uint64_t pages)
+{
+	uint64_t old = atomic_xchg_acq_rel(&vm->external_pages, pages);
+
+	if (pages > old)
+		vm_charge(vm, 0); /* wakes the reclaim thread when now over the watermark */
 }
 
 int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen)

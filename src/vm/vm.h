@@ -110,6 +110,7 @@ struct vm {
 	_Atomic unsigned nr_regions_hint; /* atomic: 1 + the highest slot ever used */
 
 	_Atomic uint64_t limit_pages;       /* atomic: 0 = no limit */
+	_Atomic uint64_t external_pages;    /* atomic: others' usage of the same budget (vm_set_external) */
 	cache_aligned _Atomic int64_t resident; /* atomic: pages present in regions */
 	_Atomic int64_t resident_hwm;       /* atomic */
 	cache_aligned _Atomic uint32_t evictions; /* atomic: the eviction clock (shadow entries) */
@@ -145,7 +146,9 @@ int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *
 void vm_destroy(struct vm *vm);
 void vm_stats(struct vm *vm, struct vm_stats *st);
 int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen);
-uint64_t vm_usage_pages(struct vm *vm); /* resident + (pool_in_limit) the pool, in pages */
+uint64_t vm_usage_pages(struct vm *vm); /* own + external: what counts against the limit, in pages */
+uint64_t vm_own_pages(struct vm *vm);   /* resident + (pool_in_limit) the pool, in pages */
+void vm_set_external(struct vm *vm, uint64_t pages);
 void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx);
 void vm_put_slot(_Atomic bool *busy, unsigned idx);
 /* One pass over the slots: NULL when all are busy. */

@@ -4,8 +4,10 @@
  * page-distinct contents, passes buffers to system calls, optionally
  * forks, and checks every byte.
  *
- *   fill-helper MIB [fork RESULT]
+ *   fill-helper MIB [fork RESULT | hold SECONDS]
  *
+ * hold: after the first check, sleep, then check again (memory held while
+ * a test looks at the budget).
  * fork: after filling, fork; the parent exits at once and the child waits
  * until it is gone, then checks every page (the parent's pages that were
  * evicted and written back must be in the child's copy) and writes "ok"
@@ -96,6 +98,10 @@ int main(int argc, char **argv)
 	}
 	if (syscalls(blocks, nblocks) || check(blocks, nblocks, "first pass"))
 		return 1;
+	if (argc > 3 && !strcmp(argv[2], "hold")) {
+		sleep((unsigned)atoi(argv[3]));
+		return check(blocks, nblocks, "after the hold");
+	}
 	if (!do_fork)
 		return 0;
 	pid_t parent = getpid(), pid = fork();
