@@ -29,4 +29,8 @@ int uswap_adopt(uswap_t *u, void *addr, size_t len);
  * its own usage, in bytes, for the others to see. */
 uint64_t uswap_share_budget(uswap_t *u, uint64_t others_bytes);
 
+/* mlock/munlock of region memory: pinned pages are brought in and never
+ * evicted until unpinned. Returns the pages (un)pinned. */
+long uswap_pin(uswap_t *u, void *addr, size_t len, int pin);
+
 #endif

@@ -14,7 +14,9 @@
  * madvise on heap memory: MADV_FREE becomes MADV_DONTNEED (a lazily freed
  * page stays present and would escape the budget; zeros are one of the two
  * contents MADV_FREE allows), MADV_PAGEOUT and MADV_COLD evict through
- * uswap, MADV_HUGEPAGE is ignored (uswap moves single pages).
+ * uswap, MADV_HUGEPAGE is ignored (uswap moves single pages). mlock,
+ * mlock2 and munlock pin and unpin heap pages (brought in, never evicted);
+ * mlockall is the kernel's alone.
  *
  * uswap's own memory is never the heap's: its allocations go to glibc's
  * malloc (base_set_allocator), its mappings are raw system calls, and its
@@ -164,6 +166,26 @@ EXPORT int madvise(void *addr, size_t len, int advice)
 	}
 	return sys_madvise(addr, len, advice);
 }
+
+/* mlock: the kernel's own accounting and limits first (RLIMIT_MEMLOCK),
+ * then uswap's pin, which brings the pages in and keeps them. */
+static int lock_range(void *addr, size_t len, long nr, unsigned flags, bool pin)
+{
+	int ret = (int)syscall(nr, addr, len, flags);
+
+	if (!ret && ready() && heap_owns((uintptr_t)addr))
+		uswap_pin(inst, addr, len, pin);
+	return ret;
+}
+
+EXPORT int mlock(const void *addr, size_t len) { return lock_range((void *)addr, len, SYS_mlock, 0, true); }
+
+EXPORT int mlock2(const void *addr, size_t len, unsigned flags)
+{
+	return lock_range((void *)addr, len, SYS_mlock2, flags, !(flags & MLOCK_ONFAULT));
+}
+
+EXPORT int munlock(const void *addr, size_t len) { return lock_range((void *)addr, len, SYS_munlock, 0, false); }
 
 /* ---------------------------------------------------------------- statistics */
 

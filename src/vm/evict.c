@@ -119,7 +119,8 @@ long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigne
 		} else if (err == EBUSY && k < n) { /* pinned or shared: leave it */
 			unlock_page(r, idx[k]);
 			k++;
-		} else if (err && err != EAGAIN) {
+		} else if (err && err != EAGAIN) { /* the kernel refuses (an mlock'ed page: EINVAL) */
+			atomic_add_relaxed(&vm->evict_refused, 1);
 			break;
 		}
 	}
@@ -141,7 +142,7 @@ static bool lock_resident(struct region *r, size_t i)
 {
 	uint64_t v = atomic_load_acq(&r->pte[i]);
 
-	return pte_state(v) == PTE_RESIDENT && !(v & PTE_LOCKED) &&
+	return pte_state(v) == PTE_RESIDENT && !(v & (PTE_LOCKED | PTE_PINNED)) &&
 	       atomic_cas_acq_rel(&r->pte[i], &v, v | PTE_LOCKED);
 }
 

@@ -44,7 +44,7 @@ static bool clock_pick(struct vm *vm, struct region *r, size_t i)
 	uint64_t v = atomic_load_acq(&r->pte[i]);
 
 	for (;;) {
-		if (pte_state(v) != PTE_RESIDENT || (v & PTE_LOCKED))
+		if (pte_state(v) != PTE_RESIDENT || (v & (PTE_LOCKED | PTE_PINNED)))
 			return false;
 		uint64_t aged = v;
 		if (vm->cfg.policy == POLICY_CLOCK && (v & PTE_ACTIVE))

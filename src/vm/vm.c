@@ -204,6 +204,7 @@ void vm_stats(struct vm *vm, struct vm_stats *st)
 		.resident_hwm = (uint64_t)atomic_load_relaxed(&vm->resident_hwm) * PAGE_SIZE,
 		.readahead_pages = atomic_load_relaxed(&vm->readahead_pages),
 		.zero_refills = atomic_load_relaxed(&vm->zero_refills),
+		.evict_refused = atomic_load_relaxed(&vm->evict_refused),
 	};
 	st->swapins = st->major_faults + st->minor_faults;
 }

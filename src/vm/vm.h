@@ -48,6 +48,7 @@
 #define PTE_REF       (1ull << 3) /* referenced since the clock hand passed */
 #define PTE_ACTIVE    (1ull << 4) /* refaulted soon after eviction: kept longer */
 #define PTE_DROP      (1ull << 5) /* an event dropped the page while it was locked */
+#define PTE_PINNED    (1ull << 6) /* mlock'ed: never evicted (vm_pin) */
 #define PTE_SHIFT     8
 
 static inline uint64_t pte_state(uint64_t v) { return v & PTE_STATE; }
@@ -92,7 +93,7 @@ struct vm_config {
 struct vm_stats {
 	uint64_t resident_bytes, limit, faults, major_faults, minor_faults, zero_faults, swapins, swapouts,
 		refaults, evict_fail, poisoned, direct_reclaims, budget_overruns, fault_p50_ns, fault_p99_ns,
-		fault_max_ns, resident_hwm, readahead_pages, zero_refills;
+		fault_max_ns, resident_hwm, readahead_pages, zero_refills, evict_refused;
 };
 
 struct vm {
@@ -134,7 +135,7 @@ struct vm {
 
 	struct hist fault_ns;
 	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
-		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills;
+		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills, evict_refused;
 	_Atomic bool overrun_warned;
 	_Atomic uint64_t futile_ns;         /* atomic: when a reclaim last swept in vain (reclaim.c); 0: not */
 	_Atomic unsigned frozen;            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
@@ -183,6 +184,9 @@ void vm_sigbus_remove(struct vm *vm);
 /* evict.c */
 long vm_evict(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);
 long vm_pageout(struct vm *vm, uintptr_t addr, size_t len);
+
+/* pin.c */
+long vm_pin(struct vm *vm, uintptr_t addr, size_t len, bool pin);
 
 /* fork.c: no region may be freed while a freeze runs */
 uint64_t vm_freeze(struct vm *vm);

@@ -4,10 +4,12 @@
  * page-distinct contents, passes buffers to system calls, optionally
  * forks, and checks every byte.
  *
- *   fill-helper MIB [fork RESULT | hold SECONDS]
+ *   fill-helper MIB [fork RESULT | hold SECONDS | mlock]
  *
  * hold: after the first check, sleep, then check again (memory held while
- * a test looks at the budget).
+ * a test looks at the budget). mlock: the first 8 MiB are mlock'ed once
+ * filled, and must still be resident (mincore) after the rest was filled
+ * and checked under a budget smaller than the whole.
  * fork: after filling, fork; the parent exits at once and the child waits
  * until it is gone, then checks every page (the parent's pages that were
  * evicted and written back must be in the child's copy) and writes "ok"
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,14 +93,29 @@ int main(int argc, char **argv)
 
 	if (!blocks || !nblocks)
 		return 2;
+	int do_mlock = argc > 2 && !strcmp(argv[2], "mlock");
 	for (size_t b = 0; b < nblocks; b++) {
-		if (!(blocks[b] = malloc(BLOCK)))
+		if (!(blocks[b] = aligned_alloc(PAGE, BLOCK)))
 			return 2;
 		for (size_t o = 0; o < BLOCK; o += PAGE)
 			fill(blocks[b] + o, b * (BLOCK / PAGE) + o / PAGE);
+		if (do_mlock && b < 8 && mlock(blocks[b], BLOCK)) {
+			perror("fill-helper: mlock");
+			return 2;
+		}
 	}
 	if (syscalls(blocks, nblocks) || check(blocks, nblocks, "first pass"))
 		return 1;
+	for (size_t b = 0; do_mlock && b < 8 && b < nblocks; b++) {
+		unsigned char vec[BLOCK / PAGE];
+		if (mincore(blocks[b], BLOCK, vec))
+			return 2;
+		for (size_t k = 0; k < BLOCK / PAGE; k++)
+			if (!(vec[k] & 1)) {
+				fprintf(stderr, "fill-helper: mlock'ed page %zu of block %zu is not resident\n", k, b);
+				return 1;
+			}
+	}
 	if (argc > 3 && !strcmp(argv[2], "hold")) {
 		sleep((unsigned)atoi(argv[3]));
 		return check(blocks, nblocks, "after the hold");

@@ -4,13 +4,22 @@
 # reads back right, write()/read() through evicted buffers work, the
 # budget holds and pages really were evicted. Then the fork case: 256 MiB
 # filled under 64M (evicted, part written back to the swap file), fork,
-# the parent exits first, and the child finds every page.
+# the parent exits first, and the child finds every page. And mlock: the
+# locked pages stay resident under pressure, and uswap never even tries to
+# move them (the kernel would refuse: evict_refused).
 set -uo pipefail
 . "$(dirname "$0")/../e2e-lib.sh"
 h=$root/build/tests/e2e/fill-helper
 
 under 64M "$h" 256 || fail "fill-helper under uswap run failed: $(cat "$work/err")"
 check_stats 64M 20000
+
+# mlock: 8 MiB locked, then 120 MiB more under a 32M budget: the locked
+# pages never leave (fill-helper checks with mincore).
+under 32M "$h" 128 mlock || fail "fill-helper mlock: $(cat "$work/err")"
+check_stats 32M 10000
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); r=sum(p['uswap']['evict_refused'] for p in d); print('evict_refused', r); sys.exit(r != 0)" \
+  "$work/stats.json" || fail "uswap tried to evict mlock'ed pages (the kernel refused: they were not pinned)"
 
 rm -f "$work/child"
 under 64M "$h" 256 fork "$work/child" || fail "fill-helper fork: the parent failed: $(cat "$work/err")"
