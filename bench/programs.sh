@@ -33,7 +33,7 @@ print(f'{name:<34} {float(a[0]):7.1f} {float(b[0]):8.1f} {float(b[0])/max(float(
 PY
 }
 
-echo "limit $limit per process; times in s, memory in MiB; the row's statistics are those of the process that used the most"
+echo "limit $limit for each program (its whole process tree); times in s, memory in MiB; rss: peak RSS without and with uswap; resid: uswap resident high-water mark; saved: memory saved at the largest; the statistics are those of the process that used the most"
 printf '%-34s %7s %8s %7s %8s %8s %8s %7s %7s %9s %4s  %s\n' program plain uswap ratio "rss" "rss(u)" resid managed saved swapouts lost output
 cat >"$w/p.py" <<'PY'
 import hashlib, sys
