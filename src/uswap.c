@@ -180,10 +180,10 @@ void uswap_forget(uswap_t *u)
 	u->vm->uffd = u->vm->park_uffd = -1;
 }
 
-int uswap_adopt(uswap_t *u, void *addr, size_t len)
+int uswap_adopt(uswap_t *u, void *addr, size_t len, size_t used_len)
 {
 	char err[256];
-	int ret = vm_region_adopt(u->vm, addr, len, err, sizeof(err));
+	int ret = vm_region_adopt(u->vm, addr, len, used_len, err, sizeof(err));
 
 	return ret ? fail(ret, "uswap_adopt", err) : 0;
 }

@@ -21,8 +21,9 @@ void uswap_thaw(uswap_t *u);
  * again. Its memory is left as it is. */
 void uswap_forget(uswap_t *u);
 /* Existing anonymous private memory becomes a region, its content kept
- * (the child's copy of its parent's regions). 0 or -errno. */
-int uswap_adopt(uswap_t *u, void *addr, size_t len);
+ * (the child's copy of its parent's regions); pages past used_len were
+ * never touched and are not looked at. 0 or -errno. */
+int uswap_adopt(uswap_t *u, void *addr, size_t len, size_t used_len);
 
 /* Pages of the budget that others use (the other processes of a uswap run
  * tree): this instance keeps its own usage under limit - bytes. Returns

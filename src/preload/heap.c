@@ -33,6 +33,7 @@ struct chunk {
 	uint64_t *bits;   /* heap_mutex: a set bit is a page handed out */
 	size_t used;      /* heap_mutex: set bits */
 	size_t rover;     /* heap_mutex: where the next search starts */
+	size_t top;       /* heap_mutex: 1 + the highest page ever handed out */
 	bool dedicated;   /* one mapping's own region */
 };
 
@@ -143,6 +144,7 @@ static void *take(struct chunk *c, size_t i, size_t n)
 {
 	c->used += mark(c, i, n, true);
 	c->rover = i + n;
+	c->top = MAX(c->top, i + n);
 	stats.mapped_bytes += n * PAGE_SIZE;
 	stats.maps++;
 	return (void *)(c->start + i * PAGE_SIZE);
@@ -235,6 +237,7 @@ bool heap_map_fixed(uintptr_t addr, size_t len, bool plain_anon)
 		/* A fresh anonymous mapping over our own pages: zero them. */
 		sys_madvise((void *)addr, end - addr, MADV_DONTNEED);
 		c->used += mark(c, (addr - c->start) / PAGE_SIZE, (end - addr) / PAGE_SIZE, true);
+		c->top = MAX(c->top, (end - c->start) / PAGE_SIZE);
 		stats.fixed_maps++;
 		served = true;
 	}
@@ -263,6 +266,7 @@ static bool grow_in_place(struct chunk *c, uintptr_t addr, size_t old_n, size_t 
 	if (c->dedicated || i + new_n > c->npages || find_run(c, i + old_n, i + new_n, new_n - old_n, 1) != i + old_n)
 		return false;
 	c->used += mark(c, i + old_n, new_n - old_n, true);
+	c->top = MAX(c->top, i + new_n);
 	stats.mapped_bytes += (new_n - old_n) * PAGE_SIZE;
 	return true;
 }
@@ -307,14 +311,16 @@ void heap_stats(struct heap_stats *st)
 	heap_unlock();
 }
 
-/* With the heap lock held (a fork). */
-unsigned heap_chunks(uintptr_t *start, size_t *len, unsigned max)
+/* With the heap lock held (a fork): each chunk, and how much of it was
+ * ever handed out (the rest has never been touched). */
+unsigned heap_chunks(uintptr_t *start, size_t *len, size_t *used_len, unsigned max)
 {
 	unsigned n = MIN(max, nr_chunks);
 
 	for (unsigned k = 0; k < n; k++) {
 		start[k] = chunks[k].start;
 		len[k] = chunks[k].npages * PAGE_SIZE;
+		used_len[k] = chunks[k].top * PAGE_SIZE;
 	}
 	return n;
 }

@@ -37,7 +37,7 @@ bool heap_map_fixed(uintptr_t addr, size_t len, bool plain_anon);
 void *heap_remap(uintptr_t addr, size_t old_len, size_t new_len, int flags, uintptr_t new_addr);
 void heap_stats(struct heap_stats *st);
 /* Every chunk, for a forked child's new instance to adopt. */
-unsigned heap_chunks(uintptr_t *start, size_t *len, unsigned max);
+unsigned heap_chunks(uintptr_t *start, size_t *len, size_t *used_len, unsigned max);
 void heap_set_instance(uswap_t *u);
 void heap_lock(void);
 void heap_unlock(void);

@@ -287,6 +287,8 @@ static void *stats_main(void *arg)
 		if (live && tick % STATS_TICKS == 0)
 			stats_write(path);
 		mutex_lock(&stats_worker.lock);
+		if (stats_worker.stop)
+			break; /* asked while we worked: the broadcast is not coming again */
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += TICK_MS * 1000000L;
@@ -356,13 +358,13 @@ static void after_fork_parent(void)
  * that failed (the message is in uswap_strerror()). */
 static bool child_adopt(void)
 {
-	uintptr_t start[HEAP_MAX_CHUNKS];
-	size_t len[HEAP_MAX_CHUNKS];
+	static uintptr_t start[HEAP_MAX_CHUNKS]; /* the child's only thread is here */
+	static size_t len[HEAP_MAX_CHUNKS], used[HEAP_MAX_CHUNKS];
 	uswap_t *u = uswap_open(NULL);
-	unsigned n = heap_chunks(start, len, HEAP_MAX_CHUNKS);
+	unsigned n = heap_chunks(start, len, used, HEAP_MAX_CHUNKS);
 
 	for (unsigned k = 0; u && k < n; k++)
-		if (uswap_adopt(u, (void *)start[k], len[k])) {
+		if (uswap_adopt(u, (void *)start[k], len[k], used[k])) {
 			uswap_close(u);
 			u = NULL;
 		}

@@ -117,13 +117,15 @@ fail_quiet:
 /*
  * Make existing anonymous private memory [addr, addr + len) a region, its
  * content kept: pages present now are resident, the others read as zero
- * (a forked child's copy of its parent's regions, fork.c). The range is
+ * (a forked child's copy of its parent's regions, fork.c); pages from
+ * used_len on were never touched and read as zero. The range is
  * registered before the table is read from mincore, so a page that
  * appears in between is in the table, and one that does not faults and
  * is zero-filled. 0, or -errno with a message.
  */
-int vm_region_adopt(struct vm *vm, void *addr, size_t len, char *err, size_t errlen)
+int vm_region_adopt(struct vm *vm, void *addr, size_t len, size_t used_len, char *err, size_t errlen)
 {
+	size_t scan = MIN(used_len, len) / PAGE_SIZE; /* pages past it were never touched: NONE */
 	struct region *r = base_calloc(1, sizeof(*r));
 	unsigned char *vec = NULL;
 	void *p;
@@ -137,18 +139,18 @@ int vm_region_adopt(struct vm *vm, void *addr, size_t len, char *err, size_t err
 		goto fail;
 	r->pte = p;
 	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->shadow)), PAGE_SIZE, &p) ||
-	    !(vec = base_malloc(r->npages)))
+	    !(vec = base_malloc(scan + 1)))
 		goto fail;
 	r->shadow = p;
 	os_madvise(addr, len, MADV_NOHUGEPAGE);
 	struct uffdio_register reg = {.range = {.start = r->start, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
-	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg) || mincore(addr, len, vec)) {
+	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg) || (scan && mincore(addr, scan * PAGE_SIZE, vec))) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot adopt %zu bytes at %p: %s", len, addr, strerror(errno));
 		goto fail_quiet;
 	}
 	size_t present = 0;
-	for (size_t i = 0; i < r->npages; i++)
+	for (size_t i = 0; i < scan; i++)
 		if (vec[i] & 1) {
 			atomic_store_relaxed(&r->pte[i], PTE_RESIDENT);
 			present++;

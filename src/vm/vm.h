@@ -160,7 +160,7 @@ static inline void vm_barrier_exit(struct vm *vm, unsigned b) { prw_read_unlock(
 /* region.c */
 int vm_region_add(struct vm *vm, size_t len, void **out, char *err, size_t errlen);
 int vm_region_remove(struct vm *vm, void *addr, char *err, size_t errlen);
-int vm_region_adopt(struct vm *vm, void *addr, size_t len, char *err, size_t errlen);
+int vm_region_adopt(struct vm *vm, void *addr, size_t len, size_t used_len, char *err, size_t errlen);
 struct region *vm_region_find(struct vm *vm, uintptr_t addr);
 struct region *vm_region_by_id(struct vm *vm, unsigned id);
 void vm_pte_release(struct vm *vm, struct region *r, size_t i); /* drop a page's content: PTE_NONE */

@@ -48,7 +48,7 @@ static int child(uswap_t *parent, unsigned char *p)
 {
 	uswap_forget(parent);
 	uswap_t *u = uswap_open("limit=8M,max_pool_percent=1");
-	if (!u || uswap_adopt(u, p, MIB << 20)) {
+	if (!u || uswap_adopt(u, p, MIB << 20, MIB << 20)) {
 		fprintf(stderr, "child: %s\n", uswap_strerror());
 		return 1;
 	}
