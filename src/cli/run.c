@@ -44,8 +44,9 @@ static void run_usage(FILE *f)
 		"                          together (K/M/G; default: none)\n"
 		"      --limit-per-process SIZE  a budget of its own for each process instead\n"
 		"  -c, --compressor NAME   lz4 (default), zstd, lz4hc, deflate, lzo; NAME:LEVEL\n"
-		"  -s, --swapfile PATH     where evicted pages spill (default: an unlinked file in\n"
-		"                          $TMPDIR or /var/tmp); 'none': the pool only\n"
+		"  -s, --swapfile DIR      where evicted pages spill: each process makes an unlinked\n"
+		"                          swap file in DIR (default $TMPDIR or /var/tmp); 'none':\n"
+		"                          the compressed pool only\n"
 		"  -o, --option LIST       more tunables, key=value,... (uswap --help-options)\n"
 		"      --malloc NAME       jemalloc (default: the heap is managed) or libc (only\n"
 		"                          the program's own large mappings are)\n"
@@ -65,10 +66,23 @@ struct run_opts {
 	char **argv;
 };
 
-/* Export one tunable to the program's processes. */
+/* Export one tunable to the program's processes. A swap file is per
+ * process (a tree's processes, or a parent and its forked child, must not
+ * write each other's slots): swapfile= takes "none" or a directory, where
+ * each process makes an unlinked file of its own (swap_dir). */
 static int export_option(struct run_opts *r, const char *key, const char *val)
 {
 	char err[256], var[96];
+	struct stat st;
+
+	if (!strcmp(key, "swapfile") && *val && strcmp(val, "none")) {
+		if (stat(val, &st) || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "uswap run: --swapfile '%s': give a directory (each process of the program's tree "
+					"makes a swap file of its own in it, unlinked) or 'none'\n", val);
+			return -1;
+		}
+		key = "swap_dir";
+	}
 
 	if (options_set(&r->opt, key, val, err, sizeof(err))) {
 		fprintf(stderr, "uswap run: %s\n", err);

@@ -2,7 +2,8 @@
 # Description: `uswap run` and `uswap stat` refuse bad input with a clear
 # message and exit 2 before running anything (bad option, no program, a
 # static program, an unwritable TMPDIR); pass the program's exit status
-# through (128+N for a signal); write --stats-file JSON; and `uswap stat`
+# through (128+N for a signal); subprocess and system() children work; a swap file path shared by the tree's
+# processes is refused (a directory is taken); write --stats-file JSON; and `uswap stat`
 # shows a running program (text, --json, --prometheus) from a private
 # directory.
 set -uo pipefail
@@ -22,6 +23,10 @@ else
   echo "SKIP: no static libc to build a static program with"
 fi
 expect 2 "cannot make the swap file in /proc" env TMPDIR=/proc "$u" run -- true
+expect 2 "give a directory" "$u" run --swapfile "$work/s.c" -- true
+expect 2 "give a directory" "$u" run -o swapfile=/nonexistent/swap -- true
+expect 0 "" "$u" run --swapfile "$work" --limit 8M -- true
+expect 0 "" "$u" run --swapfile none --limit 8M -- true
 expect 7 "" "$u" run --limit 64M -- sh -c 'exit 7'
 expect 137 "" "$u" run -- sh -c 'kill -9 $$'
 expect 0 "exited 0" "$u" run --stats --limit 64M -- true
@@ -32,6 +37,13 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d and 'uswap
 
 # uswap stat on a live program.
 py=$(python3 -c 'import sys; print(sys.executable)')
+# posix_spawn/vfork children (subprocess) and system() work.
+out=$("$u" run --limit 32M -- "$py" -c "
+import os, subprocess
+print(subprocess.run(['echo', 'spawned'], capture_output=True, text=True).stdout.strip(), os.system('exit 3') >> 8)") ||
+  fail "subprocess under uswap run: $out"
+[ "$out" = "spawned 3" ] || fail "subprocess/system under uswap run said '$out'"
+
 "$u" run --limit 64M -- "$py" -c "import time; x = bytearray(64 << 20); time.sleep(5)" &
 runner=$!
 for i in $(seq 40); do "$u" stat | grep -q python && break; sleep 0.2; done
