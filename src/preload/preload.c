@@ -360,7 +360,9 @@ static bool child_adopt(void)
 {
 	static uintptr_t start[HEAP_MAX_CHUNKS]; /* the child's only thread is here */
 	static size_t len[HEAP_MAX_CHUNKS], used[HEAP_MAX_CHUNKS];
-	uswap_t *u = uswap_open(NULL);
+	const char *sf = getenv("USWAP_SWAPFILE");
+	/* A named swap file is the parent's: the child must not write its slots. */
+	uswap_t *u = uswap_open(sf && *sf && strcmp(sf, "none") ? "swapfile=" : NULL);
 	unsigned n = heap_chunks(start, len, used, HEAP_MAX_CHUNKS);
 
 	for (unsigned k = 0; u && k < n; k++)
