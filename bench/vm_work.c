@@ -186,6 +186,9 @@ static uint64_t target_verify(struct target *t, bool dirty)
 		fprintf(stderr, "uswap bench vm: %s on %s: %llu pages wrong; zero_refills %llu, poisoned %llu\n",
 			vm_wl_names[t->j->wl], t->j->sys->name, (unsigned long long)bad,
 			(unsigned long long)target_stat(t, "zero_refills"), (unsigned long long)target_stat(t, "poisoned"));
+	if (t->u && target_stat(t, "evict_misreports")) /* the kernel's UFFDIO_MOVE count was corrected (evict.c) */
+		fprintf(stderr, "uswap bench vm: %s on %s: evict_misreports %llu\n", vm_wl_names[t->j->wl],
+			t->j->sys->name, (unsigned long long)target_stat(t, "evict_misreports"));
 	return bad;
 }
 

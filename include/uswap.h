@@ -118,7 +118,9 @@ int uswap_set_limit(uswap_t *u, size_t bytes);
  * readahead_pages (swapped pages installed along with a fault that came
  * in order, up to 2^page_cluster at a time), evict_refused (eviction
  * batches the kernel refused to move, e.g. mlock'ed pages not pinned
- * through uswap), zero_refills (resident pages
+ * through uswap), evict_misreports (pages whose UFFDIO_MOVE result
+ * disagreed with what the parking range then held; uswap goes by the
+ * latter), zero_refills (resident pages
  * found missing and refilled with zeros; MADV_DONTNEED and MADV_FREE come
  * as events first, so a count here means a bug).
  * zswap (the kernel's names): pool_total_size, stored_pages,

@@ -85,6 +85,35 @@ static void unlock_page(struct region *r, size_t i)
 	atomic_and_acq_rel(&r->pte[i], ~PTE_LOCKED);
 }
 
+/* What became of each page of a batch. */
+enum batch_page { STAYS, MOVED, SETTLED /* released (a hole) or unlocked (busy) already */ };
+
+/*
+ * Trust, but verify: the slot was empty, so a page present at slot
+ * position j after the moves is page idx[j], whatever the ioctls said,
+ * and a page the kernel reported moved must be there. A page moved but
+ * not reported would otherwise be zapped with the slot and read as zero
+ * (and one reported but absent, evicted from an empty parking page).
+ * Disagreements are counted (evict_misreports); one mincore a batch.
+ */
+static void verify_moves(struct vm *vm, const unsigned char *park, enum batch_page *st, unsigned n)
+{
+	unsigned char vec[VM_EVICT_BATCH];
+
+	if (mincore((void *)park, n * PAGE_SIZE, vec))
+		return;
+	for (unsigned j = 0; j < n; j++) {
+		bool there = vec[j] & 1;
+		if (there == (st[j] == MOVED))
+			continue;
+		atomic_add_relaxed(&vm->evict_misreports, 1);
+		if (there && st[j] == STAYS)
+			st[j] = MOVED;
+		else if (!there && st[j] == MOVED)
+			st[j] = STAYS;
+	}
+}
+
 /*
  * Evict pages idx[0..n) of r (n <= VM_EVICT_BATCH, ascending), which the
  * caller has locked (each RESIDENT) while holding vm.barrier shared.
@@ -102,7 +131,7 @@ long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigne
 	}
 	unsigned char *park = vm_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
 					   VM_EVICT_BATCH * PAGE_SIZE, &slot);
-	bool moved[VM_EVICT_BATCH] = {false};
+	enum batch_page st[VM_EVICT_BATCH] = {STAYS};
 	int err = 0;
 
 	while (k < n && err != EAGAIN) {
@@ -111,24 +140,25 @@ long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigne
 			run++;
 		unsigned got = move_run(vm, r, idx, k, run, park, &err);
 		for (unsigned j = k; j < k + got; j++)
-			moved[j] = true;
+			st[j] = MOVED;
 		k += got;
 		if (err == ENOENT && k < n) { /* a hole: the kernel dropped a freed page; it reads as zero */
 			vm_pte_release(vm, r, idx[k]);
-			k++;
+			st[k++] = SETTLED;
 		} else if (err == EBUSY && k < n) { /* pinned or shared: leave it */
 			unlock_page(r, idx[k]);
-			k++;
+			st[k++] = SETTLED;
 		} else if (err && err != EAGAIN) { /* the kernel refuses (an mlock'ed page: EINVAL) */
 			atomic_add_relaxed(&vm->evict_refused, 1);
 			break;
 		}
 	}
+	verify_moves(vm, park, st, n);
 	for (unsigned j = 0; j < n; j++) {
-		if (moved[j]) {
+		if (st[j] == MOVED) {
 			atomic_sub_relaxed(&vm->resident, 1);
 			evicted += evict_one(vm, b, r, idx[j], park + j * PAGE_SIZE);
-		} else if (j >= k) {
+		} else if (st[j] == STAYS) {
 			unlock_page(r, idx[j]);
 		}
 	}

@@ -205,6 +205,7 @@ void vm_stats(struct vm *vm, struct vm_stats *st)
 		.readahead_pages = atomic_load_relaxed(&vm->readahead_pages),
 		.zero_refills = atomic_load_relaxed(&vm->zero_refills),
 		.evict_refused = atomic_load_relaxed(&vm->evict_refused),
+		.evict_misreports = atomic_load_relaxed(&vm->evict_misreports),
 	};
 	st->swapins = st->major_faults + st->minor_faults;
 }

@@ -93,7 +93,7 @@ struct vm_config {
 struct vm_stats {
 	uint64_t resident_bytes, limit, faults, major_faults, minor_faults, zero_faults, swapins, swapouts,
 		refaults, evict_fail, poisoned, direct_reclaims, budget_overruns, fault_p50_ns, fault_p99_ns,
-		fault_max_ns, resident_hwm, readahead_pages, zero_refills, evict_refused;
+		fault_max_ns, resident_hwm, readahead_pages, zero_refills, evict_refused, evict_misreports;
 };
 
 struct vm {
@@ -135,7 +135,7 @@ struct vm {
 
 	struct hist fault_ns;
 	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
-		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills, evict_refused;
+		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills, evict_refused, evict_misreports;
 	_Atomic bool overrun_warned;
 	_Atomic uint64_t futile_ns;         /* atomic: when a reclaim last swept in vain (reclaim.c); 0: not */
 	_Atomic unsigned frozen;            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
