@@ -41,6 +41,14 @@ int uswap_debug_validate(uswap_t *u, char *err, size_t errlen)
 	return vm_validate(u->vm, err, errlen);
 }
 
+int uswap_debug_inject_io(uswap_t *u, int write, int err, long nth)
+{
+	if (!u->backing)
+		return -ENODEV;
+	swap_backing_inject(u->backing, write ? BACKING_WRITE : BACKING_READ, err, nth);
+	return 0;
+}
+
 static void set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void set_error(const char *fmt, ...)
 {
