@@ -121,10 +121,8 @@ int uswap_set_limit(uswap_t *u, size_t bytes);
  * through uswap), evict_misreports (pages whose UFFDIO_MOVE result
  * disagreed with what the parking range then held; uswap goes by the
  * latter), zero_refills (resident pages
- * found missing and refilled with zeros: a page kept by MADV_FREE, counted
- * as resident again, that the kernel freed after all; otherwise a bug).
- * MADV_FREE on region memory: the pages the kernel keeps (written again)
- * count as resident again within about 150 ms.
+ * found missing and refilled with zeros; MADV_DONTNEED and MADV_FREE come
+ * as events first, so a count here means a bug).
  * zswap (the kernel's names): pool_total_size, stored_pages,
  * written_back_pages, pool_limit_hit, reject_compress_poor, ...
  * swap: pswpin, pswpout, swap_ra, swap_ra_hit, ...

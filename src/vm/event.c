@@ -10,20 +10,14 @@
  * every later one sees the page dropped. A page read after MADV_DONTNEED
  * is zero, never stale.
  *
- * REMOVE (MADV_DONTNEED, MADV_REMOVE, MADV_FREE) and UNMAP (munmap) drop
- * the pages of the range. MADV_FREE sends the same REMOVE but leaves the
- * pages in place (the kernel frees them only under its own pressure, and
- * a write keeps them): the reclaim thread looks at REMOVE'd ranges again
- * once the madvise has surely finished (vm_recheck_removed) and counts a
- * page still present as resident again, so that the budget sees it; REMAP (mremap) of a whole region moves the region; a
+ * REMOVE (MADV_DONTNEED, MADV_REMOVE) and UNMAP (munmap) drop the pages
+ * of the range; REMAP (mremap) of a whole region moves the region; a
  * partial mremap drops the pages it moved (they are no longer registered
  * at the new address and read as zero there: documented in uswap.h).
  *
  * Lock order: vm.barrier (exclusive) -> vm.regions_lock -> PTE_LOCKED.
  */
 #include <errno.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vm/vm.h"
@@ -57,24 +51,10 @@ static void remap(struct vm *vm, uintptr_t from, uintptr_t to, uint64_t len)
 	drop_range(vm, from, len);
 }
 
-/* Remember a REMOVE'd range for vm_recheck_removed (a full list drops
- * the oldest: its pages then stay uncounted). */
-static void note_removed(struct vm *vm, uintptr_t start, uint64_t len)
-{
-	if (vm->nr_recheck == VM_RECHECKS) {
-		memmove(&vm->recheck[0], &vm->recheck[1], sizeof(vm->recheck[0]) * (VM_RECHECKS - 1));
-		vm->nr_recheck--;
-	}
-	vm->recheck[vm->nr_recheck++] = (struct vm_recheck){start, len, os_now_ns()};
-}
-
 static void apply(struct vm *vm, const struct uffd_msg *m)
 {
 	switch (m->event) {
 	case UFFD_EVENT_REMOVE:
-		note_removed(vm, m->arg.remove.start, m->arg.remove.end - m->arg.remove.start);
-		drop_range(vm, m->arg.remove.start, m->arg.remove.end - m->arg.remove.start);
-		break;
 	case UFFD_EVENT_UNMAP: /* same message layout */
 		drop_range(vm, m->arg.remove.start, m->arg.remove.end - m->arg.remove.start);
 		break;
@@ -84,56 +64,6 @@ static void apply(struct vm *vm, const struct uffd_msg *m)
 	default:
 		break;
 	}
-}
-
-/* Page i of r is present although its table says NONE (MADV_FREE kept
- * it): resident again. */
-static void readopt(struct vm *vm, struct region *r, size_t i)
-{
-	uint64_t v = PTE_NONE;
-
-	if (atomic_cas_acq_rel(&r->pte[i], &v, PTE_RESIDENT | PTE_REF))
-		atomic_add_relaxed(&vm->resident, 1);
-}
-
-static void recheck_range(struct vm *vm, uintptr_t start, uint64_t len)
-{
-	unsigned char vec[256];
-
-	for (uintptr_t a = start; a < start + len; a += sizeof(vec) * PAGE_SIZE) {
-		size_t n = MIN(sizeof(vec), (start + len - a) / PAGE_SIZE);
-		unsigned b = vm_barrier_enter(vm);
-		struct region *r = vm_region_find(vm, a);
-		if (r && a + n * PAGE_SIZE <= r->start + r->npages * PAGE_SIZE && !mincore((void *)a, n * PAGE_SIZE, vec))
-			for (size_t k = 0; k < n; k++)
-				if (vec[k] & 1)
-					readopt(vm, r, (a - r->start) / PAGE_SIZE + k);
-		vm_barrier_exit(vm, b);
-	}
-}
-
-/*
- * The reclaim thread, now and then: REMOVE'd ranges older than
- * VM_RECHECK_NS whose pages are still present (MADV_FREE) count as
- * resident again. Under the barrier a page present cannot be mid-fault.
- */
-void vm_recheck_removed(struct vm *vm)
-{
-	struct vm_recheck due[VM_RECHECKS];
-	unsigned n = 0, keep = 0;
-	uint64_t now = os_now_ns();
-
-	prw_write_lock(&vm->barrier);
-	for (unsigned k = 0; k < vm->nr_recheck; k++) {
-		if (now - vm->recheck[k].t_ns >= VM_RECHECK_NS)
-			due[n++] = vm->recheck[k];
-		else
-			vm->recheck[keep++] = vm->recheck[k];
-	}
-	vm->nr_recheck = keep;
-	prw_write_unlock(&vm->barrier);
-	for (unsigned k = 0; k < n; k++)
-		recheck_range(vm, due[k].start, due[k].len);
 }
 
 /*

@@ -241,7 +241,6 @@ static void *reclaim_main(void *arg)
 		mutex_unlock(&vm->reclaim.lock);
 		if (stop)
 			return NULL;
-		vm_recheck_removed(vm);
 		uint64_t limit = atomic_load_relaxed(&vm->limit_pages);
 		if (limit && vm_usage_pages(vm) > high_wmark(limit))
 			reclaim_to(vm, low_wmark(limit));

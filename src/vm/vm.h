@@ -96,15 +96,6 @@ struct vm_stats {
 		fault_max_ns, resident_hwm, readahead_pages, zero_refills, evict_refused, evict_misreports;
 };
 
-/* A range a REMOVE event dropped, to be looked at again (event.c): the
- * event cannot tell MADV_DONTNEED from MADV_FREE, whose pages stay. */
-struct vm_recheck {
-	uintptr_t start, len;
-	uint64_t t_ns;              /* when the event was applied */
-};
-#define VM_RECHECKS     32
-#define VM_RECHECK_NS   (50 * 1000 * 1000ull) /* the madvise that sent the event has zapped by then */
-
 struct vm {
 	struct vm_config cfg;
 	int uffd;                   /* the regions' userfaultfd (events; faults in handler mode) */
@@ -147,9 +138,7 @@ struct vm {
 		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills, evict_refused, evict_misreports;
 	_Atomic bool overrun_warned;
 	_Atomic uint64_t futile_ns;         /* atomic: when a reclaim last swept in vain (reclaim.c); 0: not */
-	_Atomic unsigned frozen;
-	struct vm_recheck recheck[VM_RECHECKS]; /* vm.barrier exclusive (event.c) */
-	unsigned nr_recheck;                /* vm.barrier exclusive */            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
+	_Atomic unsigned frozen;            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
 };
 
 /* vm.c */
@@ -187,7 +176,6 @@ bool vm_install(struct vm *vm, uintptr_t dst, const void *src, size_t len, bool 
 
 /* event.c */
 void vm_events_read(struct vm *vm, uintptr_t *faults, unsigned *nr_faults, unsigned max_faults);
-void vm_recheck_removed(struct vm *vm);
 
 /* sigbus.c */
 int vm_sigbus_install(struct vm *vm, char *err, size_t errlen);
