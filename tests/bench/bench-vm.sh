@@ -65,10 +65,17 @@ d = json.loads(sys.argv[1])
 runs = {(r["workload"], r["system"]): r for r in d["runs"]}
 for s in ("kernel-zram-lz4", "kernel-zswap-lzo-rle-pc0", "uswap-sigbus"):
     for w in ("swap", "random"):
-        assert runs[(w, s)]["ok"], (w, s, runs[(w, s)])
-        assert runs[(w, s)]["lost_pages"] == 0, (w, s)
-assert runs[("swap", "kernel-zram-lz4")]["rnd"]["major_faults"] > 0
-' "$out" || fail "bench vm --kernel JSON wrong: $out"
+        r = runs[(w, s)]
+        # The kernel under an 8M memory cgroup is sometimes OOM-killed (the
+        # bench reports it as a result, by design); uswap must always finish.
+        if s.startswith("kernel") and not r["ok"] and "out of memory" in r.get("error", ""):
+            print("SKIP: %s %s was OOM-killed by the kernel" % (s, w))
+            continue
+        assert r["ok"], (w, s, r)
+        assert r["lost_pages"] == 0, (w, s)
+assert not runs[("swap", "kernel-zram-lz4")]["ok"] or runs[("swap", "kernel-zram-lz4")]["rnd"]["major_faults"] > 0
+' "$out" >"$USWAP_CORPUS_DIR/kernel-check" || fail "bench vm --kernel JSON wrong: $(cat "$USWAP_CORPUS_DIR/kernel-check") $out"
+cat "$USWAP_CORPUS_DIR/kernel-check"
 
 # Interrupted in the middle of a kernel run: the state is put back.
 "$u" bench vm --kernel=zram-lz4 -m none -s 256M -l 8M -n 100000000 -w random -c random >/dev/null 2>&1 &
