@@ -13,7 +13,7 @@
 
 /* Before fork(): nothing is evicted from now on, and every swapped page
  * is brought back (the child gets all of them in its copy). Returns the
- * pages brought back. No region may be freed until uswap_thaw(). */
+ * pages brought back. */
 uint64_t uswap_freeze(uswap_t *u);
 void uswap_thaw(uswap_t *u);
 /* In a forked child: the parent's instance, copied, is not this process's

@@ -188,7 +188,7 @@ long vm_pageout(struct vm *vm, uintptr_t addr, size_t len);
 /* pin.c */
 long vm_pin(struct vm *vm, uintptr_t addr, size_t len, bool pin);
 
-/* fork.c: no region may be freed while a freeze runs */
+/* fork.c */
 uint64_t vm_freeze(struct vm *vm);
 void vm_thaw(struct vm *vm);
 bool vm_frozen(struct vm *vm);
