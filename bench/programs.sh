@@ -35,28 +35,8 @@ PY
 
 echo "limit $limit for each program (its whole process tree); times in s, memory in MiB; rss: peak RSS without and with uswap; resid: uswap resident high-water mark; saved: memory saved at the largest; the statistics are those of the process that used the most"
 printf '%-34s %7s %8s %7s %8s %8s %8s %7s %7s %9s %4s  %s\n' program plain uswap ratio "rss" "rss(u)" resid managed saved swapouts lost output
-cat >"$w/p.py" <<'PY'
-import hashlib, sys
-n = int(sys.argv[1])
-words = [("w%d-" % i) * 6 for i in range(n)]
-table = {i: [words[i], i * 7, str(i * 13)] for i in range(0, n, 2)}
-h = hashlib.sha256()
-for i in range(0, n, 2):
-    w, a, b = table[i]
-    h.update(w.encode()); h.update(b.encode()); h.update(str(a).encode())
-for w in words[1::2]:
-    h.update(w.encode())
-print(h.hexdigest(), len(table))
-PY
-row "python3 lists/dicts/strings" "$py" "$w/p.py" "$(n 3800000)"
-python3 - "$w/in.txt" "$(n 15000000)" <<'PY'
-import random, sys
-r = random.Random(7)
-words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        f.write(" ".join(r.choice(words) for _ in range(8)) + " %d\n" % r.randrange(10**9))
-PY
+row "python3 lists/dicts/strings" "$py" scripts/demo-prog.py "$(n 3800000)"
+python3 scripts/sort-input.py "$w/in.txt" "$(n 15000000)"
 row "sort -S 800M ($(du -m "$w/in.txt" | cut -f1) MB)" env LC_ALL=C sort -S 800M "$w/in.txt"
 rm -f "$w/in.txt"
 cat >"$w/q.sql" <<SQL

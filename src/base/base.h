@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "base/atomic.h"
 #include "base/lock.h"
@@ -77,6 +78,8 @@ int os_madvise(void *p, size_t len, int advice);
  * vector copy here: span_copy was 44% of bench zsmalloc's time). */
 void *os_memcpy(void *dst, const void *src, size_t n);
 uint64_t os_now_ns(void);
+/* CLOCK_REALTIME ns from now, for pthread_cond_timedwait. */
+void os_deadline(struct timespec *ts, uint64_t ns);
 
 /* percpu.c */
 unsigned pcpu_nr_possible(void); /* fixed for the life of the process */

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "cli/cli.h"
 #include "options.h"
 #include "uswap.h"
@@ -317,14 +318,6 @@ static int make_budget(const struct run_opts *r, const char *dir)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The final statistics the processes left in dir: print, save, remove. */
 static void report(const struct run_opts *r, const char *dir, pid_t top, double secs, int status)
 {
@@ -394,7 +387,7 @@ int run_main(int argc, char **argv)
 	setenv("USWAP_RUN_STATS_DIR", dir, 1);
 	if ((ret = make_budget(&r, dir)))
 		goto out;
-	double t0 = now_s();
+	uint64_t t0 = os_now_ns();
 	pid_t pid = fork();
 	if (pid == 0) {
 		execvp(r.argv[0], r.argv);
@@ -410,7 +403,7 @@ int run_main(int argc, char **argv)
 	signal(SIGQUIT, SIG_IGN);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	report(&r, dir, pid, now_s() - t0, status);
+	report(&r, dir, pid, (double)(os_now_ns() - t0) / 1e9, status);
 	ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 out:
 	options_free(&r.opt);

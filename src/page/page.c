@@ -236,10 +236,7 @@ static void *trimmer_main(void *arg)
 
 	mutex_lock(&p->trimmer.lock);
 	while (!p->trimmer.stop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)p->cfg.trim_interval_ms * 1000000u;
-		ts.tv_sec += (time_t)(ns / 1000000000u);
-		ts.tv_nsec = (long)(ns % 1000000000u);
+		os_deadline(&ts, (uint64_t)p->cfg.trim_interval_ms * 1000000u);
 		pthread_cond_timedwait(&p->trimmer.cond, &p->trimmer.lock.m, &ts);
 		if (p->trimmer.stop)
 			break;

@@ -65,7 +65,7 @@ enum { OFF, STARTING, READY, DISABLED };
 static _Atomic int state = OFF;
 static uswap_t *inst;          /* READY: this process's instance */
 static struct worker stats_worker;
-static double t_start;
+static uint64_t t_start;       /* os_now_ns() at start */
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -89,14 +89,6 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 	if (n > 0 && write(2, buf, MIN((size_t)n, sizeof(buf) - 1)) < 0)
 		return;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---------------------------------------------------------------- the interposed calls */
@@ -244,7 +236,7 @@ static void stats_json(FILE *f)
 		peak_saving = resident + pool ? (double)(resident + out) / (double)(resident + pool) : 1;
 	}
 	fprintf(f, "{\"pid\": %d, \"ppid\": %d, \"comm\": \"%s\", \"seconds\": %.3f, ", (int)getpid(), (int)getppid(),
-		comm, now_s() - t_start);
+		comm, (double)(os_now_ns() - t_start) / 1e9);
 	fprintf(f, "\"rss_hwm\": %llu, \"rss_anon\": %llu, \"managed_share\": %.4f, \"managed_share_now\": %.4f, "
 		"\"saving_at_peak\": %.3f, \"managed_peak\": %llu, ",
 		(unsigned long long)status_kb(status, "VmHWM:"), (unsigned long long)anon, peak_share, share, peak_saving,
@@ -290,12 +282,7 @@ static void *stats_main(void *arg)
 		if (stats_worker.stop)
 			break; /* asked while we worked: the broadcast is not coming again */
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		os_deadline(&ts, TICK_MS * 1000000ull);
 		pthread_cond_timedwait(&stats_worker.cond, &stats_worker.lock.m, &ts);
 	}
 	mutex_unlock(&stats_worker.lock);
@@ -406,7 +393,7 @@ __attribute__((constructor)) static void preload_init(void)
 
 	if (!atomic_compare_exchange_strong(&state, &expect, STARTING))
 		return;
-	t_start = now_s();
+	t_start = os_now_ns();
 	base_set_allocator(&libc_alloc);
 	/* Start the program's malloc now: jemalloc registers its fork handlers
 	 * when it starts, and they must come before ours, so that its locks

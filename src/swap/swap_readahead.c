@@ -73,12 +73,7 @@ static void ra_wait(struct swap_sys *s, uint64_t seq)
 			return;
 		cpu_relax();
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += 2000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	os_deadline(&until, 2000000);
 	mutex_lock(&s->ra.worker.lock);
 	while (atomic_load_relaxed(&s->ra.seq) == seq &&
 	       pthread_cond_timedwait(&s->ra.done, &s->ra.worker.lock.m, &until) != ETIMEDOUT)

@@ -227,12 +227,7 @@ static void *reclaim_main(void *arg)
 		mutex_lock(&vm->reclaim.lock);
 		while (!vm->reclaim_wanted && !vm->reclaim.stop) {
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 100 * 1000 * 1000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			os_deadline(&ts, 100 * 1000 * 1000);
 			if (pthread_cond_timedwait(&vm->reclaim.cond, &vm->reclaim.lock.m, &ts))
 				break; /* timeout: check the watermark anyway (set_limit lowers it) */
 		}

@@ -34,8 +34,54 @@ static void region_free(struct region *r)
 	base_free(r);
 }
 
-static int region_map(struct vm *vm, struct region *r, size_t len, char *err, size_t errlen)
+/* A region of npages pages, its tables mapped (zero: every page NONE);
+ * no range yet. NULL when out of memory. */
+static struct region *region_new(size_t npages)
 {
+	struct region *r = base_calloc(1, sizeof(*r));
+	void *p;
+
+	if (!r)
+		return NULL;
+	r->npages = npages;
+	if (!os_mmap_anon(table_bytes(npages, sizeof(*r->pte)), PAGE_SIZE, &p))
+		r->pte = p;
+	if (r->pte && !os_mmap_anon(table_bytes(npages, sizeof(*r->shadow)), PAGE_SIZE, &p))
+		r->shadow = p;
+	if (!r->shadow) {
+		region_free(r); /* unmaps whichever table was mapped */
+		return NULL;
+	}
+	return r;
+}
+
+/* Register r's range with the vm's userfaultfd for MISSING faults. */
+static int region_register(struct vm *vm, struct region *r, char *err, size_t errlen)
+{
+	size_t len = r->npages * PAGE_SIZE;
+
+	/* Whole pages only: a huge page cannot be moved out page by page. */
+	os_madvise((void *)r->start, len, MADV_NOHUGEPAGE);
+	struct uffdio_register reg = {.range = {.start = r->start, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg)) {
+		int ret = -errno;
+		snprintf(err, errlen, "cannot register a region with userfaultfd: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static void region_unregister(struct vm *vm, struct region *r)
+{
+	struct uffdio_range range = {.start = r->start, .len = r->npages * PAGE_SIZE};
+
+	ioctl(vm->uffd, UFFDIO_UNREGISTER, &range);
+}
+
+/* Map fresh memory for r and register it. */
+static int region_map(struct vm *vm, struct region *r, char *err, size_t errlen)
+{
+	size_t len = r->npages * PAGE_SIZE;
 	void *p;
 	int ret;
 
@@ -44,16 +90,9 @@ static int region_map(struct vm *vm, struct region *r, size_t len, char *err, si
 		return ret;
 	}
 	r->start = (uintptr_t)p;
-	/* Whole pages only: a huge page cannot be moved out page by page. */
-	os_madvise(p, len, MADV_NOHUGEPAGE);
-	struct uffdio_register reg = {.range = {.start = r->start, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
-	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg)) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot register a region with userfaultfd: %s", strerror(errno));
+	if ((ret = region_register(vm, r, err, errlen)))
 		os_munmap(p, len);
-		return ret;
-	}
-	return 0;
+	return ret;
 }
 
 /* Publish r in a free slot; -ENOSPC when every slot is taken. */
@@ -83,34 +122,25 @@ static int region_publish(struct vm *vm, struct region *r)
  */
 int vm_region_add(struct vm *vm, size_t len, void **out, char *err, size_t errlen)
 {
-	struct region *r = base_calloc(1, sizeof(*r));
-	void *p;
-	int ret = -ENOMEM;
-
 	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	if (!r || !len)
+	struct region *r = len ? region_new(len / PAGE_SIZE) : NULL;
+	int ret;
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory for a region of %zu bytes", len);
+		return -ENOMEM;
+	}
+	if ((ret = region_map(vm, r, err, errlen)))
 		goto fail;
-	r->npages = len / PAGE_SIZE;
-	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->pte)), PAGE_SIZE, &p))
-		goto fail;
-	r->pte = p;
-	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->shadow)), PAGE_SIZE, &p))
-		goto fail;
-	r->shadow = p;
-	if ((ret = region_map(vm, r, len, err, errlen)))
-		goto fail_quiet;
 	if ((ret = region_publish(vm, r))) {
 		snprintf(err, errlen, "too many regions (at most %d)", VM_MAX_REGIONS);
 		os_munmap((void *)r->start, len);
-		goto fail_quiet;
+		goto fail;
 	}
 	*out = (void *)r->start;
 	return 0;
 fail:
-	snprintf(err, errlen, "out of memory for a region of %zu bytes", len);
-fail_quiet:
-	if (r)
-		region_free(r); /* unmaps whichever tables were mapped */
+	region_free(r);
 	return ret;
 }
 
@@ -126,28 +156,26 @@ fail_quiet:
 int vm_region_adopt(struct vm *vm, void *addr, size_t len, size_t used_len, char *err, size_t errlen)
 {
 	size_t scan = MIN(used_len, len) / PAGE_SIZE; /* pages past it were never touched: NONE */
-	struct region *r = base_calloc(1, sizeof(*r));
-	unsigned char *vec = NULL;
-	void *p;
-	int ret = -ENOMEM;
+	int ret;
 
-	if (!r || (uintptr_t)addr % PAGE_SIZE || !len || len % PAGE_SIZE)
+	if ((uintptr_t)addr % PAGE_SIZE || !len || len % PAGE_SIZE) {
+		snprintf(err, errlen, "cannot adopt %zu bytes at %p: not whole pages", len, addr);
+		return -EINVAL;
+	}
+	struct region *r = region_new(len / PAGE_SIZE);
+	unsigned char *vec = r ? base_malloc(scan + 1) : NULL;
+	if (!vec) {
+		snprintf(err, errlen, "cannot adopt %zu bytes at %p: out of memory", len, addr);
+		ret = -ENOMEM;
 		goto fail;
+	}
 	r->start = (uintptr_t)addr;
-	r->npages = len / PAGE_SIZE;
-	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->pte)), PAGE_SIZE, &p))
+	if ((ret = region_register(vm, r, err, errlen)))
 		goto fail;
-	r->pte = p;
-	if (os_mmap_anon(table_bytes(r->npages, sizeof(*r->shadow)), PAGE_SIZE, &p) ||
-	    !(vec = base_malloc(scan + 1)))
-		goto fail;
-	r->shadow = p;
-	os_madvise(addr, len, MADV_NOHUGEPAGE);
-	struct uffdio_register reg = {.range = {.start = r->start, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
-	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg) || (scan && mincore(addr, scan * PAGE_SIZE, vec))) {
+	if (scan && mincore(addr, scan * PAGE_SIZE, vec)) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot adopt %zu bytes at %p: %s", len, addr, strerror(errno));
-		goto fail_quiet;
+		snprintf(err, errlen, "cannot adopt %zu bytes at %p: mincore: %s", len, addr, strerror(-ret));
+		goto fail_registered;
 	}
 	size_t present = 0;
 	for (size_t i = 0; i < scan; i++)
@@ -158,20 +186,15 @@ int vm_region_adopt(struct vm *vm, void *addr, size_t len, size_t used_len, char
 	atomic_add_relaxed(&vm->resident, (int64_t)present);
 	if ((ret = region_publish(vm, r))) {
 		atomic_sub_relaxed(&vm->resident, (int64_t)present);
-		struct uffdio_range range = {.start = r->start, .len = len};
-		ioctl(vm->uffd, UFFDIO_UNREGISTER, &range);
 		snprintf(err, errlen, "too many regions (at most %d)", VM_MAX_REGIONS);
-		goto fail_quiet;
+		goto fail_registered;
 	}
 	base_free(vec);
 	vm_charge(vm, 0);
 	return 0;
+fail_registered:
+	region_unregister(vm, r);
 fail:
-	snprintf(err, errlen, "cannot adopt %zu bytes at %p: %s", len, addr,
-		 r && (!len || len % PAGE_SIZE || (uintptr_t)addr % PAGE_SIZE) ? "not whole pages" : "out of memory");
-	if (r && (!len || len % PAGE_SIZE || (uintptr_t)addr % PAGE_SIZE))
-		ret = -EINVAL;
-fail_quiet:
 	base_free(vec);
 	if (r)
 		region_free(r);
@@ -267,8 +290,7 @@ int vm_region_remove(struct vm *vm, void *addr, char *err, size_t errlen)
 	}
 	region_quiesce(r);
 	size_t len = r->npages * PAGE_SIZE;
-	struct uffdio_range range = {.start = r->start, .len = len};
-	ioctl(vm->uffd, UFFDIO_UNREGISTER, &range);
+	region_unregister(vm, r);
 	for (size_t i = 0; i < r->npages; i++)
 		vm_pte_release(vm, r, i);
 	os_munmap((void *)r->start, len);

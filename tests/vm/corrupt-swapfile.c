@@ -8,43 +8,15 @@
  * Then the same with a swap file that is intact: every page reads right.
  */
 #include <fcntl.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "sigbus_pages.h"
 #include "uswap.h"
 
 #define PAGES 256
 #define PG    4096
-
-static sigjmp_buf jump;
-static volatile sig_atomic_t sigbus_seen;
-
-static void on_sigbus(int sig)
-{
-	(void)sig;
-	sigbus_seen++;
-	siglongjmp(jump, 1);
-}
-
-/* Read page i: 1 right, 0 SIGBUS; a wrong page fails the test. */
-static int read_page(const unsigned char *mem, size_t i)
-{
-	static unsigned char want[PG];
-	static unsigned char got[PG];
-
-	if (sigsetjmp(jump, 1))
-		return 0;
-	memcpy(got, mem + i * PG, PG);
-	t_fill_page(want, 1 + (int)(i % 3), i);
-	if (memcmp(got, want, PG)) {
-		fprintf(stderr, "page %zu reads wrong (%s)\n", i, got[0] || memcmp(got, got + 1, PG - 1) ? "garbage" : "zeros");
-		exit(T_EXIT_FAIL);
-	}
-	return 1;
-}
 
 static void run(const char *mode, bool corrupt)
 {
