@@ -65,7 +65,7 @@ static struct region *hand_take(struct vm *vm, size_t *first, size_t *n)
 {
 	unsigned nr = atomic_load_acq(&vm->nr_regions_hint);
 
-	for (unsigned tries = 0; tries <= nr; tries++) {
+	for (unsigned passed = 0; passed <= nr;) { /* a lost race for the hand is no region passed */
 		uint64_t h = atomic_load_relaxed(&vm->hand);
 		unsigned id = (unsigned)(h >> 32);
 		size_t page = (size_t)(uint32_t)h;
@@ -80,6 +80,7 @@ static struct region *hand_take(struct vm *vm, size_t *first, size_t *n)
 		}
 		uint64_t next = (uint64_t)((id + 1) % (nr ? nr : 1)) << 32;
 		atomic_cas_acq_rel(&vm->hand, &h, next);
+		passed++;
 	}
 	return NULL;
 }
@@ -140,14 +141,22 @@ static long reclaim_to(struct vm *vm, uint64_t target)
 		struct region *r = vm_region_by_id(vm, id);
 		total += r ? (long)(r->npages / HAND_SPAN + 1) : 0;
 	}
-	while (vm_usage_pages(vm) > target && idle < 3 * total + 3 && !vm_frozen(vm)) {
+	bool swept = false;
+	while (vm_usage_pages(vm) > target && !vm_frozen(vm)) {
+		if (idle >= 3 * total + 3) {
+			swept = true;
+			break;
+		}
 		long got = reclaim_span(vm);
 		if (got < 0)
 			break;
 		evicted += got;
 		idle = got ? 0 : idle + 1;
 	}
-	atomic_store_relaxed(&vm->futile_ns, !evicted && vm_usage_pages(vm) > target ? os_now_ns() : 0);
+	/* Only three whole sweeps that evicted nothing are futile: an early
+	 * end (no region, a fork) is not, or every reclaimer would stand back
+	 * 20 ms for it while faults take the budget over. */
+	atomic_store_relaxed(&vm->futile_ns, swept && !evicted ? os_now_ns() : 0);
 	return evicted;
 }
 
