@@ -122,7 +122,11 @@ int uswap_set_limit(uswap_t *u, size_t bytes);
  * disagreed with what the parking range then held; uswap goes by the
  * latter), zero_refills (resident pages
  * found missing and refilled with zeros; MADV_DONTNEED and MADV_FREE come
- * as events first, so a count here means a bug).
+ * as events first, so a count here means a bug), written_bits (1 when the
+ * replacement policy sees which pages the program wrote: policy=clock on
+ * Linux 6.7+, through UFFD_FEATURE_WP_ASYNC and PAGEMAP_SCAN),
+ * written_refs (resident pages the clock kept for another pass because
+ * they were written since it last passed).
  * zswap (the kernel's names): pool_total_size, stored_pages,
  * written_back_pages, pool_limit_hit, reject_compress_poor, ...
  * swap: pswpin, pswpout, swap_ra, swap_ra_hit, ...

@@ -36,9 +36,9 @@ static int check_fault_mode(const char *val, char *err, size_t errlen)
 
 static int check_policy(const char *val, char *err, size_t errlen)
 {
-	if (!strcmp(val, "clock") || !strcmp(val, "fifo"))
+	if (!strcmp(val, "clock") || !strcmp(val, "clock-faults") || !strcmp(val, "fifo"))
 		return 0;
-	snprintf(err, errlen, "policy: '%s' is not a replacement policy (accepted: clock, fifo)", val);
+	snprintf(err, errlen, "policy: '%s' is not a replacement policy (accepted: clock, clock-faults, fifo)", val);
 	return -EINVAL;
 }
 
@@ -56,7 +56,8 @@ static const struct opt_def table[OPT__COUNT] = {
 	[OPT_THREADS] = OPT("threads", OPT_UINT, "0", NULL, 0, 64, "vm",
 			 "fault handler threads in handler mode (0: one per CPU, each pinned to it)"),
 	[OPT_POLICY] = OPT("policy", OPT_STRING, "clock", NULL, 0, 0, "vm",
-			"which pages leave: clock (second chance, refault shadow, anti-thrash) or fifo",
+			"which pages leave: clock (second chance from written bits and faults, refault shadow, "
+			"anti-thrash), clock-faults (the same from faults alone) or fifo",
 			.check = check_policy),
 	[OPT_WRITEBACK] = OPT("writeback", OPT_BOOL, "on", NULL, 0, 1, "vm",
 			   "pages the pool cannot hold go to the swap file (off: as swapfile=none)"),
@@ -420,13 +421,18 @@ void options_backing_config(const struct options *o, struct swap_backing_config 
 	};
 }
 
+static enum vm_policy policy_of(const char *name)
+{
+	return !strcmp(name, "fifo") ? POLICY_FIFO : !strcmp(name, "clock-faults") ? POLICY_CLOCK_FAULTS : POLICY_CLOCK;
+}
+
 void options_vm_config(const struct options *o, struct vm_config *c)
 {
 	*c = (struct vm_config){
 		.limit = opt_num(o, OPT_LIMIT),
 		.pool_in_limit = opt_bool(o, OPT_POOL_IN_LIMIT),
 		.mode = strcmp(opt_str(o, OPT_FAULT_MODE), "sigbus") ? FAULT_HANDLER : FAULT_SIGBUS,
-		.policy = strcmp(opt_str(o, OPT_POLICY), "fifo") ? POLICY_CLOCK : POLICY_FIFO,
+		.policy = policy_of(opt_str(o, OPT_POLICY)),
 		.threads = (unsigned)opt_num(o, OPT_THREADS),
 		.ra_max = (unsigned)MIN(1ull << opt_num(o, OPT_PAGE_CLUSTER), VM_RA_MAX),
 	};

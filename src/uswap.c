@@ -186,6 +186,7 @@ void uswap_forget(uswap_t *u)
 	if (u->vm->park_uffd >= 0)
 		close(u->vm->park_uffd);
 	u->vm->uffd = u->vm->park_uffd = -1;
+	vm_access_close(u->vm); /* it reads the parent's page tables */
 }
 
 int uswap_adopt(uswap_t *u, void *addr, size_t len, size_t used_len)
@@ -269,6 +270,7 @@ static const struct stat_name {
 	VM_STAT(evict_fail), VM_STAT(poisoned), VM_STAT(direct_reclaims), VM_STAT(budget_overruns),
 	VM_STAT(fault_p50_ns), VM_STAT(fault_p99_ns), VM_STAT(fault_max_ns), VM_STAT(readahead_pages),
 	VM_STAT(zero_refills), VM_STAT(evict_refused), VM_STAT(evict_misreports),
+	VM_STAT(written_bits), VM_STAT(written_refs),
 	ZSWAP_STAT(pool_total_size), ZSWAP_STAT(stored_pages), ZSWAP_STAT(stored_incompressible_pages),
 	ZSWAP_STAT(same_filled_pages), ZSWAP_STAT(written_back_pages), ZSWAP_STAT(pool_limit_hit),
 	ZSWAP_STAT(reject_reclaim_fail), ZSWAP_STAT(reject_alloc_fail), ZSWAP_STAT(reject_kmemcache_fail),

@@ -14,7 +14,10 @@ skip() { echo "$*"; exit 77; }
 # its exit status; the program's output in $work/out, stderr in $work/err.
 under() {
   local limit=$1; shift
-  "$u" run --limit "$limit" --stats-file "$work/stats.json" -- "$@" >"$work/out" 2>"$work/err"
+  local rc=0
+  "$u" run --limit "$limit" --stats-file "$work/stats.json" -- "$@" >"$work/out" 2>"$work/err" || rc=$?
+  [ $rc -eq 0 ] || echo "(uswap run exited with status $rc)" >>"$work/err"
+  return $rc
 }
 
 # check_stats LIMIT [MIN_SWAPOUTS]: every process's final statistics: none

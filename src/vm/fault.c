@@ -157,7 +157,7 @@ static int resolve_resident(struct vm *vm, struct region *r, size_t i, uint64_t 
 	bool ok = vm_install(vm, r->start + i * PAGE_SIZE, zeros, PAGE_SIZE, wake, &err);
 	if (ok && !err) /* it was missing: nothing should do that (MADV_FREE comes as a REMOVE event) */
 		atomic_add_relaxed(&vm->zero_refills, 1);
-	atomic_store_rel(&r->pte[i], v | PTE_REF);
+	atomic_store_rel(&r->pte[i], (v & ~PTE_ARMED) | PTE_REF); /* a new pte: not write-protected */
 	return ok ? 0 : err == EAGAIN ? -EAGAIN : -err;
 }
 

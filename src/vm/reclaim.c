@@ -3,18 +3,21 @@
  * shadow), when (watermarks, a reclaim thread, direct reclaim), and the
  * charge a fault makes.
  *
- * Policy. User space sees no accessed bits (design-digest 4.3), so a
- * page's heat comes from its faults: a page brought in or first touched
- * is referenced (PTE_REF) and survives one pass of the clock hand. When a
- * page leaves, the eviction clock's value goes in its shadow slot (the
- * kernel's workingset shadow entry); when it faults back, the evictions
- * since then are its refault distance. A page that refaults within the
- * budget's worth of evictions would have stayed with a little more
- * memory: it is a refault, and comes back PTE_ACTIVE, which the hand
- * turns into PTE_REF on its first pass (two passes in all). A refault
- * within an eighth of that is thrashing (ChromeOS's rule): the page is
- * also given one more pass. policy=fifo turns all of this off (the
- * baseline the bench compares against).
+ * Policy. A page's heat comes from what user space can see of it: its
+ * faults (a page brought in or first touched is referenced, PTE_REF),
+ * and, where the kernel offers written bits (access.c; policy=clock on
+ * Linux 6.7+), its writes since the hand last passed, read and re-armed
+ * for each span the hand takes. A referenced page survives one pass of
+ * the hand. When a page leaves, the eviction clock's value goes in its
+ * shadow slot (the kernel's workingset shadow entry); when it faults
+ * back, the evictions since then are its refault distance. A page that
+ * refaults within the budget's worth of evictions would have stayed with
+ * a little more memory: it is a refault, and comes back PTE_ACTIVE, which
+ * the hand turns into PTE_REF on its first pass (two passes in all). A
+ * refault within an eighth of that is thrashing (ChromeOS's rule): the
+ * page is also given one more pass. policy=clock-faults leaves the
+ * written bits out (the ablation); policy=fifo turns all of this off
+ * (the baseline the bench compares against).
  *
  * When. The reclaim thread wakes when usage (resident pages plus the pool,
  * when the pool counts) passes the high watermark (limit - limit/32) and
@@ -34,6 +37,7 @@
 #include "vm/vm.h"
 
 #define HAND_SPAN 64 /* pages a reclaimer takes from the hand at a time */
+#define ACCESS_EVERY 1 /* the hand reads written bits on every second pass (access.c) */
 
 static uint64_t high_wmark(uint64_t limit) { return limit - limit / 32; }
 static uint64_t low_wmark(uint64_t limit) { return limit - limit / 16; }
@@ -47,9 +51,9 @@ static bool clock_pick(struct vm *vm, struct region *r, size_t i)
 		if (pte_state(v) != PTE_RESIDENT || (v & (PTE_LOCKED | PTE_PINNED)))
 			return false;
 		uint64_t aged = v;
-		if (vm->cfg.policy == POLICY_CLOCK && (v & PTE_ACTIVE))
+		if (vm->cfg.policy != POLICY_FIFO && (v & PTE_ACTIVE))
 			aged = (v & ~PTE_ACTIVE) | PTE_REF;
-		else if (vm->cfg.policy == POLICY_CLOCK && (v & PTE_REF))
+		else if (vm->cfg.policy != POLICY_FIFO && (v & PTE_REF))
 			aged = v & ~PTE_REF;
 		else
 			aged = v | PTE_LOCKED;
@@ -71,9 +75,12 @@ static struct region *hand_take(struct vm *vm, size_t *first, size_t *n)
 		size_t page = (size_t)(uint32_t)h;
 		struct region *r = vm_region_by_id(vm, id);
 		if (r && page < r->npages) {
-			uint64_t next = page + HAND_SPAN < r->npages ? h + HAND_SPAN : (uint64_t)((id + 1) % nr) << 32;
+			bool last = page + HAND_SPAN >= r->npages;
+			uint64_t next = !last ? h + HAND_SPAN : (uint64_t)((id + 1) % nr) << 32;
 			if (!atomic_cas_acq_rel(&vm->hand, &h, next))
 				continue;
+			if (last)
+				atomic_add_relaxed(&r->hand_passes, 1);
 			*first = page;
 			*n = MIN(HAND_SPAN, r->npages - page);
 			return r;
@@ -99,6 +106,8 @@ static long reclaim_span(struct vm *vm)
 		vm_barrier_exit(vm, b);
 		return -1;
 	}
+	if (atomic_load_relaxed(&r->wp) && !(atomic_load_relaxed(&r->hand_passes) % ACCESS_EVERY))
+		vm_access_scan(vm, r, first, n);
 	for (size_t i = first; i < first + n; i++) {
 		if (!clock_pick(vm, r, i))
 			continue;
@@ -224,7 +233,7 @@ void vm_note_refault(struct vm *vm, struct region *r, size_t i, uint64_t *flags)
 	if (distance > window)
 		return;
 	atomic_add_relaxed(&vm->refaults, 1);
-	if (vm->cfg.policy == POLICY_CLOCK)
+	if (vm->cfg.policy != POLICY_FIFO)
 		*flags |= PTE_ACTIVE | (distance < window / 8 ? PTE_REF : 0);
 }
 

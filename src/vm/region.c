@@ -55,7 +55,9 @@ static struct region *region_new(size_t npages)
 	return r;
 }
 
-/* Register r's range with the vm's userfaultfd for MISSING faults. */
+/* Register r's range with the vm's userfaultfd for MISSING faults, and
+ * for async write-protect when the vm has written bits (without them if
+ * the kernel refuses that for this range). */
 static int region_register(struct vm *vm, struct region *r, char *err, size_t errlen)
 {
 	size_t len = r->npages * PAGE_SIZE;
@@ -63,6 +65,14 @@ static int region_register(struct vm *vm, struct region *r, char *err, size_t er
 	/* Whole pages only: a huge page cannot be moved out page by page. */
 	os_madvise((void *)r->start, len, MADV_NOHUGEPAGE);
 	struct uffdio_register reg = {.range = {.start = r->start, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+	if (vm->written_bits) {
+		reg.mode |= UFFDIO_REGISTER_MODE_WP;
+		bool wp = !ioctl(vm->uffd, UFFDIO_REGISTER, &reg);
+		atomic_store_relaxed(&r->wp, wp);
+		if (wp)
+			return 0;
+		reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	}
 	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg)) {
 		int ret = -errno;
 		snprintf(err, errlen, "cannot register a region with userfaultfd: %s", strerror(-ret));

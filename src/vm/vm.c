@@ -103,6 +103,16 @@ static int vm_open_uffd(struct vm *vm, char *err, size_t errlen)
 
 	if (vm->cfg.mode == FAULT_SIGBUS)
 		want |= UFFD_FEATURE_SIGBUS;
+	/* Written bits for the clock where the kernel has them (6.7+). */
+	if (vm->cfg.policy == POLICY_CLOCK && vm_access_open(vm)) {
+		vm->uffd = uffd_open(want | UFFD_FEATURE_WP_ASYNC, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err,
+				     errlen);
+		if (vm->uffd >= 0) {
+			vm->written_bits = true;
+			return 0;
+		}
+		vm_access_close(vm);
+	}
 	vm->uffd = uffd_open(want, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err, errlen);
 	return vm->uffd < 0 ? vm->uffd : 0;
 }
@@ -118,7 +128,7 @@ int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *
 	vm->cfg = *cfg;
 	vm->swap = swap;
 	vm->z = z;
-	vm->uffd = vm->park_uffd = vm->stop_fd = -1;
+	vm->uffd = vm->park_uffd = vm->stop_fd = vm->pagemap_fd = -1;
 	mutex_init(&vm->regions_lock);
 	worker_init(&vm->reclaim);
 	hist_reset(&vm->fault_ns);
@@ -169,6 +179,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->uffd);
 	if (vm->park_uffd >= 0)
 		close(vm->park_uffd);
+	vm_access_close(vm);
 	if (vm->parking)
 		os_munmap(vm->parking, (size_t)VM_PARKING * VM_EVICT_BATCH * PAGE_SIZE);
 	if (vm->staging)
@@ -206,6 +217,8 @@ void vm_stats(struct vm *vm, struct vm_stats *st)
 		.zero_refills = atomic_load_relaxed(&vm->zero_refills),
 		.evict_refused = atomic_load_relaxed(&vm->evict_refused),
 		.evict_misreports = atomic_load_relaxed(&vm->evict_misreports),
+		.written_refs = atomic_load_relaxed(&vm->written_refs),
+		.written_bits = vm->written_bits,
 	};
 	st->swapins = st->major_faults + st->minor_faults;
 }

@@ -49,6 +49,7 @@
 #define PTE_ACTIVE    (1ull << 4) /* refaulted soon after eviction: kept longer */
 #define PTE_DROP      (1ull << 5) /* an event dropped the page while it was locked */
 #define PTE_PINNED    (1ull << 6) /* mlock'ed: never evicted (vm_pin) */
+#define PTE_ARMED     (1ull << 7) /* write-protected by a written-bit scan since it came in (access.c) */
 #define PTE_SHIFT     8
 
 static inline uint64_t pte_state(uint64_t v) { return v & PTE_STATE; }
@@ -57,7 +58,9 @@ static inline uint64_t pte_swapped(swp_entry_t e) { return swp_offset(e) << PTE_
 
 enum fault_mode { FAULT_HANDLER, FAULT_SIGBUS };
 #define VM_DEFAULT_FAULT_MODE "handler"
-enum vm_policy { POLICY_CLOCK, POLICY_FIFO };
+/* clock: written bits (access.c) and faults; clock-faults: faults alone
+ * (the ablation); fifo: neither. */
+enum vm_policy { POLICY_CLOCK, POLICY_CLOCK_FAULTS, POLICY_FIFO };
 
 #define VM_MAX_REGIONS   1024
 #define VM_EVICT_BATCH   16   /* pages moved out per UFFDIO_MOVE batch */
@@ -79,6 +82,8 @@ struct region {
 	unsigned id;                /* index in vm.regions */
 	_Atomic size_t ra_next;     /* atomic, a hint: the page a sequential reader faults next */
 	_Atomic unsigned ra_win;    /* atomic, a hint: the readahead window, pages */
+	_Atomic bool wp;            /* atomic: registered for async write-protect (written bits) */
+	_Atomic uint32_t hand_passes; /* atomic: times the clock hand has left this region */
 };
 
 struct vm_config {
@@ -93,7 +98,8 @@ struct vm_config {
 struct vm_stats {
 	uint64_t resident_bytes, limit, faults, major_faults, minor_faults, zero_faults, swapins, swapouts,
 		refaults, evict_fail, poisoned, direct_reclaims, budget_overruns, fault_p50_ns, fault_p99_ns,
-		fault_max_ns, resident_hwm, readahead_pages, zero_refills, evict_refused, evict_misreports;
+		fault_max_ns, resident_hwm, readahead_pages, zero_refills, evict_refused, evict_misreports,
+		written_refs, written_bits;
 };
 
 struct vm {
@@ -101,6 +107,8 @@ struct vm {
 	int uffd;                   /* the regions' userfaultfd (events; faults in handler mode) */
 	int park_uffd;              /* the parking range's: no events, no SIGBUS */
 	struct uffd_caps caps;
+	bool written_bits;          /* regions are registered for async write-protect (access.c) */
+	int pagemap_fd;             /* /proc/self/pagemap, for PAGEMAP_SCAN; -1 without written bits */
 	struct swap_sys *swap;
 	struct zswap *z;            /* may be NULL (zswap=off) */
 	struct prwlock barrier;     /* the event barrier (design-digest 4.2); readers are
@@ -135,7 +143,8 @@ struct vm {
 
 	struct hist fault_ns;
 	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
-		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills, evict_refused, evict_misreports;
+		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills, evict_refused, evict_misreports,
+		written_refs;
 	_Atomic bool overrun_warned;
 	_Atomic uint64_t futile_ns;         /* atomic: when a reclaim last swept in vain (reclaim.c); 0: not */
 	_Atomic unsigned frozen;            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
@@ -184,6 +193,11 @@ void vm_sigbus_remove(struct vm *vm);
 /* evict.c */
 long vm_evict(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);
 long vm_pageout(struct vm *vm, uintptr_t addr, size_t len);
+
+/* access.c */
+bool vm_access_open(struct vm *vm);
+void vm_access_close(struct vm *vm);
+unsigned vm_access_scan(struct vm *vm, struct region *r, size_t first, size_t n);
 
 /* pin.c */
 long vm_pin(struct vm *vm, uintptr_t addr, size_t len, bool pin);
