@@ -9,7 +9,7 @@
  * bit), and the PAGEMAP_SCAN ioctl on /proc/self/pagemap reports the
  * pages whose bit is gone (PAGE_IS_WRITTEN) and write-protects them again
  * in the same page-table walk (PM_SCAN_WP_MATCHING). The clock hand does
- * this over each span it takes (reclaim.c): a page written since the last
+ * this a block ahead of where it is (reclaim.c): a page written since the last
  * pass is kept for two more, as the kernel's clock keeps a page whose
  * accessed bit it finds set. A page that is only read is seen by its
  * faults alone, as before.
@@ -46,7 +46,7 @@ struct pm_scan_arg {
 #define PAGE_IS_WRITTEN       (1ull << 1)
 #endif
 
-#define SCAN_RUNS 32 /* runs of written pages one ioctl reports at most */
+#define SCAN_RUNS 64 /* runs of written pages one ioctl reports at most */
 
 bool vm_access_open(struct vm *vm)
 {

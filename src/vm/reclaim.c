@@ -37,7 +37,10 @@
 #include "vm/vm.h"
 
 #define HAND_SPAN 64 /* pages a reclaimer takes from the hand at a time */
-#define ACCESS_EVERY 1 /* the hand reads written bits on every second pass (access.c) */
+/* The hand reads written bits (access.c) a block ahead: one scan, and one
+ * TLB flush for the pages it re-arms, per ACCESS_BLOCK pages rather than
+ * per span (IPIs are what a scan costs most on a guest). */
+#define ACCESS_BLOCK (16 * HAND_SPAN)
 
 static uint64_t high_wmark(uint64_t limit) { return limit - limit / 32; }
 static uint64_t low_wmark(uint64_t limit) { return limit - limit / 16; }
@@ -75,12 +78,9 @@ static struct region *hand_take(struct vm *vm, size_t *first, size_t *n)
 		size_t page = (size_t)(uint32_t)h;
 		struct region *r = vm_region_by_id(vm, id);
 		if (r && page < r->npages) {
-			bool last = page + HAND_SPAN >= r->npages;
-			uint64_t next = !last ? h + HAND_SPAN : (uint64_t)((id + 1) % nr) << 32;
+			uint64_t next = page + HAND_SPAN < r->npages ? h + HAND_SPAN : (uint64_t)((id + 1) % nr) << 32;
 			if (!atomic_cas_acq_rel(&vm->hand, &h, next))
 				continue;
-			if (last)
-				atomic_add_relaxed(&r->hand_passes, 1);
 			*first = page;
 			*n = MIN(HAND_SPAN, r->npages - page);
 			return r;
@@ -106,8 +106,8 @@ static long reclaim_span(struct vm *vm)
 		vm_barrier_exit(vm, b);
 		return -1;
 	}
-	if (atomic_load_relaxed(&r->wp) && !(atomic_load_relaxed(&r->hand_passes) % ACCESS_EVERY))
-		vm_access_scan(vm, r, first, n);
+	if (atomic_load_relaxed(&r->wp) && first % ACCESS_BLOCK == 0)
+		vm_access_scan(vm, r, first, MIN(ACCESS_BLOCK, r->npages - first));
 	for (size_t i = first; i < first + n; i++) {
 		if (!clock_pick(vm, r, i))
 			continue;

@@ -83,7 +83,6 @@ struct region {
 	_Atomic size_t ra_next;     /* atomic, a hint: the page a sequential reader faults next */
 	_Atomic unsigned ra_win;    /* atomic, a hint: the readahead window, pages */
 	_Atomic bool wp;            /* atomic: registered for async write-protect (written bits) */
-	_Atomic uint32_t hand_passes; /* atomic: times the clock hand has left this region */
 };
 
 struct vm_config {
