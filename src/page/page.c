@@ -85,6 +85,7 @@ struct pg_pool {
 	_Atomic uint64_t nr_chunks, chunks_unmapped, alloc_fail; /* atomic */
 	uint64_t min_free;            /* pool.lock: fewest resident free pages since the last tick */
 	uint64_t peak;                /* pool.lock: pages out (used or cached), decaying peak */
+	uint64_t releasing;           /* pool.lock: pages off the free list, being released (on no list) */
 	struct worker trimmer;        /* with trim_interval_ms; its lock guards nothing else */
 };
 
@@ -451,9 +452,11 @@ static void trim_locked(struct pg_pool *p, uint64_t keep)
 			d->state = PG_UNUSED; /* in transit: on no list */
 			batch[n] = page_of(d);
 		}
+		p->releasing = n; /* pg_stats counts them released: the identity holds meanwhile */
 		mutex_unlock(&p->lock);
 		release_pages(p, batch, n);
 		mutex_lock(&p->lock);
+		p->releasing = 0;
 		for (unsigned i = 0; i < n; i++) {
 			struct pg_chunk *c;
 			struct pg_desc *d = desc_of(p, batch[i], &c);
@@ -497,7 +500,7 @@ void pg_stats(struct pg_pool *p, struct pg_stats *st)
 	mutex_lock(&p->lock);
 	st->used_pages = atomic_load_relaxed(&p->used_pages);
 	st->free_pages = atomic_load_relaxed(&p->free.len) + atomic_load_relaxed(&p->cached_pages);
-	st->released_pages = atomic_load_relaxed(&p->released.len);
+	st->released_pages = atomic_load_relaxed(&p->released.len) + p->releasing;
 	st->chunks = atomic_load_relaxed(&p->nr_chunks);
 	st->chunks_unmapped = atomic_load_relaxed(&p->chunks_unmapped);
 	st->alloc_fail = atomic_load_relaxed(&p->alloc_fail);
