@@ -9,9 +9,9 @@
  * bit), and the PAGEMAP_SCAN ioctl on /proc/self/pagemap reports the
  * pages whose bit is gone (PAGE_IS_WRITTEN) and write-protects them again
  * in the same page-table walk (PM_SCAN_WP_MATCHING). The clock hand does
- * this a block ahead of where it is (reclaim.c): a page written since the last
- * pass is kept for two more, as the kernel's clock keeps a page whose
- * accessed bit it finds set. A page that is only read is seen by its
+ * this a block ahead of where it is (reclaim.c): a page written since the
+ * last pass is kept for two more, as the kernel's clock keeps a page
+ * whose accessed bit it finds set. A page that is only read is seen by its
  * faults alone, as before.
  *
  * A page installed by UFFDIO_COPY arrives without the uffd-wp bit, so the
@@ -84,8 +84,8 @@ static unsigned mark_written(struct region *r, size_t i)
 
 /*
  * Pages [first, first + n) of r: each one written since the last scan
- * is marked (mark_written), and all are write-protected again. Returns the pages
- * marked; a scan the kernel refuses turns written bits off for r (it was
+ * is marked (mark_written), and all are write-protected again. Returns
+ * the pages marked; a scan the kernel refuses turns written bits off for r (it was
  * registered without write-protect, or the kernel lacks the ioctl).
  */
 unsigned vm_access_scan(struct vm *vm, struct region *r, size_t first, size_t n)

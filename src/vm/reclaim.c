@@ -7,7 +7,7 @@
  * faults (a page brought in or first touched is referenced, PTE_REF),
  * and, where the kernel offers written bits (access.c; policy=clock on
  * Linux 6.7+), its writes since the hand last passed, read and re-armed
- * for each span the hand takes. A referenced page survives one pass of
+ * a block of ACCESS_BLOCK pages ahead of the hand. A referenced page survives one pass of
  * the hand. When a page leaves, the eviction clock's value goes in its
  * shadow slot (the kernel's workingset shadow entry); when it faults
  * back, the evictions since then are its refault distance. A page that

@@ -1,6 +1,7 @@
 /*
  * region.c - regions: anonymous private memory registered with the vm's
- * userfaultfd for MISSING faults, and their page tables.
+ * userfaultfd for MISSING faults (and async write-protect: access.c),
+ * and their page tables.
  *
  * A region is found by address without a lock: vm.regions[] slots are
  * published with release stores. Resolvers and evictors look regions up

@@ -3,14 +3,15 @@
  * "How a page flows"; design-digest section 4).
  *
  * A region is anonymous private memory registered with a userfaultfd for
- * MISSING faults. Each of its pages has one atomic word in the region's
- * page table (the PTE analogue below). Faults are resolved by handler
- * threads reading the userfaultfd (fault.c) or by the faulting thread
- * itself in a SIGBUS handler (sigbus.c); both call vm_resolve(). Pages
- * leave by UFFDIO_MOVE into a parking range and go to swap/ from there
- * (evict.c); reclaim.c picks them (a clock with a refault shadow) and
- * keeps the budget. Address-space events (REMOVE, UNMAP, REMAP) are read
- * and applied under the event barrier (event.c).
+ * MISSING faults (and, for the clock's written bits, for async write-
+ * protect: access.c). Each of its pages has one atomic word in the
+ * region's page table (the PTE analogue below). Faults are resolved by
+ * handler threads reading the userfaultfd (fault.c) or by the faulting
+ * thread itself in a SIGBUS handler (sigbus.c); both call vm_resolve().
+ * Pages leave by UFFDIO_MOVE into a parking range and go to swap/ from
+ * there (evict.c); reclaim.c picks them (a clock with written bits and a
+ * refault shadow) and keeps the budget. Address-space events (REMOVE,
+ * UNMAP, REMAP) are read and applied under the event barrier (event.c).
  *
  * Lock order (outermost first): vm.barrier (shared by resolvers and
  * evictors from validate to install; exclusive to apply events) -> a
