@@ -126,7 +126,9 @@ int uswap_set_limit(uswap_t *u, size_t bytes);
  * replacement policy sees which pages the program wrote: policy=clock on
  * Linux 6.7+, through UFFD_FEATURE_WP_ASYNC and PAGEMAP_SCAN),
  * written_refs (resident pages the clock kept for another pass because
- * they were written since it last passed).
+ * they were written since it last passed), evict_wp (1 when pages leave
+ * by write-protect and zap, evict=wp or a kernel without UFFDIO_MOVE; 0:
+ * by UFFDIO_MOVE).
  * zswap (the kernel's names): pool_total_size, stored_pages,
  * written_back_pages, pool_limit_hit, reject_compress_poor, ...
  * swap: pswpin, pswpout, swap_ra, swap_ra_hit, ...

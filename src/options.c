@@ -42,6 +42,14 @@ static int check_policy(const char *val, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+static int check_evict(const char *val, char *err, size_t errlen)
+{
+	if (!strcmp(val, "auto") || !strcmp(val, "move") || !strcmp(val, "wp"))
+		return 0;
+	snprintf(err, errlen, "evict: '%s' is not an eviction method (accepted: auto, move, wp)", val);
+	return -EINVAL;
+}
+
 static const struct opt_def table[OPT__COUNT] = {
 	[OPT_LIMIT] = OPT("limit", OPT_SIZE, "0", "bytes", 0, 1ull << 50, "vm",
 		       "the memory budget: regions' resident pages plus the compressed pool (0: none)"),
@@ -59,6 +67,11 @@ static const struct opt_def table[OPT__COUNT] = {
 			"which pages leave: clock (second chance from written bits and faults, refault shadow, "
 			"anti-thrash), clock-faults (the same from faults alone) or fifo",
 			.check = check_policy),
+	[OPT_EVICT] = OPT("evict", OPT_STRING, "auto", NULL, 0, 0, "vm",
+		       "how pages leave a region: move (UFFDIO_MOVE, Linux 6.8+), wp (write-protect, copy, "
+		       "then zap: Linux 5.7+; no written bits for the clock) or auto (move where the kernel "
+		       "has it, else wp)",
+		       .check = check_evict),
 	[OPT_WRITEBACK] = OPT("writeback", OPT_BOOL, "on", NULL, 0, 1, "vm",
 			   "pages the pool cannot hold go to the swap file (off: as swapfile=none)"),
 	[OPT_ZSWAP] = OPT("zswap", OPT_BOOL, "on", NULL, 0, 1, "zswap",
@@ -421,6 +434,11 @@ void options_backing_config(const struct options *o, struct swap_backing_config 
 	};
 }
 
+static enum vm_evict evict_of(const char *name)
+{
+	return !strcmp(name, "move") ? EVICT_MOVE : !strcmp(name, "wp") ? EVICT_WP : EVICT_AUTO;
+}
+
 static enum vm_policy policy_of(const char *name)
 {
 	return !strcmp(name, "fifo") ? POLICY_FIFO : !strcmp(name, "clock-faults") ? POLICY_CLOCK_FAULTS : POLICY_CLOCK;
@@ -433,6 +451,7 @@ void options_vm_config(const struct options *o, struct vm_config *c)
 		.pool_in_limit = opt_bool(o, OPT_POOL_IN_LIMIT),
 		.mode = strcmp(opt_str(o, OPT_FAULT_MODE), "sigbus") ? FAULT_HANDLER : FAULT_SIGBUS,
 		.policy = policy_of(opt_str(o, OPT_POLICY)),
+		.evict = evict_of(opt_str(o, OPT_EVICT)),
 		.threads = (unsigned)opt_num(o, OPT_THREADS),
 		.ra_max = (unsigned)MIN(1ull << opt_num(o, OPT_PAGE_CLUSTER), VM_RA_MAX),
 	};

@@ -33,6 +33,7 @@ enum opt_id {
 	OPT_FAULT_MODE,
 	OPT_THREADS,
 	OPT_POLICY,
+	OPT_EVICT,
 	OPT_WRITEBACK,
 	/* zswap/ */
 	OPT_ZSWAP,                    /* zswap in front of the swap devices */

@@ -114,21 +114,11 @@ static void verify_moves(struct vm *vm, const unsigned char *park, enum batch_pa
 	}
 }
 
-/*
- * Evict pages idx[0..n) of r (n <= VM_EVICT_BATCH, ascending), which the
- * caller has locked (each RESIDENT) while holding vm.barrier shared.
- * Every page is unlocked on return. Returns the pages evicted.
- */
-long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigned n)
+/* UFFDIO_MOVE the batch out (vm_evict's arguments). */
+static long evict_move(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigned n)
 {
 	unsigned slot, k = 0;
 	long evicted = 0;
-
-	if (vm_frozen(vm)) { /* a fork is being prepared: nothing leaves */
-		for (unsigned j = 0; j < n; j++)
-			unlock_page(r, idx[j]);
-		return 0;
-	}
 	unsigned char *park = vm_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
 					   VM_EVICT_BATCH * PAGE_SIZE, &slot);
 	enum batch_page st[VM_EVICT_BATCH] = {STAYS};
@@ -165,6 +155,22 @@ long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigne
 	os_madvise(park, VM_EVICT_BATCH * PAGE_SIZE, MADV_DONTNEED);
 	vm_put_slot(vm->parking_busy, slot);
 	return evicted;
+}
+
+/*
+ * Evict pages idx[0..n) of r (n <= VM_EVICT_BATCH, ascending), which the
+ * caller has locked (each RESIDENT) while holding vm.barrier shared (*b:
+ * evict=wp releases and retakes it). Every page is unlocked on return.
+ * Returns the pages evicted.
+ */
+long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigned n)
+{
+	if (vm_frozen(vm)) { /* a fork is being prepared: nothing leaves */
+		for (unsigned j = 0; j < n; j++)
+			unlock_page(r, idx[j]);
+		return 0;
+	}
+	return vm->evict_wp ? vm_evict_wp(vm, b, r, idx, n) : evict_move(vm, b, r, idx, n);
 }
 
 /* Lock page i for eviction if it is resident and free; false if not. */

@@ -34,6 +34,9 @@
 #include "vm/vm.h"
 
 static _Alignas(4096) const unsigned char zeros[VM_ZERO_WINDOW * PAGE_SIZE];
+static _Thread_local bool reader; /* this thread reads the userfaultfd (handler_main) */
+
+bool vm_is_reader(void) { return reader; }
 
 /*
  * UFFDIO_COPY len bytes from src to dst (wake: wake the faulting threads).
@@ -146,8 +149,10 @@ static int resolve_zero(struct vm *vm, struct region *r, size_t i, uint64_t room
 
 /* A page the table says is resident faulted: a second message for a
  * fault already resolved, or another thread's SIGBUS for a page resolved
- * meanwhile. A zero page goes in only if none is there, which should
- * never happen (zero_refills counts it). */
+ * meanwhile, or (evict=wp) a write to a page an evictor protected and
+ * then kept: its protection is lifted, which wakes the writer. A zero
+ * page goes in only if none is there, which should never happen
+ * (zero_refills counts it). */
 static int resolve_resident(struct vm *vm, struct region *r, size_t i, uint64_t v, bool wake)
 {
 	int err = 0;
@@ -157,6 +162,8 @@ static int resolve_resident(struct vm *vm, struct region *r, size_t i, uint64_t 
 	bool ok = vm_install(vm, r->start + i * PAGE_SIZE, zeros, PAGE_SIZE, wake, &err);
 	if (ok && !err) /* it was missing: nothing should do that (MADV_FREE comes as a REMOVE event) */
 		atomic_add_relaxed(&vm->zero_refills, 1);
+	if (ok && vm->evict_wp)
+		vm_wp_range(vm, r->start + i * PAGE_SIZE, PAGE_SIZE, false);
 	atomic_store_rel(&r->pte[i], (v & ~PTE_ARMED) | PTE_REF); /* a new pte: not write-protected */
 	return ok ? 0 : err == EAGAIN ? -EAGAIN : -err;
 }
@@ -292,6 +299,8 @@ static int resolve_once(struct vm *vm, uintptr_t addr, bool wake)
 {
 	int ret;
 
+	if (vm->evict_wp && reader && vm_reader_waits(vm))
+		return -EAGAIN; /* pending until the reclaim thread makes room (reclaim.c) */
 	uint64_t room = vm_charge(vm, 1);
 	unsigned b = vm_barrier_enter(vm);
 	struct region *r = vm_region_find(vm, addr);
@@ -403,6 +412,7 @@ static void *handler_main(void *arg)
 	unsigned n;
 
 	base_free(arg);
+	reader = true;
 	for (;;) {
 		struct pollfd pf[2] = {{.fd = vm->uffd, .events = POLLIN}, {.fd = vm->stop_fd, .events = POLLIN}};
 		if (poll(pf, 2, p.n ? 0 : -1) < 0 && errno != EINTR)

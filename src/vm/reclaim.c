@@ -23,7 +23,9 @@
  * when the pool counts) passes the high watermark (limit - limit/32) and
  * works down to the low one (limit - limit/16). A fault that would take
  * usage over the limit reclaims itself first (direct reclaim), so the
- * budget holds even when the thread falls behind.
+ * budget holds even when the thread falls behind. Under evict=wp a thread
+ * that reads events must not evict (evict_wp.c): a handler thread's fault
+ * over the budget waits, pending, for the reclaim thread instead.
  *
  * Lock order: vm.barrier (shared, per batch) -> PTE_LOCKED -> swap/;
  * vm.reclaim.lock is a leaf.
@@ -178,6 +180,17 @@ long vm_reclaim(struct vm *vm, uint64_t pages)
 	return reclaim_to(vm, used > pages ? used - pages : 0);
 }
 
+/* wake the reclaim thread (vm.reclaim.lock guards reclaim_wanted) */
+static void reclaim_wake(struct vm *vm)
+{
+	mutex_lock(&vm->reclaim.lock);
+	if (!vm->reclaim_wanted) {
+		vm->reclaim_wanted = true;
+		pthread_cond_signal(&vm->reclaim.cond);
+	}
+	mutex_unlock(&vm->reclaim.lock);
+}
+
 /*
  * A fault is about to add pages: wake the reclaim thread past the high
  * watermark, and reclaim here first if the budget would be exceeded.
@@ -193,17 +206,13 @@ uint64_t vm_charge(struct vm *vm, uint64_t pages)
 	if (!limit)
 		return UINT64_MAX;
 	uint64_t used = vm_usage_pages(vm);
-	if (used + pages > high_wmark(limit)) {
-		mutex_lock(&vm->reclaim.lock);
-		if (!vm->reclaim_wanted) {
-			vm->reclaim_wanted = true;
-			pthread_cond_signal(&vm->reclaim.cond);
-		}
-		mutex_unlock(&vm->reclaim.lock);
-	}
+	if (used + pages > high_wmark(limit))
+		reclaim_wake(vm);
 	if (used + pages <= limit)
 		return limit - used;
 	if (vm_frozen(vm)) /* a fork is being prepared: over the budget for a while, by design */
+		return 0;
+	if (vm->evict_wp && vm_is_reader()) /* it would wait for its own event: vm_reader_waits */
 		return 0;
 	atomic_add_relaxed(&vm->direct_reclaims, 1);
 	reclaim_to(vm, limit - MIN(limit, pages + VM_EVICT_BATCH));
@@ -220,6 +229,21 @@ uint64_t vm_charge(struct vm *vm, uint64_t pages)
 		}
 	}
 	return used < limit ? limit - used : 0;
+}
+
+/* Under evict=wp, a handler thread whose fault would take usage over the
+ * limit: true when it should leave the fault pending (the reclaim thread,
+ * woken, makes room); false when it may go ahead (room, no limit, a fork
+ * being prepared, or reclaim found nothing to evict: then the budget is
+ * overrun, as in vm_charge). */
+bool vm_reader_waits(struct vm *vm)
+{
+	uint64_t limit = atomic_load_relaxed(&vm->limit_pages);
+
+	if (!limit || vm_usage_pages(vm) + 1 <= limit || vm_frozen(vm) || futile_recently(vm))
+		return false;
+	reclaim_wake(vm);
+	return true;
 }
 
 /* Page i faulted back: a refault if it left within the budget's worth of

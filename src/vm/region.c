@@ -57,8 +57,9 @@ static struct region *region_new(size_t npages)
 }
 
 /* Register r's range with the vm's userfaultfd for MISSING faults, and
- * for async write-protect when the vm has written bits (without them if
- * the kernel refuses that for this range). */
+ * for write-protect ones: always under evict=wp (eviction needs them),
+ * and async ones when the vm has written bits (without them if the kernel
+ * refuses that for this range). */
 static int region_register(struct vm *vm, struct region *r, char *err, size_t errlen)
 {
 	size_t len = r->npages * PAGE_SIZE;
@@ -66,7 +67,9 @@ static int region_register(struct vm *vm, struct region *r, char *err, size_t er
 	/* Whole pages only: a huge page cannot be moved out page by page. */
 	os_madvise((void *)r->start, len, MADV_NOHUGEPAGE);
 	struct uffdio_register reg = {.range = {.start = r->start, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
-	if (vm->written_bits) {
+	if (vm->evict_wp) { /* write-protect faults are part of eviction (evict_wp.c) */
+		reg.mode |= UFFDIO_REGISTER_MODE_WP;
+	} else if (vm->written_bits) {
 		reg.mode |= UFFDIO_REGISTER_MODE_WP;
 		bool wp = !ioctl(vm->uffd, UFFDIO_REGISTER, &reg);
 		atomic_store_relaxed(&r->wp, wp);
@@ -76,7 +79,8 @@ static int region_register(struct vm *vm, struct region *r, char *err, size_t er
 	}
 	if (ioctl(vm->uffd, UFFDIO_REGISTER, &reg)) {
 		int ret = -errno;
-		snprintf(err, errlen, "cannot register a region with userfaultfd: %s", strerror(-ret));
+		snprintf(err, errlen, "cannot register a region with userfaultfd%s: %s",
+			 vm->evict_wp ? " for write-protect faults (evict=wp needs Linux 5.7+)" : "", strerror(-ret));
 		return ret;
 	}
 	return 0;
@@ -245,8 +249,10 @@ void vm_pte_release(struct vm *vm, struct region *r, size_t i)
 /*
  * Pages [first, first + n) were dropped by the program (MADV_DONTNEED,
  * munmap): they read as zero from now on. A page locked by an owner gets
- * PTE_DROP instead, and the owner drops it. Call with vm.barrier
- * exclusive (event.c) or with the region unpublished.
+ * PTE_DROP instead, and the owner drops it; but a page its owner is
+ * zapping (PTE_ZAPPING, evict_wp.c) only loses that flag: the first event
+ * over it is taken for the owner's own. Call with vm.barrier exclusive
+ * (event.c) or with the region unpublished.
  */
 void vm_page_drop(struct vm *vm, struct region *r, size_t first, size_t n)
 {
@@ -254,7 +260,8 @@ void vm_page_drop(struct vm *vm, struct region *r, size_t first, size_t n)
 		uint64_t v = atomic_load_acq(&r->pte[i]);
 		for (;;) {
 			if (v & PTE_LOCKED) {
-				if (atomic_cas_acq_rel(&r->pte[i], &v, v | PTE_DROP))
+				uint64_t nv = v & PTE_ZAPPING ? v & ~PTE_ZAPPING : v | PTE_DROP;
+				if (atomic_cas_acq_rel(&r->pte[i], &v, nv))
 					break;
 				continue;
 			}

@@ -82,6 +82,8 @@ static int parking_open(struct vm *vm, char *err, size_t errlen)
 	void *p;
 	int ret;
 
+	if (vm->evict_wp) /* evict_wp.c swaps out straight from the region */
+		return 0;
 	if ((ret = os_mmap_anon(len, PAGE_SIZE, &p)))
 		return ret;
 	vm->parking = p;
@@ -96,13 +98,10 @@ static int parking_open(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-static int vm_open_uffd(struct vm *vm, char *err, size_t errlen)
+/* The regions' userfaultfd for eviction by UFFDIO_MOVE (6.8+). */
+static int open_for_move(struct vm *vm, uint64_t want, char *err, size_t errlen)
 {
-	uint64_t want = UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_EVENT_REMAP |
-			UFFD_FEATURE_MOVE | UFFD_FEATURE_POISON;
-
-	if (vm->cfg.mode == FAULT_SIGBUS)
-		want |= UFFD_FEATURE_SIGBUS;
+	want |= UFFD_FEATURE_MOVE;
 	/* Written bits for the clock where the kernel has them (6.7+). */
 	if (vm->cfg.policy == POLICY_CLOCK && vm_access_open(vm)) {
 		vm->uffd = uffd_open(want | UFFD_FEATURE_WP_ASYNC, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err,
@@ -115,6 +114,35 @@ static int vm_open_uffd(struct vm *vm, char *err, size_t errlen)
 	}
 	vm->uffd = uffd_open(want, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err, errlen);
 	return vm->uffd < 0 ? vm->uffd : 0;
+}
+
+/* The regions' userfaultfd for eviction by write-protect and zap
+ * (evict_wp.c: 5.7+). Sync write-protect excludes WP_ASYNC: no written
+ * bits. */
+static int open_for_wp(struct vm *vm, uint64_t want, char *err, size_t errlen)
+{
+	vm->evict_wp = true;
+	vm->uffd = uffd_open(want | UFFD_FEATURE_PAGEFAULT_FLAG_WP, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err,
+			     errlen);
+	return vm->uffd < 0 ? vm->uffd : 0;
+}
+
+/* The regions' userfaultfd, with the eviction method evict= asks for
+ * (auto: MOVE where the kernel has it, else write-protect). */
+static int vm_open_uffd(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t want = UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_EVENT_REMAP |
+			UFFD_FEATURE_POISON;
+	int ret;
+
+	if (vm->cfg.mode == FAULT_SIGBUS)
+		want |= UFFD_FEATURE_SIGBUS;
+	if (vm->cfg.evict == EVICT_WP)
+		return open_for_wp(vm, want, err, errlen);
+	ret = open_for_move(vm, want, err, errlen);
+	if (ret != -EOPNOTSUPP || vm->cfg.evict == EVICT_MOVE)
+		return ret;
+	return open_for_wp(vm, want, err, errlen);
 }
 
 int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *z, struct vm **out, char *err,
@@ -219,6 +247,7 @@ void vm_stats(struct vm *vm, struct vm_stats *st)
 		.evict_misreports = atomic_load_relaxed(&vm->evict_misreports),
 		.written_refs = atomic_load_relaxed(&vm->written_refs),
 		.written_bits = vm->written_bits,
+		.evict_wp = vm->evict_wp,
 	};
 	st->swapins = st->major_faults + st->minor_faults;
 }

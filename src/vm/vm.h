@@ -9,7 +9,8 @@
  * handler threads reading the userfaultfd (fault.c) or by the faulting
  * thread itself in a SIGBUS handler (sigbus.c); both call vm_resolve().
  * Pages leave by UFFDIO_MOVE into a parking range and go to swap/ from
- * there (evict.c); reclaim.c picks them (a clock with written bits and a
+ * there (evict.c), or, where the kernel has no MOVE, are write-protected,
+ * swapped out and zapped (evict_wp.c); reclaim.c picks them (a clock with written bits and a
  * refault shadow) and keeps the budget. Address-space events (REMOVE,
  * UNMAP, REMAP) are read and applied under the event barrier (event.c).
  *
@@ -51,7 +52,8 @@
 #define PTE_DROP      (1ull << 5) /* an event dropped the page while it was locked */
 #define PTE_PINNED    (1ull << 6) /* mlock'ed: never evicted (vm_pin) */
 #define PTE_ARMED     (1ull << 7) /* write-protected by a written-bit scan since it came in (access.c) */
-#define PTE_SHIFT     8
+#define PTE_ZAPPING   (1ull << 8) /* the owner's own MADV_DONTNEED is under way (evict_wp.c) */
+#define PTE_SHIFT     9
 
 static inline uint64_t pte_state(uint64_t v) { return v & PTE_STATE; }
 static inline swp_entry_t pte_entry(uint64_t v) { return swp_entry(SWP_TYPE_VIRTUAL, v >> PTE_SHIFT); }
@@ -62,6 +64,9 @@ enum fault_mode { FAULT_HANDLER, FAULT_SIGBUS };
 /* clock: written bits (access.c) and faults; clock-faults: faults alone
  * (the ablation); fifo: neither. */
 enum vm_policy { POLICY_CLOCK, POLICY_CLOCK_FAULTS, POLICY_FIFO };
+/* How pages leave: auto (move where the kernel has UFFDIO_MOVE, else wp),
+ * move (evict.c) or wp (write-protect and zap: evict_wp.c). */
+enum vm_evict { EVICT_AUTO, EVICT_MOVE, EVICT_WP };
 
 #define VM_MAX_REGIONS   1024
 #define VM_EVICT_BATCH   16   /* pages moved out per UFFDIO_MOVE batch */
@@ -91,6 +96,7 @@ struct vm_config {
 	bool pool_in_limit;         /* the compressed pool counts against limit */
 	enum fault_mode mode;
 	enum vm_policy policy;
+	enum vm_evict evict;
 	unsigned threads;           /* handler threads (handler mode); 0 = one per CPU */
 	unsigned ra_max;            /* readahead window limit, pages (1: none; at most VM_RA_MAX) */
 };
@@ -99,7 +105,7 @@ struct vm_stats {
 	uint64_t resident_bytes, limit, faults, major_faults, minor_faults, zero_faults, swapins, swapouts,
 		refaults, evict_fail, poisoned, direct_reclaims, budget_overruns, fault_p50_ns, fault_p99_ns,
 		fault_max_ns, resident_hwm, readahead_pages, zero_refills, evict_refused, evict_misreports,
-		written_refs, written_bits;
+		written_refs, written_bits, evict_wp;
 };
 
 struct vm {
@@ -108,6 +114,7 @@ struct vm {
 	int park_uffd;              /* the parking range's: no events, no SIGBUS */
 	struct uffd_caps caps;
 	bool written_bits;          /* regions are registered for async write-protect (access.c) */
+	bool evict_wp;              /* pages leave by write-protect and zap (evict_wp.c), not MOVE */
 	int pagemap_fd;             /* /proc/self/pagemap, for PAGEMAP_SCAN; -1 without written bits */
 	struct swap_sys *swap;
 	struct zswap *z;            /* may be NULL (zswap=off) */
@@ -132,7 +139,7 @@ struct vm {
 	_Atomic bool staging_busy[VM_STAGING];
 	unsigned char *ra_staging;          /* VM_RA_SLOTS runs of VM_RA_MAX pages */
 	_Atomic bool ra_busy[VM_RA_SLOTS];
-	unsigned char *parking;             /* VM_PARKING * VM_EVICT_BATCH pages, on park_uffd */
+	unsigned char *parking;             /* VM_PARKING * VM_EVICT_BATCH pages, on park_uffd (NULL: evict_wp) */
 	_Atomic bool parking_busy[VM_PARKING];
 
 	struct worker reclaim;              /* the reclaim thread; reclaim.lock guards reclaim_wanted */
@@ -182,6 +189,7 @@ enum resolve_result vm_resolve(struct vm *vm, uintptr_t addr, bool kernel_waits)
 int vm_handlers_start(struct vm *vm);
 void vm_handlers_stop(struct vm *vm);
 bool vm_install(struct vm *vm, uintptr_t dst, const void *src, size_t len, bool wake, int *err);
+bool vm_is_reader(void); /* this thread reads the userfaultfd's events (a handler thread) */
 
 /* event.c */
 void vm_events_read(struct vm *vm, uintptr_t *faults, unsigned *nr_faults, unsigned max_faults);
@@ -193,6 +201,10 @@ void vm_sigbus_remove(struct vm *vm);
 /* evict.c */
 long vm_evict(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);
 long vm_pageout(struct vm *vm, uintptr_t addr, size_t len);
+
+/* evict_wp.c */
+long vm_evict_wp(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);
+int vm_wp_range(struct vm *vm, uintptr_t addr, size_t len, bool protect);
 
 /* access.c */
 bool vm_access_open(struct vm *vm);
@@ -210,6 +222,7 @@ bool vm_frozen(struct vm *vm);
 /* reclaim.c */
 long vm_reclaim(struct vm *vm, uint64_t pages);
 uint64_t vm_charge(struct vm *vm, uint64_t pages);
+bool vm_reader_waits(struct vm *vm);
 int vm_reclaim_start(struct vm *vm);
 void vm_reclaim_stop(struct vm *vm);
 void vm_note_refault(struct vm *vm, struct region *r, size_t i, uint64_t *pte_flags);
