@@ -129,7 +129,7 @@ static int run_mode(enum fm_kind m, size_t n, const uint64_t *order, struct faul
 	}
 	hist_reset(&h);
 	if (m != FM_ANON) {
-		fd = uffd_open(m == FM_SIGBUS ? UFFD_FEATURE_SIGBUS : 0, false, &caps, err, errlen);
+		fd = uffd_open(m == FM_SIGBUS ? UFFD_FEATURE_SIGBUS : 0, 0, false, &caps, err, errlen);
 		struct uffdio_register reg = {.range = {(uintptr_t)region, n * PAGE_SIZE},
 					      .mode = UFFDIO_REGISTER_MODE_MISSING};
 		if (fd < 0 || ioctl(fd, UFFDIO_REGISTER, &reg)) {

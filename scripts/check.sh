@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (`make check`, and what .ci/run runs):
 #   1. build with gcc and clang, -Wall -Wextra -Werror;
-#   2. every test on the plain build, and the vm tests that evict again with
-#      evict=wp (write-protect and zap, the method for kernels without
-#      UFFDIO_MOVE);
+#   2. every test on the plain build, and the vm tests that evict again as
+#      on Linux 6.1 (USWAP_DEBUG_UFFD_HIDE: no UFFDIO_MOVE, so eviction by
+#      write-protect and zap; no UFFDIO_POISON, so lost pages by tgkill);
 #   3. every test again under ASan+UBSan (leaks included);
 #   4. the concurrency tests (tests/*/mt-*) under TSan;
 #   5. a short libFuzzer run of every decompressor (tests/fuzz/).
@@ -32,10 +32,11 @@ tests_of() { # dir, pattern (programs named *-helper are run by a test script, n
 }
 
 build gcc && tests/run.sh -j "$J" -l "[plain]" $(tests_of build '*')
-# mt-evict-wp asks for evict=wp itself; written-bits needs MOVE's async
-# write-protect; mt-readahead is long and its eviction path is the same.
-wp_tests="api-errors budget corrupt-swapfile fork io-error mt-dontneed mt-r6-api mt-writeback syscalls"
-USWAP_EVICT=wp USWAP_TEST_SCALE=0.3 tests/run.sh -j "$J" -l "[evict=wp]" $(printf 'build/tests/vm/%s ' $wp_tests)
+# mt-evict-wp asks for evict=wp itself; written-bits needs the async
+# write-protect of 6.7; mt-readahead is long and evicts the same way.
+old_tests="api-errors budget corrupt-swapfile fork io-error mt-dontneed mt-r6-api mt-writeback syscalls"
+USWAP_DEBUG_UFFD_HIDE=MOVE,POISON,WP_ASYNC,WP_UNPOPULATED USWAP_TEST_SCALE=0.3 \
+  tests/run.sh -j "$J" -l "[as 6.1]" $(printf 'build/tests/vm/%s ' $old_tests)
 build clang CC=clang BUILD=build/clang
 # ASan/UBSan: stress tests run at a smaller scale (sanitizers cost 3-10x).
 if build asan SAN=asan; then

@@ -68,9 +68,9 @@ static void apply(struct vm *vm, const struct uffd_msg *m)
 
 /*
  * Read what the userfaultfd has (it is non-blocking), apply the events
- * and return up to max fault addresses in faults (handler mode).
+ * and return up to max faults in faults (handler mode).
  */
-void vm_events_read(struct vm *vm, uintptr_t *faults, unsigned *nr_faults, unsigned max)
+void vm_events_read(struct vm *vm, struct vm_fault_msg *faults, unsigned *nr_faults, unsigned max)
 {
 	struct uffd_msg msg[16];
 	unsigned nf = 0;
@@ -79,7 +79,9 @@ void vm_events_read(struct vm *vm, uintptr_t *faults, unsigned *nr_faults, unsig
 	ssize_t got = read(vm->uffd, msg, sizeof(msg[0]) * MIN(max, ARRAY_SIZE(msg)));
 	for (ssize_t k = 0; got > 0 && k < got / (ssize_t)sizeof(msg[0]); k++) {
 		if (msg[k].event == UFFD_EVENT_PAGEFAULT)
-			faults[nf++] = (uintptr_t)msg[k].arg.pagefault.address;
+			faults[nf++] = (struct vm_fault_msg){
+				.addr = (uintptr_t)msg[k].arg.pagefault.address,
+				.tid = vm->caps.enabled & UFFD_FEATURE_THREAD_ID ? (pid_t)msg[k].arg.pagefault.feat.ptid : 0};
 		else
 			apply(vm, &msg[k]);
 	}

@@ -28,13 +28,16 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vm/vm.h"
 
 static _Alignas(4096) const unsigned char zeros[VM_ZERO_WINDOW * PAGE_SIZE];
 static _Thread_local bool reader; /* this thread reads the userfaultfd (handler_main) */
+static _Thread_local pid_t fault_tid; /* the thread whose fault a handler resolves; 0: unknown */
 
 bool vm_is_reader(void) { return reader; }
 
@@ -168,11 +171,23 @@ static int resolve_resident(struct vm *vm, struct region *r, size_t i, uint64_t 
 	return ok ? 0 : err == EAGAIN ? -EAGAIN : -err;
 }
 
+/*
+ * Page addr's data is lost: the access must end in SIGBUS. UFFDIO_POISON
+ * (6.6+) makes every access to it do so. Before 6.6 the page stays
+ * missing, so every access faults again: in SIGBUS mode sigbus.c passes
+ * the signal on to the program; in handler mode the faulting thread
+ * (fault_tid, from UFFD_FEATURE_THREAD_ID) is sent SIGBUS, which ends its
+ * wait for the fault (without si_addr: the signal is not the kernel's).
+ */
 static void poison(struct vm *vm, uintptr_t addr, bool wake)
 {
 	struct uffdio_poison p = {.range = {.start = addr, .len = PAGE_SIZE},
 				  .mode = wake ? 0 : UFFDIO_POISON_MODE_DONTWAKE};
-	ioctl(vm->uffd, UFFDIO_POISON, &p);
+
+	if (vm->caps.enabled & UFFD_FEATURE_POISON)
+		ioctl(vm->uffd, UFFDIO_POISON, &p);
+	else if (fault_tid)
+		syscall(SYS_tgkill, getpid(), fault_tid, SIGBUS);
 }
 
 /* The readahead window for a swap-in fault at page i: it doubles while
@@ -378,7 +393,7 @@ static void resolve_stray(struct vm *vm, uintptr_t addr)
  * waits here while its thread reads the events (a handler thread that
  * retried in place could wait for an event only it would read). */
 struct pending {
-	uintptr_t addr[HANDLER_PENDING];
+	struct vm_fault_msg f[HANDLER_PENDING]; /* addr: page-aligned */
 	uint64_t t0[HANDLER_PENDING];
 	unsigned n;
 };
@@ -388,14 +403,15 @@ static void resolve_pending(struct vm *vm, struct pending *p)
 	unsigned keep = 0;
 
 	for (unsigned k = 0; k < p->n; k++) {
-		int ret = resolve_once(vm, p->addr[k], true);
+		fault_tid = p->f[k].tid;
+		int ret = resolve_once(vm, p->f[k].addr, true);
 		if (ret == -EAGAIN) {
-			p->addr[keep] = p->addr[k];
+			p->f[keep] = p->f[k];
 			p->t0[keep++] = p->t0[k];
 		} else if (ret == -ENOENT) {
-			resolve_stray(vm, p->addr[k]);
+			resolve_stray(vm, p->f[k].addr);
 		} else {
-			resolved(vm, p->addr[k], p->t0[k], ret, true);
+			resolved(vm, p->f[k].addr, p->t0[k], ret, true);
 		}
 	}
 	p->n = keep;
@@ -408,7 +424,7 @@ static void *handler_main(void *arg)
 {
 	struct vm *vm = ((struct handler_arg *)arg)->vm; /* pinned at birth (thread_start) */
 	struct pending p = {.n = 0};
-	uintptr_t faults[16];
+	struct vm_fault_msg faults[16];
 	unsigned n;
 
 	base_free(arg);
@@ -425,7 +441,8 @@ static void *handler_main(void *arg)
 			vm_events_read(vm, faults, &n, MIN(ARRAY_SIZE(faults), HANDLER_PENDING - p.n));
 			uint64_t now = os_now_ns();
 			for (unsigned k = 0; k < n; k++) {
-				p.addr[p.n] = faults[k] & ~(uintptr_t)(PAGE_SIZE - 1);
+				p.f[p.n] = faults[k];
+				p.f[p.n].addr &= ~(uintptr_t)(PAGE_SIZE - 1);
 				p.t0[p.n++] = now;
 			}
 		}

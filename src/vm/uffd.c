@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -123,7 +124,24 @@ static int open_any(bool need_kernel_faults, const char **via, char *err, size_t
 	return -EPERM;
 }
 
-int uffd_open(uint64_t want, bool need_kernel_faults, struct uffd_caps *caps, char *err, size_t errlen)
+/* Features the environment hides (USWAP_DEBUG_UFFD_HIDE, uffd.h). */
+static uint64_t hidden_features(void)
+{
+	const char *env = getenv("USWAP_DEBUG_UFFD_HIDE");
+	uint64_t hide = 0;
+
+	for (const char *p = env; p && *p; p += *p == ',') {
+		size_t len = strcspn(p, ",");
+		for (unsigned i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+			if (strlen(feature_names[i]) == len && !strncmp(p, feature_names[i], len))
+				hide |= (uint64_t)1 << i;
+		p += len;
+	}
+	return hide;
+}
+
+int uffd_open(uint64_t want, uint64_t optional, bool need_kernel_faults, struct uffd_caps *caps, char *err,
+	      size_t errlen)
 {
 	struct uffdio_api api;
 	const char *via = NULL;
@@ -137,7 +155,7 @@ int uffd_open(uint64_t want, bool need_kernel_faults, struct uffd_caps *caps, ch
 		snprintf(err, errlen, "userfaultfd: UFFDIO_API: %s", strerror(-ret));
 		return ret;
 	}
-	uint64_t offered = api.features, missing = want & ~offered;
+	uint64_t offered = api.features & ~hidden_features(), missing = want & ~offered;
 	if (missing) {
 		uint64_t bit = missing & -missing;
 		const char *name = uffd_feature_name(bit);
@@ -147,6 +165,7 @@ int uffd_open(uint64_t want, bool need_kernel_faults, struct uffd_caps *caps, ch
 	}
 	if ((fd = open_any(need_kernel_faults, &via, err, errlen)) < 0)
 		return fd;
+	want |= optional & offered;
 	if ((ret = handshake(fd, want, &api))) {
 		close(fd);
 		snprintf(err, errlen, "userfaultfd: UFFDIO_API with features %#llx: %s", (unsigned long long)want,

@@ -63,14 +63,18 @@ struct uffd_caps {
 
 /*
  * Open a userfaultfd (O_CLOEXEC | O_NONBLOCK) with the features want
- * enabled. need_kernel_faults: faults inside system calls must be served
+ * enabled, and those of optional the kernel offers (caps->enabled says
+ * which). Features named in the environment variable
+ * USWAP_DEBUG_UFFD_HIDE (UFFD_FEATURE_* names without the prefix, comma-
+ * separated: MOVE,POISON) are taken as absent: the tests run uswap as on
+ * an older kernel with it. need_kernel_faults: faults inside system calls must be served
  * (else user-mode-only is accepted when nothing better is allowed).
  * Returns the fd, or -EPERM (not permitted: err says which of the three
  * ways to permit it applies here), -ENOSYS (no userfaultfd in this
  * kernel), -EOPNOTSUPP (a wanted feature is missing: err names it), or
  * another -errno; err always says why.
  */
-int uffd_open(uint64_t want, bool need_kernel_faults, struct uffd_caps *caps, char *err, size_t errlen);
+int uffd_open(uint64_t want, uint64_t optional, bool need_kernel_faults, struct uffd_caps *caps, char *err, size_t errlen);
 /* The name of one UFFD_FEATURE_* bit ("MOVE"), or NULL. */
 const char *uffd_feature_name(uint64_t bit);
 

@@ -88,7 +88,7 @@ static int parking_open(struct vm *vm, char *err, size_t errlen)
 		return ret;
 	vm->parking = p;
 	os_madvise(p, len, MADV_NOHUGEPAGE);
-	if ((vm->park_uffd = uffd_open(UFFD_FEATURE_MOVE, false, &caps, err, errlen)) < 0)
+	if ((vm->park_uffd = uffd_open(UFFD_FEATURE_MOVE, 0, false, &caps, err, errlen)) < 0)
 		return vm->park_uffd;
 	struct uffdio_register reg = {.range = {.start = (uintptr_t)p, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
 	if (ioctl(vm->park_uffd, UFFDIO_REGISTER, &reg)) {
@@ -98,21 +98,30 @@ static int parking_open(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* Features the regions' userfaultfd takes where offered: POISON (6.6; a
+ * lost page raises SIGBUS in the kernel) and, to signal the faulting
+ * thread instead where it is missing, THREAD_ID (fault.c's poison()). */
+#define VM_UFFD_OPTIONAL (UFFD_FEATURE_POISON | UFFD_FEATURE_THREAD_ID)
+
+static int open_regions_uffd(struct vm *vm, uint64_t want, char *err, size_t errlen)
+{
+	return uffd_open(want, VM_UFFD_OPTIONAL, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err, errlen);
+}
+
 /* The regions' userfaultfd for eviction by UFFDIO_MOVE (6.8+). */
 static int open_for_move(struct vm *vm, uint64_t want, char *err, size_t errlen)
 {
 	want |= UFFD_FEATURE_MOVE;
 	/* Written bits for the clock where the kernel has them (6.7+). */
 	if (vm->cfg.policy == POLICY_CLOCK && vm_access_open(vm)) {
-		vm->uffd = uffd_open(want | UFFD_FEATURE_WP_ASYNC, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err,
-				     errlen);
+		vm->uffd = open_regions_uffd(vm, want | UFFD_FEATURE_WP_ASYNC, err, errlen);
 		if (vm->uffd >= 0) {
 			vm->written_bits = true;
 			return 0;
 		}
 		vm_access_close(vm);
 	}
-	vm->uffd = uffd_open(want, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err, errlen);
+	vm->uffd = open_regions_uffd(vm, want, err, errlen);
 	return vm->uffd < 0 ? vm->uffd : 0;
 }
 
@@ -122,8 +131,7 @@ static int open_for_move(struct vm *vm, uint64_t want, char *err, size_t errlen)
 static int open_for_wp(struct vm *vm, uint64_t want, char *err, size_t errlen)
 {
 	vm->evict_wp = true;
-	vm->uffd = uffd_open(want | UFFD_FEATURE_PAGEFAULT_FLAG_WP, vm->cfg.mode == FAULT_HANDLER, &vm->caps, err,
-			     errlen);
+	vm->uffd = open_regions_uffd(vm, want | UFFD_FEATURE_PAGEFAULT_FLAG_WP, err, errlen);
 	return vm->uffd < 0 ? vm->uffd : 0;
 }
 
@@ -131,8 +139,7 @@ static int open_for_wp(struct vm *vm, uint64_t want, char *err, size_t errlen)
  * (auto: MOVE where the kernel has it, else write-protect). */
 static int vm_open_uffd(struct vm *vm, char *err, size_t errlen)
 {
-	uint64_t want = UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_EVENT_REMAP |
-			UFFD_FEATURE_POISON;
+	uint64_t want = UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_EVENT_REMAP;
 	int ret;
 
 	if (vm->cfg.mode == FAULT_SIGBUS)

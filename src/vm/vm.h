@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/base.h"
 #include "base/worker.h"
@@ -192,7 +193,11 @@ bool vm_install(struct vm *vm, uintptr_t dst, const void *src, size_t len, bool 
 bool vm_is_reader(void); /* this thread reads the userfaultfd's events (a handler thread) */
 
 /* event.c */
-void vm_events_read(struct vm *vm, uintptr_t *faults, unsigned *nr_faults, unsigned max_faults);
+struct vm_fault_msg {
+	uintptr_t addr;
+	pid_t tid;                  /* the faulting thread (UFFD_FEATURE_THREAD_ID), or 0 */
+};
+void vm_events_read(struct vm *vm, struct vm_fault_msg *faults, unsigned *nr_faults, unsigned max_faults);
 
 /* sigbus.c */
 int vm_sigbus_install(struct vm *vm, char *err, size_t errlen);

@@ -76,7 +76,7 @@ static int unprivileged(void)
 
 	if (setgid(65534) || setuid(65534))
 		return 77;
-	int fd = uffd_open(0, true, &caps, err, sizeof(err));
+	int fd = uffd_open(0, 0, true, &caps, err, sizeof(err));
 	if (fd >= 0) {
 		printf("SKIP: unprivileged part: userfaultfd is permitted here to uid 65534 (%s)\n", caps.via);
 		return 0;
@@ -85,7 +85,7 @@ static int unprivileged(void)
 	if (fd != -EPERM || !strstr(err, "vm.unprivileged_userfaultfd") || !strstr(err, "CAP_SYS_PTRACE") ||
 	    !strstr(err, "/dev/userfaultfd") || !strstr(err, "lacks"))
 		return 1;
-	fd = uffd_open(0, false, &caps, err, sizeof(err)); /* user mode only is enough for this caller */
+	fd = uffd_open(0, 0, false, &caps, err, sizeof(err)); /* user mode only is enough for this caller */
 	if (fd < 0 || caps.kernel_faults || !strstr(caps.via, "user mode only"))
 		return 1;
 	close(fd);
@@ -96,7 +96,7 @@ int main(void)
 {
 	struct uffd_caps caps;
 	char err[512];
-	int fd = uffd_open(0, true, &caps, err, sizeof(err));
+	int fd = uffd_open(0, 0, true, &caps, err, sizeof(err));
 
 	if (fd < 0) {
 		printf("no userfaultfd here: %s\n", err);
@@ -111,11 +111,11 @@ int main(void)
 	close(fd);
 	/* A feature this kernel does not offer: the handshake is not even tried. */
 	uint64_t absent = (uint64_t)1 << 62;
-	T_ASSERT_EQ(uffd_open(absent, true, &caps, err, sizeof(err)), -EOPNOTSUPP);
+	T_ASSERT_EQ(uffd_open(absent, 0, true, &caps, err, sizeof(err)), -EOPNOTSUPP);
 	T_ASSERT(strstr(err, "lacks UFFD_FEATURE_"));
 	/* Everything offered, enabled at once. */
 	uint64_t want = caps.offered & (UFFD_FEATURE_THREAD_ID | UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_MOVE);
-	T_ASSERT((fd = uffd_open(want, true, &caps, err, sizeof(err))) >= 0);
+	T_ASSERT((fd = uffd_open(want, 0, true, &caps, err, sizeof(err))) >= 0);
 	T_ASSERT_EQ(caps.enabled, want);
 	round_trip(fd);
 	if (caps.offered & UFFD_FEATURE_MOVE)
@@ -123,6 +123,19 @@ int main(void)
 	else
 		printf("SKIP: UFFDIO_MOVE part: this kernel does not offer it\n");
 	close(fd);
+	/* Optional features: enabled where offered, and hidden ones are not
+	 * (USWAP_DEBUG_UFFD_HIDE: the tests' older kernel). */
+	uint64_t opt = UFFD_FEATURE_THREAD_ID | UFFD_FEATURE_POISON | absent;
+	T_ASSERT((fd = uffd_open(UFFD_FEATURE_EVENT_REMOVE, opt, true, &caps, err, sizeof(err))) >= 0);
+	T_ASSERT_EQ(caps.enabled, UFFD_FEATURE_EVENT_REMOVE | (caps.offered & opt));
+	close(fd);
+	T_ASSERT(!setenv("USWAP_DEBUG_UFFD_HIDE", "MOVE,POISON", 1));
+	T_ASSERT_EQ(uffd_open(UFFD_FEATURE_MOVE, 0, true, &caps, err, sizeof(err)), -EOPNOTSUPP);
+	T_ASSERT(strstr(err, "lacks UFFD_FEATURE_MOVE"));
+	T_ASSERT((fd = uffd_open(0, UFFD_FEATURE_POISON, true, &caps, err, sizeof(err))) >= 0);
+	T_ASSERT(!(caps.enabled & UFFD_FEATURE_POISON) && !(caps.offered & (UFFD_FEATURE_MOVE | UFFD_FEATURE_POISON)));
+	close(fd);
+	T_ASSERT(!unsetenv("USWAP_DEBUG_UFFD_HIDE"));
 
 	if (geteuid() != 0) {
 		printf("SKIP: unprivileged part: not root, cannot drop to another user\n");
