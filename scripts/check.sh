@@ -36,7 +36,8 @@ build gcc && tests/run.sh -j "$J" -l "[plain]" $(tests_of build '*')
 # write-protect of 6.7; mt-readahead is long and evicts the same way.
 old_tests="api-errors budget corrupt-swapfile fork io-error mt-dontneed mt-r6-api mt-writeback syscalls"
 USWAP_DEBUG_UFFD_HIDE=MOVE,POISON,WP_ASYNC,WP_UNPOPULATED USWAP_TEST_SCALE=0.3 \
-  tests/run.sh -j "$J" -l "[as 6.1]" $(printf 'build/tests/vm/%s ' $old_tests)
+  tests/run.sh -j "$J" -l "[as 6.1]" $(printf 'build/tests/vm/%s ' $old_tests) tests/e2e/run-fill.sh \
+  tests/e2e/run-stress-ng.sh
 build clang CC=clang BUILD=build/clang
 # ASan/UBSan: stress tests run at a smaller scale (sanitizers cost 3-10x).
 if build asan SAN=asan; then
