@@ -109,6 +109,20 @@ long long uswap_reclaim(uswap_t *u, size_t bytes);
  * over. 0 or -EINVAL (below the smallest budget, 4 MiB). */
 int uswap_set_limit(uswap_t *u, size_t bytes);
 /*
+ * uswap_swapoff - stop using the swap file (to free its disk, say): every
+ * page written there comes back, into its region while the budget has
+ * room (as the kernel's swapoff brings pages into memory), else into the
+ * compressed pool; then the file is closed (removed when uswap made it).
+ * From then on the instance runs as with swapfile=none: the pool may fill
+ * the budget (unless max_pool_percent was given) and a full budget is
+ * overrun rather than data lost. Faults and evictions go on meanwhile.
+ * 0, or -ENODEV (no swap file), -ENOSPC (no room for the file's pages
+ * under the budget and in the pool: the file stays in use, nothing is
+ * lost; raise the limit and call again), -EIO (a page cannot be read
+ * back: the file stays in use), -ENOMEM.
+ */
+int uswap_swapoff(uswap_t *u);
+/*
  * uswap_stat - one statistic by name. 0, or -ENOENT (no such name).
  * vm: resident_bytes, resident_hwm, limit, faults, major_faults (content
  * came from zswap or the swap file), minor_faults (the swap cache),

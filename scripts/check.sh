@@ -5,7 +5,8 @@
 #      on Linux 6.1 (USWAP_DEBUG_UFFD_HIDE: no UFFDIO_MOVE, so eviction by
 #      write-protect and zap; no UFFDIO_POISON, so lost pages by tgkill);
 #   3. every test again under ASan+UBSan (leaks included);
-#   4. the concurrency tests (tests/*/mt-*) under TSan;
+#   4. the concurrency tests (tests/*/mt-*) under TSan, two of them also as
+#      on Linux 6.1;
 #   5. a short libFuzzer run of every decompressor (tests/fuzz/).
 # Ends with one line "N passed, N failed, N skipped" summed over all runs and
 # exits non-zero if anything failed.
@@ -34,7 +35,7 @@ tests_of() { # dir, pattern (programs named *-helper are run by a test script, n
 build gcc && tests/run.sh -j "$J" -l "[plain]" $(tests_of build '*')
 # mt-evict-wp asks for evict=wp itself; written-bits needs the async
 # write-protect of 6.7; mt-readahead is long and evicts the same way.
-old_tests="api-errors budget corrupt-swapfile fork io-error mt-dontneed mt-r6-api mt-writeback syscalls"
+old_tests="api-errors budget corrupt-swapfile fork io-error mt-dontneed mt-r6-api mt-swapoff mt-writeback syscalls"
 USWAP_DEBUG_UFFD_HIDE=MOVE,POISON,WP_ASYNC,WP_UNPOPULATED USWAP_TEST_SCALE=0.3 \
   tests/run.sh -j "$J" -l "[as 6.1]" $(printf 'build/tests/vm/%s ' $old_tests) tests/e2e/run-fill.sh \
   tests/e2e/run-stress-ng.sh
@@ -53,6 +54,9 @@ if build tsan SAN=tsan; then
   # (src/vm/fault.c explains). Every other TSan report still fails the run.
   USWAP_TEST_SCALE=0.3 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
     tests/run.sh -j "$J" -l "[tsan]" $(find build/tsan/tests -type f -executable -name 'mt-*' | sort)
+  USWAP_DEBUG_UFFD_HIDE=MOVE,POISON,WP_ASYNC,WP_UNPOPULATED USWAP_TEST_SCALE=0.3 \
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
+    tests/run.sh -j "$J" -l "[tsan as 6.1]" build/tsan/tests/vm/mt-r6-api build/tsan/tests/vm/mt-dontneed
 fi
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh --as-test
 

@@ -249,6 +249,30 @@ API int uswap_set_limit(uswap_t *u, size_t bytes)
 	return ret ? fail(ret, "uswap_set_limit", err) : 0;
 }
 
+API int uswap_swapoff(uswap_t *u)
+{
+	if (!u)
+		return fail(-EINVAL, "uswap_swapoff", "no instance");
+	if (!u->backing)
+		return fail(-ENODEV, "uswap_swapoff", "no swap file (swapfile=none, writeback=off, or swapped off)");
+	if (vm_unuse_begin(u->vm))
+		return fail(-ENOMEM, "uswap_swapoff", "out of memory for the map of swapped pages");
+	swap_sys_set_unuse(u->swap, vm_unuse, u->vm);
+	int ret = swap_sys_swapoff(u->swap, u->backing);
+	swap_sys_set_unuse(u->swap, NULL, NULL);
+	vm_unuse_end(u->vm);
+	if (ret == -ENOSPC)
+		return fail(ret, "uswap_swapoff", "no room for the swap file's pages under the budget or in the pool: "
+			    "the file stays in use (raise the limit and try again)");
+	if (ret)
+		return fail(ret, "uswap_swapoff", "cannot bring the swap file's pages back: the file stays in use");
+	swap_backing_close(u->backing);
+	u->backing = NULL;
+	if (u->z && !u->opt.v[OPT_MAX_POOL_PERCENT].set)
+		zswap_set_max_pool_percent(u->z, 100); /* as swapfile=none: the pool may fill the budget */
+	return 0;
+}
+
 /* ---------------------------------------------------------------- statistics */
 
 struct snapshot {

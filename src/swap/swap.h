@@ -162,8 +162,9 @@ int swap_sys_swapoff(struct swap_sys *s, struct swap_backing *b);
  * swapoff moves the page into zswap or onto another device instead, as it
  * does for references left behind. Runs with e claimed: it must not wait
  * for anything that may be waiting for e (a swap-in of e holding a lock
- * the callback wants): trylock, and decline when busy. Set before any
- * swapoff runs.
+ * the callback wants): trylock, and return -EAGAIN when busy: swapoff
+ * drops the claim, lets the owner finish and offers e again (if it is
+ * still there). Set before any swapoff runs.
  */
 typedef int (*swap_unuse_fn)(void *arg, swp_entry_t e, const void *page, const void *tags, size_t tags_len);
 void swap_sys_set_unuse(struct swap_sys *s, swap_unuse_fn fn, void *arg);

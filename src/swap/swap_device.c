@@ -52,8 +52,9 @@ void swap_sys_set_unuse(struct swap_sys *s, swap_unuse_fn fn, void *arg)
 }
 
 /* Bring entry e back from device idx: read it, hand it to the owner (into
- * memory), else store it in zswap or on another device. 0, or -errno.
- * Caller holds the claim. */
+ * memory), else store it in zswap or on another device. 0, -EAGAIN (the
+ * owner is busy with the page: drop the claim and offer it again), or
+ * -errno. Caller holds the claim. */
 static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
 {
 	static _Thread_local _Alignas(4096) unsigned char page[PAGE_SIZE];
@@ -64,7 +65,10 @@ static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
 	int ret = swap_read_device(s, e, m, page);
 	if (ret)
 		return ret;
-	if (s->unuse && !s->unuse(s->unuse_arg, e, page, m->tags, m->tags_len) && !swap_count(s->space, e)) {
+	int r = s->unuse ? s->unuse(s->unuse_arg, e, page, m->tags, m->tags_len) : -ENOENT;
+	if (r == -EAGAIN)
+		return r;
+	if (!r && !swap_count(s->space, e)) {
 		atomic_add_relaxed(&s->unuse_to_memory, 1);
 		return 0; /* in memory; the entry and its slot go when our claim does */
 	}
@@ -82,18 +86,22 @@ static int unuse_pass(struct swap_sys *s, int idx)
 	for (uint64_t off = 1, end = swap_space_extent(s->space); off < end; off++) {
 		swp_entry_t e = swp_entry(SWP_TYPE_VIRTUAL, off);
 		int r;
-		if (!swap_count(s->space, e) && !swap_has_cache(s->space, e))
-			continue; /* free: nothing stored */
-		while ((r = swapcache_prepare(s->space, e)) == -EEXIST) {
-			swap_ra_drop(s, e); /* a read-ahead page: its data is on the device anyway */
-			sched_yield();     /* else a swap-in or writeback owns it for a moment */
-		}
-		if (r)
-			continue; /* freed meanwhile */
-		r = unuse_entry(s, e, idx);
-		swapcache_clear(s->space, e);
-		if (r)
-			return r;
+		do {
+			if (!swap_count(s->space, e) && !swap_has_cache(s->space, e))
+				break; /* free: nothing stored */
+			while ((r = swapcache_prepare(s->space, e)) == -EEXIST) {
+				swap_ra_drop(s, e); /* a read-ahead page: its data is on the device anyway */
+				sched_yield();     /* else a swap-in or writeback owns it for a moment */
+			}
+			if (r)
+				break; /* freed meanwhile */
+			r = unuse_entry(s, e, idx);
+			swapcache_clear(s->space, e);
+			if (r == -EAGAIN)
+				sched_yield(); /* the owner finishes with the page (a swap-in waiting for our claim) */
+			else if (r)
+				return r;
+		} while (r == -EAGAIN);
 	}
 	return 0;
 }

@@ -16,8 +16,10 @@
  * no malloc on the swap-in path (staging pages are preallocated and taken
  * with an atomic flag); the locks taken are uswap's own, and the only
  * thread that can be interrupted at a region access while holding one of
- * them is none: uswap's code never loads or stores region memory (it uses
- * ioctls), so the interrupted code is the program's. Direct reclaim (a
+ * them is none: uswap's code never stores to region memory (it uses
+ * ioctls) and loads from it only in evict_wp.c's copy of a page it has
+ * just seen present with the barrier held (nothing can zap it then), so
+ * the interrupted code is the program's. Direct reclaim (a
  * fault over the budget) does allocate pool memory; the program's malloc
  * heap does not live in a region, so the interrupted code is never malloc.
  *
@@ -99,7 +101,8 @@ static size_t zero_window(uint64_t room)
 	return room <= 1 ? 1 : (size_t)MIN(VM_ZERO_WINDOW, room - 1);
 }
 
-static void charge_resident(struct vm *vm, size_t n)
+/* n more pages are resident (and the high-water mark follows). */
+void vm_resident_add(struct vm *vm, size_t n)
 {
 	int64_t now = atomic_add_relaxed(&vm->resident, (int64_t)n) + (int64_t)n;
 	int64_t hwm = atomic_load_relaxed(&vm->resident_hwm);
@@ -137,7 +140,7 @@ static int resolve_zero(struct vm *vm, struct region *r, size_t i, uint64_t room
 	done = copy_run(vm, r->start + i * PAGE_SIZE, zeros, n, wake, &err);
 	for (size_t k = 0; k < n; k++)
 		atomic_store_rel(&r->pte[i + k], k < done ? PTE_RESIDENT | PTE_REF : PTE_NONE);
-	charge_resident(vm, done);
+	vm_resident_add(vm, done);
 	if (done) {
 		atomic_add_relaxed(&vm->zero_faults, 1);
 		return 0;
@@ -297,7 +300,7 @@ static int resolve_swapped(struct vm *vm, struct region *r, size_t i, uint64_t v
 		return err == EAGAIN ? -EAGAIN : -err;
 	uint64_t flags = PTE_REF;
 	vm_note_refault(vm, r, i, &flags);
-	charge_resident(vm, done);
+	vm_resident_add(vm, done);
 	for (size_t k = 1; k < done; k++)
 		atomic_store_rel(&r->pte[i + k], PTE_RESIDENT);
 	atomic_store_rel(&r->pte[i], PTE_RESIDENT | flags);

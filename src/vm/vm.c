@@ -82,12 +82,12 @@ static int parking_open(struct vm *vm, char *err, size_t errlen)
 	void *p;
 	int ret;
 
-	if (vm->evict_wp) /* evict_wp.c swaps out straight from the region */
-		return 0;
 	if ((ret = os_mmap_anon(len, PAGE_SIZE, &p)))
 		return ret;
 	vm->parking = p;
 	os_madvise(p, len, MADV_NOHUGEPAGE);
+	if (vm->evict_wp) /* evict_wp.c copies pages there: no moves, no userfaultfd */
+		return 0;
 	if ((vm->park_uffd = uffd_open(UFFD_FEATURE_MOVE, 0, false, &caps, err, errlen)) < 0)
 		return vm->park_uffd;
 	struct uffdio_register reg = {.range = {.start = (uintptr_t)p, .len = len}, .mode = UFFDIO_REGISTER_MODE_MISSING};

@@ -140,7 +140,7 @@ struct vm {
 	_Atomic bool staging_busy[VM_STAGING];
 	unsigned char *ra_staging;          /* VM_RA_SLOTS runs of VM_RA_MAX pages */
 	_Atomic bool ra_busy[VM_RA_SLOTS];
-	unsigned char *parking;             /* VM_PARKING * VM_EVICT_BATCH pages, on park_uffd (NULL: evict_wp) */
+	unsigned char *parking;             /* VM_PARKING * VM_EVICT_BATCH pages, on park_uffd (evict_wp: none) */
 	_Atomic bool parking_busy[VM_PARKING];
 
 	struct worker reclaim;              /* the reclaim thread; reclaim.lock guards reclaim_wanted */
@@ -156,6 +156,9 @@ struct vm {
 	_Atomic bool overrun_warned;
 	_Atomic uint64_t futile_ns;         /* atomic: when a reclaim last swept in vain (reclaim.c); 0: not */
 	_Atomic unsigned frozen;            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
+	struct unuse_loc *unuse_map;        /* the swapoff's thread alone (unuse.c): swapped pages by entry */
+	size_t unuse_n, unuse_cap;
+	uint64_t unuse_swapouts;            /* vm.swapouts when the map was made */
 };
 
 /* vm.c */
@@ -191,6 +194,7 @@ int vm_handlers_start(struct vm *vm);
 void vm_handlers_stop(struct vm *vm);
 bool vm_install(struct vm *vm, uintptr_t dst, const void *src, size_t len, bool wake, int *err);
 bool vm_is_reader(void); /* this thread reads the userfaultfd's events (a handler thread) */
+void vm_resident_add(struct vm *vm, size_t n);
 
 /* event.c */
 struct vm_fault_msg {
@@ -206,6 +210,11 @@ void vm_sigbus_remove(struct vm *vm);
 /* evict.c */
 long vm_evict(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);
 long vm_pageout(struct vm *vm, uintptr_t addr, size_t len);
+
+/* unuse.c: swapoff into the regions (swap_sys_set_unuse's callback) */
+int vm_unuse_begin(struct vm *vm);
+void vm_unuse_end(struct vm *vm);
+int vm_unuse(void *vm, swp_entry_t e, const void *page, const void *tags, size_t tags_len);
 
 /* evict_wp.c */
 long vm_evict_wp(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);
