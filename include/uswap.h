@@ -116,7 +116,7 @@ int uswap_set_limit(uswap_t *u, size_t bytes);
  * From then on the instance runs as with swapfile=none: the pool may fill
  * the budget (unless max_pool_percent was given) and a full budget is
  * overrun rather than data lost. Faults and evictions go on meanwhile.
- * 0, or -ENODEV (no swap file), -ENOSPC (no room for the file's pages
+ * 0, or -ENODEV (no swap file), -EBUSY (another thread is in it), -ENOSPC (no room for the file's pages
  * under the budget and in the pool: the file stays in use, nothing is
  * lost; raise the limit and call again), -EIO (a page cannot be read
  * back: the file stays in use), -ENOMEM.

@@ -30,8 +30,9 @@ struct uswap {
 	struct options opt;
 	struct zswap *z;
 	struct swap_sys *swap;
-	struct swap_backing *backing;
+	struct swap_backing *backing; /* NULL after uswap_swapoff (swapoff_busy) */
 	struct vm *vm;
+	_Atomic bool swapoff_busy;    /* atomic: a uswap_swapoff is running */
 };
 
 static _Thread_local char last_error[512];
@@ -249,10 +250,22 @@ API int uswap_set_limit(uswap_t *u, size_t bytes)
 	return ret ? fail(ret, "uswap_set_limit", err) : 0;
 }
 
+static int swapoff_file(uswap_t *u);
+
 API int uswap_swapoff(uswap_t *u)
 {
 	if (!u)
 		return fail(-EINVAL, "uswap_swapoff", "no instance");
+	if (atomic_xchg_acq_rel(&u->swapoff_busy, true))
+		return fail(-EBUSY, "uswap_swapoff", "another thread is running uswap_swapoff");
+	int ret = swapoff_file(u);
+	atomic_store_rel(&u->swapoff_busy, false);
+	return ret;
+}
+
+/* uswap_swapoff, one thread at a time. */
+static int swapoff_file(uswap_t *u)
+{
 	if (!u->backing)
 		return fail(-ENODEV, "uswap_swapoff", "no swap file (swapfile=none, writeback=off, or swapped off)");
 	if (vm_unuse_begin(u->vm))
