@@ -18,9 +18,14 @@ void worker_init(struct worker *w)
 
 /*
  * A thread of uswap's own, invisible to the program: every signal blocked
- * (the program's handlers never run on it, and a signal meant for the
- * process goes to one of the program's threads) and named "uswap-<name>"
- * (ps, top, gdb); on CPU cpu only, unless it is -1. 0, or -errno.
+ * but SIGBUS (the program's handlers never run on it, and a signal meant
+ * for the process goes to one of the program's threads) and named
+ * "uswap-<name>" (ps, top, gdb); on CPU cpu only, unless it is -1. 0, or
+ * -errno. SIGBUS stays open because it comes synchronously, from a fault:
+ * under `uswap run` glibc's own allocations (inside fopen, opendir, ...)
+ * go to the program's malloc, whose memory is a region, and in
+ * fault_mode=sigbus a fault there is resolved by the SIGBUS handler on the
+ * faulting thread; blocked, the kernel would kill the process instead.
  */
 int thread_start(pthread_t *t, const char *name, int cpu, void *(*fn)(void *), void *arg)
 {
@@ -36,6 +41,7 @@ int thread_start(pthread_t *t, const char *name, int cpu, void *(*fn)(void *), v
 		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 	}
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int err = pthread_create(t, &attr, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -27,6 +27,7 @@
 #include "cli/cli.h"
 #include "options.h"
 #include "uswap.h"
+#include "vm/uffd.h"
 
 #define JEMALLOC "libjemalloc.so.2"
 #define TREE_FILE_BYTES (1 << 16) /* at least src/preload/tree.c's struct tree (4096 slots of 16 bytes) */
@@ -364,6 +365,29 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 	rmdir(dir);
 }
 
+/*
+ * Whether this process tree may have a userfaultfd of the kind its fault
+ * mode needs (handler mode: one that serves faults inside system calls).
+ * If not, say so once, here, and run the program without uswap: every
+ * process would otherwise say it for itself. The message names the ways
+ * to permit it (uffd.c).
+ */
+static bool userfaultfd_allowed(const char *prog)
+{
+	struct uffd_caps caps;
+	char err[600];
+	bool handler = strcmp(getenv("USWAP_FAULT_MODE"), "sigbus") != 0;
+	int fd = uffd_open(0, 0, handler, &caps, err, sizeof(err));
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	fprintf(stderr, "uswap run: %s.\nuswap run: running %s without uswap: nothing is swapped and the limit is "
+			"not kept\n", err, prog);
+	return false;
+}
+
 int run_main(int argc, char **argv)
 {
 	struct run_opts r = {.stats = false};
@@ -377,7 +401,15 @@ int run_main(int argc, char **argv)
 	else if (!strcmp(getenv("USWAP_FAULT_MODE"), "sigbus"))
 		fprintf(stderr, "uswap run: fault_mode=sigbus: a system call that touches an evicted page fails with "
 				"EFAULT in the program\n");
-	if ((ret = check_program(r.argv[0])) || (ret = check_swap_dir(&r.opt)) || (ret = set_preload(&r)))
+	if ((ret = check_program(r.argv[0])) || (ret = check_swap_dir(&r.opt)))
+		goto out;
+	if (!userfaultfd_allowed(r.argv[0])) {
+		execvp(r.argv[0], r.argv);
+		fprintf(stderr, "uswap run: %s: %s\n", r.argv[0], strerror(errno));
+		ret = 127;
+		goto out;
+	}
+	if ((ret = set_preload(&r)))
 		goto out;
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "uswap run: cannot make a directory for the statistics: %s\n", strerror(errno));
