@@ -3,7 +3,8 @@
  * the unuse callback (the kernel's unuse_pte). Pages the owner takes are
  * installed with their tags and their entries freed; pages it declines
  * move to another device; a page it installs but keeps a reference to
- * moves too (the reference must still find its data). The device ends
+ * moves too (the reference must still find its data); a page the owner
+ * is busy with (-EAGAIN) is offered again. The device ends
  * empty, and with nowhere to put declined pages swapoff fails with
  * -ENOSPC and the device stays on, nothing lost.
  */
@@ -19,9 +20,10 @@ static swp_entry_t ent[N];
 static unsigned char mem[N][4096];
 static bool in_memory[N];
 static bool decline_all;
+static int offers[N];
 
 /* The owner: i % 4 == 0 taken, i % 4 == 2 taken but a reference kept,
- * odd declined (as a busy page would be). Tags carry the index. */
+ * odd declined; page 4 is busy at its first offer. Tags carry the index. */
 static int unuse(void *arg, swp_entry_t e, const void *page, const void *tags, size_t tags_len)
 {
 	int i;
@@ -30,7 +32,9 @@ static int unuse(void *arg, swp_entry_t e, const void *page, const void *tags, s
 	memcpy(&i, tags, sizeof(i));
 	T_ASSERT(i >= 0 && i < N && ent[i].val == e.val);
 	if (decline_all || i % 2)
-		return -EAGAIN;
+		return -EBUSY;
+	if (i == 4 && offers[4]++ == 0)
+		return -EAGAIN; /* swapoff drops the claim and offers it again */
 	memcpy(mem[i], page, 4096);
 	in_memory[i] = true;
 	if (i % 4 == 0) {
@@ -71,6 +75,7 @@ int main(void)
 	printf("to memory %llu, inuse %llu, on b %llu\n", (unsigned long long)st.unuse_to_memory,
 	       (unsigned long long)st.inuse, (unsigned long long)st.dev[0].inuse_pages);
 	T_ASSERT(st.nr_devices == 1 && st.unuse_to_memory == N / 4);
+	T_ASSERT_EQ(offers[4], 2);
 	T_ASSERT(st.inuse == N - N / 4 && st.dev[0].inuse_pages == N - N / 4);
 	for (int i = 0; i < N; i++) {
 		t_fill_page(page, 1 + i % 3, (uint64_t)i);
