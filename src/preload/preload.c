@@ -15,8 +15,12 @@
  * page stays present and would escape the budget; zeros are one of the two
  * contents MADV_FREE allows), MADV_PAGEOUT and MADV_COLD evict through
  * uswap, MADV_HUGEPAGE is ignored (uswap moves single pages). mlock,
- * mlock2 and munlock pin and unpin heap pages (brought in, never evicted);
- * mlockall is the kernel's alone.
+ * mlock2 and munlock pin and unpin heap pages (brought in, never evicted).
+ * mlockall asks for all of the program's memory to stay resident: every
+ * swapped page comes back and nothing leaves until munlockall (the
+ * instance is frozen, as for a fork), and the kernel locks pages as they
+ * are touched (MCL_ONFAULT: the heap's reserved address space is not to
+ * be filled). The limit is not kept meanwhile; that is said once.
  *
  * uswap's own memory is never the heap's: its allocations go to glibc's
  * malloc (base_set_allocator), its mappings are raw system calls, and its
@@ -178,6 +182,30 @@ EXPORT int mlock2(const void *addr, size_t len, unsigned flags)
 }
 
 EXPORT int munlock(const void *addr, size_t len) { return lock_range((void *)addr, len, SYS_munlock, 0, false); }
+
+static _Atomic bool locked_all; /* mlockall froze the instance; munlockall thaws it */
+
+EXPORT int mlockall(int flags)
+{
+	if (!ready())
+		return (int)syscall(SYS_mlockall, flags);
+	int ret = (int)syscall(SYS_mlockall, flags | MCL_ONFAULT);
+	if (ret || atomic_xchg_acq_rel(&locked_all, true))
+		return ret;
+	uswap_freeze(inst);
+	say("uswap: the program locked its memory (mlockall): every page stays resident until munlockall, "
+	    "over the limit if need be\n");
+	return 0;
+}
+
+EXPORT int munlockall(void)
+{
+	int ret = (int)syscall(SYS_munlockall);
+
+	if (!ret && ready() && atomic_xchg_acq_rel(&locked_all, false))
+		uswap_thaw(inst);
+	return ret;
+}
 
 /* ---------------------------------------------------------------- statistics */
 
@@ -370,6 +398,7 @@ static void after_fork_child(void)
 		return;
 	uswap_forget(inst);
 	atomic_store_rel(&state, DISABLED); /* until the child has its own */
+	atomic_store_relaxed(&locked_all, false); /* memory locks are not inherited */
 	if (!heap_trylock()) {
 		say("uswap: the forked child %d runs without uswap: it forked while another thread was changing "
 		    "its mappings\n", (int)getpid());

@@ -4,12 +4,14 @@
  * page-distinct contents, passes buffers to system calls, optionally
  * forks, and checks every byte.
  *
- *   fill-helper MIB [fork RESULT | hold SECONDS | mlock]
+ *   fill-helper MIB [fork RESULT | hold SECONDS | mlock | mlockall]
  *
  * hold: after the first check, sleep, then check again (memory held while
  * a test looks at the budget). mlock: the first 8 MiB are mlock'ed once
  * filled, and must still be resident (mincore) after the rest was filled
- * and checked under a budget smaller than the whole.
+ * and checked under a budget smaller than the whole. mlockall: once filled
+ * and checked, mlockall(MCL_CURRENT | MCL_FUTURE): then every page must be
+ * resident and right, also 8 MiB more allocated after it; munlockall.
  * fork: after filling, fork; the parent exits at once and the child waits
  * until it is gone, then checks every page (the parent's pages that were
  * evicted and written back must be in the child's copy) and writes "ok"
@@ -44,6 +46,23 @@ static void fill(unsigned char *p, uint64_t page)
 	}
 	snprintf((char *)p + PAGE / 2, PAGE / 2, "page %llu of the e2e fill program, with some words to compress",
 		 (unsigned long long)page);
+}
+
+/* Every page of the blocks is resident (mincore); 0, or 1 with a message. */
+static int resident(unsigned char **blocks, size_t nblocks, const char *who)
+{
+	unsigned char vec[BLOCK / PAGE];
+
+	for (size_t b = 0; b < nblocks; b++) {
+		if (mincore(blocks[b], BLOCK, vec))
+			return 2;
+		for (size_t k = 0; k < BLOCK / PAGE; k++)
+			if (!(vec[k] & 1)) {
+				fprintf(stderr, "fill-helper (%s): page %zu of block %zu is not resident\n", who, k, b);
+				return 1;
+			}
+	}
+	return 0;
 }
 
 static int check(unsigned char **blocks, size_t nblocks, const char *who)
@@ -85,6 +104,27 @@ static int syscalls(unsigned char **blocks, size_t nblocks)
 	return 0;
 }
 
+/* mlockall: every page comes in and stays, 8 MiB more too; then unlock. */
+static int lock_all(unsigned char **blocks, size_t nblocks)
+{
+	size_t more = 8;
+	unsigned char **all = realloc(blocks, (nblocks + more) * sizeof(*all));
+
+	if (!all || mlockall(MCL_CURRENT | MCL_FUTURE)) {
+		perror("fill-helper: mlockall");
+		return 2;
+	}
+	for (size_t b = nblocks; b < nblocks + more; b++) {
+		if (!(all[b] = aligned_alloc(PAGE, BLOCK)))
+			return 2;
+		for (size_t o = 0; o < BLOCK; o += PAGE)
+			fill(all[b] + o, b * (BLOCK / PAGE) + o / PAGE);
+	}
+	if (resident(all, nblocks + more, "mlockall") || check(all, nblocks + more, "mlockall"))
+		return 1;
+	return munlockall() ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t nblocks = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
@@ -106,16 +146,10 @@ int main(int argc, char **argv)
 	}
 	if (syscalls(blocks, nblocks) || check(blocks, nblocks, "first pass"))
 		return 1;
-	for (size_t b = 0; do_mlock && b < 8 && b < nblocks; b++) {
-		unsigned char vec[BLOCK / PAGE];
-		if (mincore(blocks[b], BLOCK, vec))
-			return 2;
-		for (size_t k = 0; k < BLOCK / PAGE; k++)
-			if (!(vec[k] & 1)) {
-				fprintf(stderr, "fill-helper: mlock'ed page %zu of block %zu is not resident\n", k, b);
-				return 1;
-			}
-	}
+	if (do_mlock && resident(blocks, nblocks < 8 ? nblocks : 8, "mlock"))
+		return 1;
+	if (argc > 2 && !strcmp(argv[2], "mlockall"))
+		return lock_all(blocks, nblocks);
 	if (argc > 3 && !strcmp(argv[2], "hold")) {
 		sleep((unsigned)atoi(argv[3]));
 		return check(blocks, nblocks, "after the hold");

@@ -6,7 +6,8 @@
 # filled under 64M (evicted, part written back to the swap file), fork,
 # the parent exits first, and the child finds every page. And mlock: the
 # locked pages stay resident under pressure, and uswap never even tries to
-# move them (the kernel would refuse: evict_refused).
+# move them (the kernel would refuse: evict_refused). And mlockall: every
+# page comes back and stays.
 set -uo pipefail
 . "$(dirname "$0")/../e2e-lib.sh"
 h=$root/build/tests/e2e/fill-helper
@@ -20,6 +21,11 @@ under 32M "$h" 128 mlock || fail "fill-helper mlock: $(cat "$work/err")"
 check_stats 32M 10000
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); r=sum(p['uswap']['evict_refused'] for p in d); print('evict_refused', r); sys.exit(r != 0)" \
   "$work/stats.json" || fail "uswap tried to evict mlock'ed pages (the kernel refused: they were not pinned)"
+
+# mlockall under a 32M budget after 64 MiB were filled (and evicted):
+# every page comes back and stays, 8 MiB allocated after it too; said once.
+under 32M "$h" 64 mlockall || fail "fill-helper mlockall: $(cat "$work/err")"
+[ "$(grep -c 'locked its memory (mlockall)' "$work/err")" = 1 ] || fail "mlockall not said once: $(cat "$work/err")"
 
 rm -f "$work/child"
 under 64M "$h" 256 fork "$work/child" || fail "fill-helper fork: the parent failed: $(cat "$work/err")"
