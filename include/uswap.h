@@ -144,7 +144,9 @@ int uswap_swapoff(uswap_t *u);
  * by write-protect and zap, evict=wp or a kernel without UFFDIO_MOVE; 0:
  * by UFFDIO_MOVE).
  * zswap (the kernel's names): pool_total_size, stored_pages,
- * written_back_pages, pool_limit_hit, reject_compress_poor, ...
+ * written_back_pages, pool_limit_hit, reject_compress_poor, ...; and
+ * written_back_idle (of written_back_pages, those written back for their
+ * age, writeback_after).
  * swap: pswpin, pswpout, swap_ra, swap_ra_hit, ...
  * `uswap_stats_print` lists them all.
  */

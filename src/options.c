@@ -84,6 +84,9 @@ static const struct opt_def table[OPT__COUNT] = {
 					  XSTR(ZSWAP_DEFAULT_ACCEPT_THRESHOLD_PERCENT), "%", 1, 100, "zswap",
 					  "once full, the pool takes pages again below this percent of its "
 					  "limit (100: no hysteresis)"),
+	[OPT_WRITEBACK_AFTER] = OPT("writeback_after", OPT_UINT, "0", "s", 0, ZSWAP_MAX_WRITEBACK_AFTER, "zswap",
+				 "idle writeback: pages in the pool longer than this go to the swap file, "
+				 "however empty the pool (zram's idle writeback, built in; 0: off)"),
 	[OPT_SHRINKER] = OPT("shrinker", OPT_BOOL, "on", NULL, 0, 1, "zswap",
 			  "a background thread writes the coldest pages back when the pool is full"),
 	[OPT_MAX_CHAIN] = OPT("max_chain", OPT_UINT, XSTR(ZS_DEFAULT_MAX_CHAIN), "pages", 1, ZS_MAX_CHAIN, "zsmalloc",
@@ -416,6 +419,7 @@ void options_zswap_config(const struct options *o, struct zswap_config *c)
 		.accept_threshold_percent = (unsigned)opt_num(o, OPT_ACCEPT_THRESHOLD_PERCENT),
 		.disabled = !opt_bool(o, OPT_ZSWAP),
 		.no_shrink_worker = !opt_bool(o, OPT_SHRINKER),
+		.writeback_after = (unsigned)opt_num(o, OPT_WRITEBACK_AFTER),
 	};
 	options_zs_config(o, &c->zs);
 }

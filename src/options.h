@@ -34,6 +34,7 @@ enum opt_id {
 	OPT_THREADS,
 	OPT_POLICY,
 	OPT_EVICT,
+	OPT_WRITEBACK_AFTER,
 	OPT_WRITEBACK,
 	/* zswap/ */
 	OPT_ZSWAP,                    /* zswap in front of the swap devices */

@@ -313,7 +313,7 @@ static const struct stat_name {
 	ZSWAP_STAT(reject_reclaim_fail), ZSWAP_STAT(reject_alloc_fail), ZSWAP_STAT(reject_kmemcache_fail),
 	ZSWAP_STAT(reject_compress_fail), ZSWAP_STAT(reject_compress_poor), ZSWAP_STAT(reject_group_limit),
 	ZSWAP_STAT(reject_streaming), ZSWAP_STAT(decompress_fail), ZSWAP_STAT(zswpin), ZSWAP_STAT(zswpout),
-	ZSWAP_STAT(zswpwb), ZSWAP_STAT(stored_bytes),
+	ZSWAP_STAT(zswpwb), ZSWAP_STAT(stored_bytes), ZSWAP_STAT(written_back_idle),
 	SWAP_STAT(pswpin), SWAP_STAT(pswpout), SWAP_STAT(swapout_fail), SWAP_STAT(io_errors), SWAP_STAT(csum_errors),
 	SWAP_STAT(inuse), SWAP_STAT(swap_ra), SWAP_STAT(swap_ra_hit), SWAP_STAT(unuse_to_memory),
 };

@@ -70,6 +70,8 @@ int zswap_create(const struct zswap_config *cfg, struct zswap **out, char *err, 
 	rwlock_init(&z->pools_lock);
 	mutex_init(&z->lru_lock);
 	worker_init(&z->worker);
+	z->t0_ns = os_now_ns();
+	z->cfg.writeback_after = MIN(z->cfg.writeback_after, ZSWAP_MAX_WRITEBACK_AFTER);
 	z->lru.next = z->lru.prev = &z->lru;
 	snprintf(z->root.name, sizeof(z->root.name), "root");
 	atomic_store_relaxed(&z->root.writeback, true);
@@ -446,7 +448,7 @@ static int compress_into(struct zswap *z, struct zswap_pool *p, const void *page
 		return -ENOMEM;
 	}
 	zs_write(p->zs, ent->handle, src, (size_t)len);
-	ent->length = (uint32_t)len;
+	ent->length = (uint16_t)len;
 	return 0;
 }
 
@@ -513,6 +515,7 @@ int zswap_store(struct zswap *z, swp_entry_t e, const void *page, struct zswap_g
 		goto reject;
 	}
 	ent->swpentry = e;
+	ent->born = zswap_now_s(z);
 	ent->group = g ? g : &z->root;
 	ent->pool = zswap_pool_current_get(z);
 	if ((ret = entry_fill(z, ent, page)))
@@ -593,6 +596,7 @@ void zswap_stats(struct zswap *z, struct zswap_stats *st)
 	st->reject_group_limit = (uint64_t)pcpu_counter_read(z->ctr, ZC_REJECT_GROUP_LIMIT);
 	st->decompress_fail = (uint64_t)pcpu_counter_read(z->ctr, ZC_DECOMPRESS_FAIL);
 	st->written_back_pages = (uint64_t)pcpu_counter_read(z->ctr, ZC_WRITTEN_BACK);
+	st->written_back_idle = (uint64_t)pcpu_counter_read(z->ctr, ZC_WRITTEN_BACK_IDLE);
 	st->zswpin = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPIN);
 	st->zswpout = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPOUT);
 	st->zswpwb = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPWB);

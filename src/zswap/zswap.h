@@ -42,6 +42,7 @@ struct zswap_wb_ops {
 #define ZSWAP_DEFAULT_COMPRESSOR               "lz4"
 #define ZSWAP_DEFAULT_MAX_POOL_PERCENT         20
 #define ZSWAP_DEFAULT_ACCEPT_THRESHOLD_PERCENT 90
+#define ZSWAP_MAX_WRITEBACK_AFTER              32767 /* seconds: entry ages are 16-bit */
 
 struct zswap_config {
 	const char *compressor;          /* NULL = ZSWAP_DEFAULT_COMPRESSOR */
@@ -53,6 +54,9 @@ struct zswap_config {
 	bool no_shrink_worker;           /* tests: no background writeback thread */
 	bool keep_incompressible;        /* store pages that do not compress as they are, even
 					    when they could go to the device (the kernel's 6.18 rule) */
+	unsigned writeback_after;        /* seconds: the worker writes back entries stored longer
+					    ago, under the limit too (zram's idle writeback); 0 = off,
+					    at most ZSWAP_MAX_WRITEBACK_AFTER */
 	struct zs_config zs;             /* the pools' zsmalloc tunables (max_bytes is ignored) */
 };
 
@@ -65,6 +69,8 @@ struct zswap_stats {
 	uint64_t reject_streaming;       /* ours: stores sent to the device as the pool was
 					    full of pages written back unread (admit) */
 	uint64_t stored_bytes;           /* compressed bytes of stored entries */
+	uint64_t written_back_idle;      /* ours: written back by age (writeback_after), of
+					    written_back_pages */
 };
 
 /* zswap.c */

@@ -37,7 +37,8 @@
  */
 struct zswap_entry {
 	swp_entry_t swpentry;         /* constant */
-	uint32_t length;              /* constant: bytes in the pool; 0 = same-filled */
+	uint16_t length;              /* constant: bytes in the pool (<= PAGE_SIZE); 0 = same-filled */
+	uint16_t born;                /* constant: zswap_now_s() when stored (idle writeback) */
 	bool raw;                     /* constant: stored uncompressed */
 	bool referenced;              /* lru_lock: second chance */
 	bool on_lru;                  /* lru_lock */
@@ -77,7 +78,7 @@ struct zswap_group {
 enum zswap_counter {
 	ZC_POOL_LIMIT_HIT, ZC_REJECT_RECLAIM_FAIL, ZC_REJECT_ALLOC_FAIL, ZC_REJECT_KMEMCACHE_FAIL,
 	ZC_REJECT_COMPRESS_FAIL, ZC_REJECT_COMPRESS_POOR, ZC_REJECT_GROUP_LIMIT, ZC_DECOMPRESS_FAIL,
-	ZC_WRITTEN_BACK, ZC_ZSWPIN, ZC_ZSWPOUT, ZC_ZSWPWB, ZC_REJECT_STREAMING, ZC_NR
+	ZC_WRITTEN_BACK, ZC_ZSWPIN, ZC_ZSWPOUT, ZC_ZSWPWB, ZC_REJECT_STREAMING, ZC_WRITTEN_BACK_IDLE, ZC_NR
 };
 
 struct zswap {
@@ -111,6 +112,7 @@ struct zswap {
 	/* The shrink worker (zswap_writeback.c). */
 	struct worker worker;         /* worker.lock also guards worker_kick */
 	bool worker_kick;             /* worker.lock */
+	uint64_t t0_ns;               /* constant: zswap_now_s()'s origin */
 
 	struct pcpu_counters *ctr;    /* enum zswap_counter */
 	struct slab *entries;         /* struct zswap_entry; own locks */
@@ -132,6 +134,10 @@ void zswap_reap(struct zswap *z); /* release every dead entry now */
 struct rtree *zswap_tree(struct zswap *z, swp_entry_t e);
 
 void zswap_count(struct zswap *z, enum zswap_counter c);
+/* Seconds since the pool was made, modulo 2^16 (entry ages: an entry
+ * seems young again after 18 hours, and idle writeback takes it a day
+ * later at most). */
+static inline uint16_t zswap_now_s(const struct zswap *z) { return (uint16_t)((os_now_ns() - z->t0_ns) / 1000000000ull); }
 
 /* zswap_writeback.c */
 void zswap_lru_add(struct zswap *z, struct zswap_entry *e);

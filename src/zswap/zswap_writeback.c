@@ -21,6 +21,15 @@
  *      Only after its write succeeded is an entry erased and its compressed
  *      copy freed; a failed write leaves the entry where it was.
  *
+ * Idle writeback (writeback_after, zram's idle writeback built in): the
+ * worker also wakes every second and writes back, in the same batches,
+ * the entries stored longer ago than writeback_after seconds, however
+ * full the pool. An entry in the pool was not read since it was stored (a
+ * load takes it out), so its age is its idle time. The LRU is in store
+ * order but for second-chance rotations: the worker takes entries from
+ * its head while they are old enough and stops at the first young one
+ * (an old entry rotated behind it waits for it).
+ *
  * Lock order: lru_lock is a leaf, never held across a claim, a tree
  * operation or an entry free.
  */
@@ -167,21 +176,27 @@ static unsigned char *wb_pages(void)
 	return wb_pages_buf;
 }
 
-/* Step 1: the next entry to write back, copied out, or false when the
- * scan budget is spent or the LRU is empty. */
-static bool pick_coldest(struct zswap *z, struct zswap_group *only, swp_entry_t *id,
-			 const struct zswap_entry **token)
+/* What pick_coldest found at the LRU's head. */
+enum pick { PICKED, PASSED /* rotated without taking it */, NONE /* empty, or (idle) too young */ };
+
+/* Step 1: the next entry to write back, copied out. min_age > 0 (idle
+ * writeback): only an entry stored at least min_age seconds ago, second
+ * chance or not. */
+static enum pick pick_coldest(struct zswap *z, struct zswap_group *only, unsigned min_age, swp_entry_t *id,
+			      const struct zswap_entry **token)
 {
-	bool found = false;
+	enum pick found = PASSED;
 
 	mutex_lock(&z->lru_lock);
 	struct zswap_entry *e = z->lru.next;
-	if (e != &z->lru) {
+	if (e == &z->lru || (min_age && (uint16_t)(zswap_now_s(z) - e->born) < min_age)) {
+		found = NONE;
+	} else {
 		bool skip = (only && e->group != only) || !atomic_load_relaxed(&e->group->writeback);
-		if (!skip && !e->referenced) {
+		if (!skip && (!e->referenced || min_age)) {
 			*id = e->swpentry;
 			*token = e;
-			found = true;
+			found = PICKED;
 		}
 		if (!skip)
 			e->referenced = false; /* second chance spent */
@@ -192,13 +207,8 @@ static bool pick_coldest(struct zswap *z, struct zswap_group *only, swp_entry_t 
 	return found;
 }
 
-/*
- * Write back up to nr of the coldest entries (of group only, if given).
- * Returns how many were written. Scans at most twice the LRU, so it ends
- * even when every entry is hot. No-op without writeback ops. Any thread;
- * sleeps in the layer above's write.
- */
-long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
+/* zswap_shrink, or with min_age (seconds) idle writeback's. */
+static long shrink(struct zswap *z, long nr, struct zswap_group *only, unsigned min_age)
 {
 	long written = 0;
 
@@ -214,14 +224,11 @@ long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
 	for (uint64_t scanned = 0; written + b.n < nr && scanned < budget; scanned++) {
 		swp_entry_t id;
 		const struct zswap_entry *token;
-		if (!pick_coldest(z, only, &id, &token)) {
-			mutex_lock(&z->lru_lock);
-			bool empty = z->lru.next == &z->lru;
-			mutex_unlock(&z->lru_lock);
-			if (empty)
-				break;
+		enum pick got = pick_coldest(z, only, min_age, &id, &token);
+		if (got == NONE)
+			break;
+		if (got == PASSED)
 			continue;
-		}
 		void *page = buf ? buf + (size_t)b.n * PAGE_SIZE : one;
 		if (wb_prepare(z, id, token, page, &b.e[b.n]) == 0) {
 			b.id[b.n] = id;
@@ -234,6 +241,14 @@ long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only)
 		written += wb_finish(z, &b);
 	return written;
 }
+
+/*
+ * Write back up to nr of the coldest entries (of group only, if given).
+ * Returns how many were written. Scans at most twice the LRU, so it ends
+ * even when every entry is hot. No-op without writeback ops. Any thread;
+ * sleeps in the layer above's write.
+ */
+long zswap_shrink(struct zswap *z, long nr, struct zswap_group *only) { return shrink(z, nr, only, 0); }
 
 /* ---------------------------------------------------------------- worker */
 
@@ -258,18 +273,47 @@ static void shrink_to_threshold(struct zswap *z)
 	}
 }
 
+/* Idle writeback: every entry older than writeback_after seconds. */
+static void write_back_idle(struct zswap *z)
+{
+	long n;
+
+	while ((n = shrink(z, 64, NULL, z->cfg.writeback_after)) > 0) {
+		pcpu_counter_add(z->ctr, ZC_WRITTEN_BACK_IDLE, n);
+		zswap_flush(z);
+	}
+}
+
+/* Sleep until kicked (or stopped); with idle writeback, a second at most.
+ * worker.lock held. */
+static void worker_wait(struct zswap *z)
+{
+	struct timespec ts;
+
+	if (!z->cfg.writeback_after) {
+		while (!z->worker_kick && !z->worker.stop)
+			pthread_cond_wait(&z->worker.cond, &z->worker.lock.m);
+		return;
+	}
+	os_deadline(&ts, 1000 * 1000 * 1000);
+	while (!z->worker_kick && !z->worker.stop)
+		if (pthread_cond_timedwait(&z->worker.cond, &z->worker.lock.m, &ts))
+			return; /* a second: look for idle entries */
+}
+
 static void *worker_main(void *arg)
 {
 	struct zswap *z = arg;
 
 	mutex_lock(&z->worker.lock);
 	while (!z->worker.stop) {
-		while (!z->worker_kick && !z->worker.stop)
-			pthread_cond_wait(&z->worker.cond, &z->worker.lock.m);
+		worker_wait(z);
 		z->worker_kick = false;
 		mutex_unlock(&z->worker.lock);
 		zswap_reap(z);
 		shrink_to_threshold(z);
+		if (z->cfg.writeback_after)
+			write_back_idle(z);
 		mutex_lock(&z->worker.lock);
 	}
 	mutex_unlock(&z->worker.lock);

@@ -1,0 +1,111 @@
+/*
+ * mt-idle-writeback.c - writeback_after: pages that stay in the pool
+ * longer go to the swap file although the pool is far under its limit
+ * (zram's idle writeback), while swap-ins race it, in both fault modes.
+ *
+ * 16 MiB of compressible pages under limit=64M: the pool holds them all.
+ * Without writeback_after nothing is written back in 2.5 s. With
+ * writeback_after=1 a thread keeps evicting, reading and rewriting random
+ * pages for 3 s (each page's first word counts its rewrites, mirrored in
+ * the test) while the worker writes back what has aged: pages are written
+ * back for their age (written_back_idle), and every page reads right
+ * whether it came from the pool, the file or memory.
+ */
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "uswap.h"
+#include "uswap_debug.h"
+
+#define REGION (16ul << 20)
+#define PAGES  (REGION / 4096)
+
+static unsigned char *mem;
+static uswap_t *u;
+static uint64_t writes[PAGES];
+
+static uint64_t stat_of(const char *name)
+{
+	uint64_t v = 0;
+
+	T_ASSERT(!uswap_stat(u, name, &v));
+	return v;
+}
+
+/* Page i: text-like content (compresses), its first word = its rewrites. */
+static void check(size_t i, const char *when)
+{
+	static unsigned char want[4096];
+
+	t_fill_page(want, 1, i);
+	memcpy(want, &writes[i], sizeof(writes[i]));
+	if (memcmp(mem + i * 4096, want, 4096)) {
+		fprintf(stderr, "%s: page %zu reads wrong\n", when, i);
+		exit(T_EXIT_FAIL);
+	}
+}
+
+static void fill_all(void)
+{
+	for (size_t i = 0; i < PAGES; i++) {
+		t_fill_page(mem + i * 4096, 1, i);
+		writes[i] = 0;
+		memcpy(mem + i * 4096, &writes[i], sizeof(writes[i]));
+	}
+	T_ASSERT(!uswap_pageout(u, mem, REGION));
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void run(const char *mode)
+{
+	char opts[160];
+	uint64_t seed = 7;
+
+	/* No idle writeback: the pool keeps what fits. */
+	snprintf(opts, sizeof(opts), "limit=64M,fault_mode=%s", mode);
+	T_ASSERT((u = uswap_open(opts)) != NULL);
+	T_ASSERT((mem = uswap_alloc(u, REGION)) != NULL);
+	fill_all();
+	sleep(2);
+	usleep(500000);
+	T_ASSERT(stat_of("stored_pages") > PAGES / 2);
+	T_ASSERT_EQ(stat_of("written_back_pages"), 0);
+	uswap_close(u);
+
+	snprintf(opts, sizeof(opts), "limit=64M,writeback_after=1,fault_mode=%s", mode);
+	T_ASSERT((u = uswap_open(opts)) != NULL);
+	T_ASSERT((mem = uswap_alloc(u, REGION)) != NULL);
+	fill_all();
+	uint64_t ops = 0;
+	for (double end = now() + 3; now() < end; ops++) {
+		size_t i = t_rand(&seed) % PAGES;
+		check(i, "racing idle writeback");
+		if (ops % 4 == 0) {
+			writes[i]++;
+			memcpy(mem + i * 4096, &writes[i], sizeof(writes[i]));
+		}
+		if (ops % 64 == 0)
+			T_ASSERT(!uswap_pageout(u, mem + (t_rand(&seed) % (PAGES - 64)) * 4096, 64 * 4096));
+	}
+	uint64_t idle = stat_of("written_back_idle"), wb = stat_of("written_back_pages");
+	T_VALIDATE(u, mode);
+	for (size_t i = 0; i < PAGES; i++)
+		check(i, "after idle writeback");
+	printf("%s: %llu ops racing; %llu pages written back for their age (%llu in all), %llu swap-ins from the "
+	       "file\n", mode, (unsigned long long)ops, (unsigned long long)idle, (unsigned long long)wb,
+	       (unsigned long long)stat_of("pswpin"));
+	T_ASSERT(idle > PAGES / 4);
+	T_ASSERT(idle <= wb);
+	T_ASSERT(!uswap_free(u, mem));
+	uswap_close(u);
+}
+
+int main(int argc, char **argv) { return t_run_fault_modes(argc, argv, run); }
