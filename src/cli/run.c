@@ -343,7 +343,9 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 			unlink(path);
 			continue;
 		}
-		if (!procstats_read(path, &text)) {
+		size_t nl = strlen(e->d_name);
+		bool json = nl > 5 && !strcmp(e->d_name + nl - 5, ".json"); /* not a killed writer's .tmp */
+		if (json && !procstats_read(path, &text)) {
 			if (r->stats)
 				procstats_print(stderr, text);
 			if (out)
@@ -386,6 +388,16 @@ static bool userfaultfd_allowed(const char *prog)
 	fprintf(stderr, "uswap run: %s.\nuswap run: running %s without uswap: nothing is swapped and the limit is "
 			"not kept\n", err, prog);
 	return false;
+}
+
+static volatile pid_t child_pid; /* the program, once forked */
+
+/* SIGTERM and SIGHUP sent to `uswap run` alone (kill PID, a supervisor)
+ * are the program's too: passed on, and uswap run waits for it. */
+static void pass_on(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
 }
 
 int run_main(int argc, char **argv)
@@ -431,8 +443,13 @@ int run_main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
+	child_pid = pid;
 	signal(SIGINT, SIG_IGN); /* the terminal's signals go to the program; we wait for it */
 	signal(SIGQUIT, SIG_IGN);
+	struct sigaction sa = {.sa_handler = pass_on};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	report(&r, dir, pid, (double)(os_now_ns() - t0) / 1e9, status);

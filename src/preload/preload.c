@@ -293,12 +293,25 @@ static void stats_write(const char *path)
 	free(buf);
 }
 
+/* `uswap run`'s statistics file for this process ("" when not under it). */
+static void run_stats_path(char *path, size_t len)
+{
+	const char *dir = getenv("USWAP_RUN_STATS_DIR");
+
+	if (!dir || snprintf(path, len, "%s/%d.json", dir, (int)getpid()) >= (int)len)
+		*path = 0;
+}
+
 /* Every tick: tell the tree what we use and learn what the others use;
- * every STATS_TICKS ticks: the live statistics file. */
+ * every STATS_TICKS ticks: the live statistics file, and the same into
+ * `uswap run`'s folder, so that a process killed before its exit (SIGKILL:
+ * stress-ng's workers end so under load) leaves its last second there. */
 static void *stats_main(void *arg)
 {
-	char path[600];
+	char path[600], run_path[600];
 	bool live = !statfile_path(path, sizeof(path), getpid(), true); /* else no private directory */
+
+	run_stats_path(run_path, sizeof(run_path));
 
 	mutex_lock(&stats_worker.lock);
 	for (unsigned tick = 0; !stats_worker.stop; tick++) {
@@ -306,6 +319,8 @@ static void *stats_main(void *arg)
 		tree_publish(uswap_share_budget(inst, tree_others()));
 		if (live && tick % STATS_TICKS == 0)
 			stats_write(path);
+		if (*run_path && tick % STATS_TICKS == STATS_TICKS - 1)
+			stats_write(run_path);
 		mutex_lock(&stats_worker.lock);
 		if (stats_worker.stop)
 			break; /* asked while we worked: the broadcast is not coming again */
@@ -323,14 +338,14 @@ static void *stats_main(void *arg)
 __attribute__((destructor)) static void preload_exit(void)
 {
 	char path[600];
-	const char *dir = getenv("USWAP_RUN_STATS_DIR");
 
 	static _Atomic bool done;
 	if (!ready() || atomic_exchange(&done, true))
 		return;
 	worker_stop(&stats_worker); /* it must not write the live file again */
 	tree_leave();
-	if (dir && snprintf(path, sizeof(path), "%s/%d.json", dir, (int)getpid()) < (int)sizeof(path))
+	run_stats_path(path, sizeof(path));
+	if (*path)
 		stats_write(path);
 	if (!statfile_path(path, sizeof(path), getpid(), false))
 		unlink(path);

@@ -100,9 +100,26 @@ static void unlock_or_drop(struct vm *vm, struct region *r, size_t i)
 	}
 }
 
-/* Protect the batch, run by run; a run the kernel refuses (an event is
- * pending: EAGAIN) is left alone. Returns the pages protected. */
-static unsigned protect(struct vm *vm, struct region *r, const size_t *idx, unsigned n, enum wp_page *st)
+/* Write-protect a run; while an event is pending (EAGAIN: another
+ * evictor's zap, say), wait for its reader with the barrier released, a
+ * few times. 0 or -errno. */
+static int protect_run(struct vm *vm, unsigned *b, struct region *r, size_t first, unsigned run)
+{
+	int ret;
+
+	for (int tries = 0; (ret = vm_wp_range(vm, r->start + first * PAGE_SIZE, run * PAGE_SIZE, true)) == -EAGAIN &&
+			    tries < 64; tries++) {
+		vm_barrier_exit(vm, *b);
+		sched_yield();
+		*b = vm_barrier_enter(vm);
+	}
+	return ret;
+}
+
+/* Protect the batch, run by run; a run the kernel refuses is left alone.
+ * Returns the pages protected. */
+static unsigned protect(struct vm *vm, unsigned *b, struct region *r, const size_t *idx, unsigned n,
+			enum wp_page *st)
 {
 	unsigned done = 0;
 
@@ -110,7 +127,7 @@ static unsigned protect(struct vm *vm, struct region *r, const size_t *idx, unsi
 		st[k] = WP_KEEP;
 	for (unsigned k = 0, run; k < n; k += run) {
 		run = run_of(idx, st, k, n, WP_KEEP);
-		bool ok = !vm_wp_range(vm, r->start + idx[k] * PAGE_SIZE, run * PAGE_SIZE, true);
+		bool ok = !protect_run(vm, b, r, idx[k], run);
 		for (unsigned j = k; j < k + run; j++)
 			st[j] = ok ? WP_KEEP : WP_UNLOCK;
 		done += ok ? run : 0;
@@ -260,7 +277,7 @@ long vm_evict_wp(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsi
 
 	unsigned slot;
 
-	if (protect(vm, r, idx, n, st)) {
+	if (protect(vm, b, r, idx, n, st)) {
 		unsigned char *park = vm_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
 						   VM_EVICT_BATCH * PAGE_SIZE, &slot);
 		swap_batch(vm, r, idx, n, st, e, park);

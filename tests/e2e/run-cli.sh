@@ -55,6 +55,16 @@ grep -q "python" <<<"$out" || fail "uswap stat does not show the running program
 dir=${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/uswap}; dir=${dir:-/tmp/uswap-$(id -u)}
 [ "$(stat -c %a "$dir")" = 700 ] || fail "$dir is not mode 0700"
 wait $runner || fail "the python program under uswap run failed"
+# SIGTERM to uswap run alone (a supervisor's kill) reaches the program.
+"$u" run --limit 64M -- sleep 313 &
+runner=$!
+for i in $(seq 50); do pgrep -x -f "sleep 313" >/dev/null && break; sleep 0.1; done
+kill -TERM $runner
+wait $runner
+rc=$?
+for i in $(seq 50); do pgrep -x -f "sleep 313" >/dev/null || break; sleep 0.1; done
+pgrep -x -f "sleep 313" >/dev/null && { pkill -x -f "sleep 313"; fail "SIGTERM to uswap run left the program running"; }
+[ $rc = 143 ] || fail "uswap run exited $rc after the program died of SIGTERM (want 143)"
 expect 1 "no uswap run process 999999" "$u" stat 999999
 expect 2 "not a process id" "$u" stat abc
 echo "ok"
