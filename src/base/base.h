@@ -101,6 +101,7 @@ struct prwlock {
 int prw_init(struct prwlock *l);
 void prw_destroy(struct prwlock *l);
 unsigned prw_read_lock(struct prwlock *l);
+bool prw_read_trylock(struct prwlock *l, unsigned *slot); /* false while a writer holds or wants it */
 static inline void prw_read_unlock(struct prwlock *l, unsigned slot)
 {
 	atomic_fetch_sub_explicit(&l->slot[slot].readers, 1, memory_order_release);

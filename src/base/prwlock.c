@@ -56,6 +56,21 @@ unsigned prw_read_lock(struct prwlock *l)
 	}
 }
 
+/* prw_read_lock without waiting: false (nothing held) while a writer
+ * holds the lock or waits for it. */
+bool prw_read_trylock(struct prwlock *l, unsigned *slot)
+{
+	unsigned i = pcpu_current() % l->nr;
+
+	atomic_fetch_add_explicit(&l->slot[i].readers, 1, memory_order_seq_cst);
+	if (!atomic_load_explicit(&l->writer, memory_order_seq_cst)) {
+		*slot = i;
+		return true;
+	}
+	atomic_fetch_sub_explicit(&l->slot[i].readers, 1, memory_order_release);
+	return false;
+}
+
 void prw_write_lock(struct prwlock *l)
 {
 	mutex_lock(&l->writer_lock);

@@ -80,29 +80,33 @@ static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
 	return swap_write_device(s, e, page, m); /* writeok is off on idx */
 }
 
-/* One pass over every entry; -errno on the first that cannot move. */
+/* One pass over every entry; -errno on the first that cannot move. An
+ * entry whose owner was busy with it (-EAGAIN) stays for the next pass:
+ * the owner may be waiting for our claim, and gets it now. */
 static int unuse_pass(struct swap_sys *s, int idx)
 {
+	bool busy = false;
+
 	for (uint64_t off = 1, end = swap_space_extent(s->space); off < end; off++) {
 		swp_entry_t e = swp_entry(SWP_TYPE_VIRTUAL, off);
 		int r;
-		do {
-			if (!swap_count(s->space, e) && !swap_has_cache(s->space, e))
-				break; /* free: nothing stored */
-			while ((r = swapcache_prepare(s->space, e)) == -EEXIST) {
-				swap_ra_drop(s, e); /* a read-ahead page: its data is on the device anyway */
-				sched_yield();     /* else a swap-in or writeback owns it for a moment */
-			}
-			if (r)
-				break; /* freed meanwhile */
-			r = unuse_entry(s, e, idx);
-			swapcache_clear(s->space, e);
-			if (r == -EAGAIN)
-				sched_yield(); /* the owner finishes with the page (a swap-in waiting for our claim) */
-			else if (r)
-				return r;
-		} while (r == -EAGAIN);
+		if (!swap_count(s->space, e) && !swap_has_cache(s->space, e))
+			continue; /* free: nothing stored */
+		while ((r = swapcache_prepare(s->space, e)) == -EEXIST) {
+			swap_ra_drop(s, e); /* a read-ahead page: its data is on the device anyway */
+			sched_yield();     /* else a swap-in or writeback owns it for a moment */
+		}
+		if (r)
+			continue; /* freed meanwhile */
+		r = unuse_entry(s, e, idx);
+		swapcache_clear(s->space, e);
+		if (r == -EAGAIN)
+			busy = true;
+		else if (r)
+			return r;
 	}
+	if (busy)
+		sched_yield();
 	return 0;
 }
 

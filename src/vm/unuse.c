@@ -18,10 +18,12 @@
  * off on the one going away.
  *
  * Lock order: swap/'s claim of the entry (held by swap/ around the
- * callback) -> vm.barrier (shared) -> PTE_LOCKED, taken with a trylock
- * only: a resolver holding the page's lock may be waiting for the claim.
- * The barrier's writers (events, region removal, fork's freeze) never wait
- * for an entry's claim. vm.unuse_map is set up and torn down by the one
+ * callback) -> vm.barrier (shared) -> PTE_LOCKED, both taken with a
+ * trylock only: a resolver may hold the barrier and the page's lock while
+ * it waits for the claim, and a writer waiting for the barrier waits for
+ * that resolver (a blocking read lock behind the writer would close the
+ * circle). Busy, the page is declined with -EAGAIN, and swap/ offers it
+ * again later. vm.unuse_map is set up and torn down by the one
  * thread running the swapoff (uswap.c serialises it), and read by it
  * alone, in the callback.
  */
@@ -130,7 +132,9 @@ int vm_unuse(void *arg, swp_entry_t e, const void *page, const void *tags, size_
 		return -ENOENT;
 	if (limit && vm_usage_pages(vm) + 1 > limit)
 		return -ENOMEM; /* no room: swap/ finds the page another place */
-	unsigned b = vm_barrier_enter(vm);
+	unsigned b;
+	if (!prw_read_trylock(&vm->barrier, &b))
+		return -EAGAIN; /* a writer waits, maybe for a resolver waiting for our claim */
 	struct region *r = vm_region_by_id(vm, l->region);
 	uint64_t v = r && l->page < r->npages ? atomic_load_acq(&r->pte[l->page]) : PTE_NONE;
 	if (pte_state(v) != PTE_SWAPPED || pte_entry(v).val != e.val)
