@@ -10,21 +10,13 @@
 #include <errno.h>
 #include <stdbool.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "sigbus_pages.h"
 #include "uswap.h"
 #include "uswap_debug.h"
 
 #define PAGES 256
 #define PG    4096
-
-static uint64_t stat_of(uswap_t *u, const char *name)
-{
-	uint64_t v = 0;
-
-	T_ASSERT(!uswap_stat(u, name, &v));
-	return v;
-}
 
 static void run(const char *mode)
 {
@@ -47,7 +39,7 @@ static void run(const char *mode)
 	/* A failed write: the page stays, nothing is lost. */
 	T_ASSERT(!uswap_debug_inject_io(u, 1, EIO, 3));
 	T_ASSERT(!uswap_pageout(u, mem, PAGES * PG));
-	uint64_t werr = stat_of(u, "io_errors"), out = stat_of(u, "pswpout");
+	uint64_t werr = t_stat(u, "io_errors"), out = t_stat(u, "pswpout");
 	for (size_t i = 0; i < PAGES; i++)
 		T_ASSERT(read_page(mem, i));
 	T_ASSERT(werr >= 1);
@@ -62,7 +54,7 @@ static void run(const char *mode)
 		size_t i = k * 97 % PAGES;
 		right += (unsigned)(first[i] = read_page(mem, i));
 	}
-	uint64_t poisoned = stat_of(u, "poisoned"), errors = stat_of(u, "io_errors");
+	uint64_t poisoned = t_stat(u, "poisoned"), errors = t_stat(u, "io_errors");
 	printf("%s: %llu pages written out, a write error (%llu errors so far); after a read error %u read right, "
 	       "%d SIGBUS, %llu poisoned\n", mode, (unsigned long long)out, (unsigned long long)werr, right,
 	       (int)sigbus_seen, (unsigned long long)poisoned);

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "uswap.h"
 #include "uswap_debug.h"
 
@@ -31,34 +31,26 @@ static unsigned char *mem;
 static uswap_t *u;
 static atomic_bool stop;
 
-static uint64_t stat_of(const char *name)
-{
-	uint64_t v = 0;
-
-	T_ASSERT(!uswap_stat(u, name, &v));
-	return v;
-}
-
 static void check_methods(const char *mode)
 {
 	char opts[128];
 
 	snprintf(opts, sizeof(opts), "limit=8M,fault_mode=%s,evict=wp", mode);
 	T_ASSERT((u = uswap_open(opts)) != NULL);
-	T_ASSERT_EQ(stat_of("evict_wp"), 1);
-	T_ASSERT_EQ(stat_of("written_bits"), 0);
+	T_ASSERT_EQ(t_stat(u, "evict_wp"), 1);
+	T_ASSERT_EQ(t_stat(u, "written_bits"), 0);
 	uswap_close(u);
 	snprintf(opts, sizeof(opts), "limit=8M,fault_mode=%s,evict=move", mode);
 	bool has_move = (u = uswap_open(opts)) != NULL;
 	if (has_move) {
-		T_ASSERT_EQ(stat_of("evict_wp"), 0);
+		T_ASSERT_EQ(t_stat(u, "evict_wp"), 0);
 		uswap_close(u);
 	} else {
 		printf("SKIP: evict=move: %s\n", uswap_strerror());
 	}
 	snprintf(opts, sizeof(opts), "limit=8M,fault_mode=%s,evict=auto", mode);
 	T_ASSERT((u = uswap_open(opts)) != NULL);
-	T_ASSERT_EQ(stat_of("evict_wp"), !has_move);
+	T_ASSERT_EQ(t_stat(u, "evict_wp"), !has_move);
 	uswap_close(u);
 }
 
@@ -144,9 +136,9 @@ static void run(const char *mode)
 	for (int round = 1; round <= 3; round++)
 		race(mode, round);
 	T_VALIDATE(u, mode);
-	printf("%s: %llu swap-outs, %llu major faults\n", mode, (unsigned long long)stat_of("swapouts"),
-	       (unsigned long long)stat_of("major_faults"));
-	T_ASSERT(stat_of("swapouts") > 0);
+	printf("%s: %llu swap-outs, %llu major faults\n", mode, (unsigned long long)t_stat(u, "swapouts"),
+	       (unsigned long long)t_stat(u, "major_faults"));
+	T_ASSERT(t_stat(u, "swapouts") > 0);
 	T_ASSERT(!uswap_free(u, mem));
 	uswap_close(u);
 }

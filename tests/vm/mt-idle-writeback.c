@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "uswap.h"
 #include "uswap_debug.h"
 
@@ -24,14 +24,6 @@
 static unsigned char *mem;
 static uswap_t *u;
 static uint64_t writes[PAGES];
-
-static uint64_t stat_of(const char *name)
-{
-	uint64_t v = 0;
-
-	T_ASSERT(!uswap_stat(u, name, &v));
-	return v;
-}
 
 /* Page i: text-like content (compresses), its first word = its rewrites. */
 static void check(size_t i, const char *when)
@@ -76,8 +68,8 @@ static void run(const char *mode)
 	fill_all();
 	sleep(2);
 	usleep(500000);
-	T_ASSERT(stat_of("stored_pages") > PAGES / 2);
-	T_ASSERT_EQ(stat_of("written_back_pages"), 0);
+	T_ASSERT(t_stat(u, "stored_pages") > PAGES / 2);
+	T_ASSERT_EQ(t_stat(u, "written_back_pages"), 0);
 	uswap_close(u);
 
 	snprintf(opts, sizeof(opts), "limit=64M,writeback_after=1,fault_mode=%s", mode);
@@ -95,13 +87,13 @@ static void run(const char *mode)
 		if (ops % 64 == 0)
 			T_ASSERT(!uswap_pageout(u, mem + (t_rand(&seed) % (PAGES - 64)) * 4096, 64 * 4096));
 	}
-	uint64_t idle = stat_of("written_back_idle"), wb = stat_of("written_back_pages");
+	uint64_t idle = t_stat(u, "written_back_idle"), wb = t_stat(u, "written_back_pages");
 	T_VALIDATE(u, mode);
 	for (size_t i = 0; i < PAGES; i++)
 		check(i, "after idle writeback");
 	printf("%s: %llu ops racing; %llu pages written back for their age (%llu in all), %llu swap-ins from the "
 	       "file\n", mode, (unsigned long long)ops, (unsigned long long)idle, (unsigned long long)wb,
-	       (unsigned long long)stat_of("pswpin"));
+	       (unsigned long long)t_stat(u, "pswpin"));
 	T_ASSERT(idle > PAGES / 4);
 	T_ASSERT(idle <= wb);
 	T_ASSERT(!uswap_free(u, mem));

@@ -17,7 +17,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "uswap.h"
 #include "uswap_debug.h"
 
@@ -28,13 +28,6 @@ static unsigned char *mem;
 static uswap_t *u;
 static atomic_bool stop;
 static long rounds;
-
-static uint64_t stat_of(const char *name)
-{
-	uint64_t v = 0;
-	T_ASSERT(!uswap_stat(u, name, &v));
-	return v;
-}
 
 /* Page i: flavoured content, its first 8 bytes a counter (0). */
 static void fill(void)
@@ -71,9 +64,9 @@ static void in_order(const char *mode)
 		T_ASSERT((mem = uswap_alloc(u, PAGES * PG)));
 		fill();
 		T_ASSERT(!uswap_pageout(u, mem, PAGES * PG));
-		uint64_t ra0 = stat_of("readahead_pages"), major0 = stat_of("major_faults");
+		uint64_t ra0 = t_stat(u, "readahead_pages"), major0 = t_stat(u, "major_faults");
 		check(0);
-		uint64_t ra = stat_of("readahead_pages") - ra0, major = stat_of("major_faults") - major0;
+		uint64_t ra = t_stat(u, "readahead_pages") - ra0, major = t_stat(u, "major_faults") - major0;
 		printf("%s, page_cluster=%d: %d pages read in order: %llu faults, %llu pages read ahead\n", mode, pc,
 		       PAGES, (unsigned long long)major, (unsigned long long)ra);
 		if (pc) {
@@ -113,7 +106,7 @@ static void racing(const char *mode)
 	T_ASSERT((mem = uswap_alloc(u, PAGES * PG)));
 	fill();
 	atomic_store(&stop, false);
-	uint64_t ra0 = stat_of("readahead_pages");
+	uint64_t ra0 = t_stat(u, "readahead_pages");
 	T_ASSERT(!pthread_create(&p, NULL, pager, NULL));
 	for (int k = 0; k < 2; k++)
 		T_ASSERT(!pthread_create(&w[k], NULL, walker, NULL));
@@ -124,8 +117,8 @@ static void racing(const char *mode)
 	T_VALIDATE(u, mode);
 	check((uint64_t)rounds * 2);
 	printf("%s: 2 walkers x %ld rounds while evicting: %llu swap-outs, %llu pages read ahead, all right\n", mode,
-	       rounds, (unsigned long long)stat_of("swapouts"), (unsigned long long)(stat_of("readahead_pages") - ra0));
-	T_ASSERT(stat_of("readahead_pages") > ra0);
+	       rounds, (unsigned long long)t_stat(u, "swapouts"), (unsigned long long)(t_stat(u, "readahead_pages") - ra0));
+	T_ASSERT(t_stat(u, "readahead_pages") > ra0);
 	uswap_close(u);
 }
 

@@ -19,7 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "uswap.h"
 #include "uswap_debug.h"
 
@@ -27,14 +27,6 @@ static size_t REGION, PAGES; /* 48 MiB at scale 1 */
 static unsigned char *mem;
 static uswap_t *u;
 static atomic_bool stop;
-
-static uint64_t stat_of(const char *name)
-{
-	uint64_t v = 0;
-
-	T_ASSERT(!uswap_stat(u, name, &v));
-	return v;
-}
 
 /* Page i's content: mostly random (poorly compressible), page-specific. */
 static void fill(unsigned char *page, size_t i) { t_fill_page(page, i % 4 ? 3 : 1, i); }
@@ -95,7 +87,7 @@ static void run(const char *mode)
 	for (size_t i = 0; i < PAGES; i++)
 		fill(mem + i * 4096, i);
 	T_ASSERT(!uswap_pageout(u, mem, REGION));
-	uint64_t on_file = stat_of("pswpout");
+	uint64_t on_file = t_stat(u, "pswpout");
 	T_ASSERT(on_file > PAGES / 2);
 
 	/* 1. No room. */
@@ -112,20 +104,20 @@ static void run(const char *mode)
 		fprintf(stderr, "%s: uswap_swapoff: %s\n", mode, uswap_strerror());
 		exit(T_EXIT_FAIL);
 	}
-	uint64_t back = stat_of("unuse_to_memory");
+	uint64_t back = t_stat(u, "unuse_to_memory");
 	T_ASSERT(back > 0);
 	T_VALIDATE(u, mode);
 	check_all("after swapoff");
 	T_ASSERT_EQ(uswap_swapoff(u), -ENODEV);
 
 	/* 3. No file: the pool alone. */
-	uint64_t before = stat_of("swapouts");
+	uint64_t before = t_stat(u, "swapouts");
 	T_ASSERT(!uswap_pageout(u, mem, 4ul << 20)); /* pages that do not compress stay */
-	T_ASSERT(stat_of("swapouts") > before);
+	T_ASSERT(t_stat(u, "swapouts") > before);
 	check_all("after swapoff and a pageout");
 	printf("%s: %llu pages on the file; swapoff brought %llu straight into the region (%ld reads racing), "
 	       "%llu swap-outs after\n", mode, (unsigned long long)on_file, (unsigned long long)back, reads,
-	       (unsigned long long)stat_of("swapouts"));
+	       (unsigned long long)t_stat(u, "swapouts"));
 	T_ASSERT(!uswap_free(u, mem));
 	uswap_close(u);
 }

@@ -13,7 +13,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "uswap.h"
 #include "uswap_debug.h"
 
@@ -58,13 +58,6 @@ static void *pager(void *arg)
 	return NULL;
 }
 
-static uint64_t stat_of(const char *name)
-{
-	uint64_t v = 0;
-	T_ASSERT(!uswap_stat(u, name, &v));
-	return v;
-}
-
 static void run(const char *mode)
 {
 	static unsigned char want[PG];
@@ -102,13 +95,13 @@ static void run(const char *mode)
 			exit(T_EXIT_FAIL);
 		}
 	}
-	uint64_t wb = stat_of("written_back_pages");
+	uint64_t wb = t_stat(u, "written_back_pages");
 	printf("%s: %ld ops x %d threads: %llu swap-outs, %llu major faults, %llu written back, %llu read ahead: "
-	       "every page right\n", mode, ops, WORKERS, (unsigned long long)stat_of("swapouts"),
-	       (unsigned long long)stat_of("major_faults"), (unsigned long long)wb,
-	       (unsigned long long)stat_of("readahead_pages"));
+	       "every page right\n", mode, ops, WORKERS, (unsigned long long)t_stat(u, "swapouts"),
+	       (unsigned long long)t_stat(u, "major_faults"), (unsigned long long)wb,
+	       (unsigned long long)t_stat(u, "readahead_pages"));
 	T_ASSERT(wb > 0); /* the point: writeback ran */
-	T_ASSERT_EQ(stat_of("zero_refills"), 0); /* no resident page went missing */
+	T_ASSERT_EQ(t_stat(u, "zero_refills"), 0); /* no resident page went missing */
 	for (int t = 0; t < WORKERS; t++)
 		free(counts[t]);
 	uswap_close(u);
