@@ -36,6 +36,7 @@
  * -> swap/.
  */
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <sys/mman.h>
 
@@ -100,15 +101,17 @@ static void unlock_or_drop(struct vm *vm, struct region *r, size_t i)
 	}
 }
 
-/* Write-protect a run; while an event is pending (EAGAIN: another
- * evictor's zap, say), wait for its reader with the barrier released, a
- * few times. 0 or -errno. */
-static int protect_run(struct vm *vm, unsigned *b, struct region *r, size_t first, unsigned run)
+/* Write-protect a run of r, or lift its protection; while an event is
+ * pending (EAGAIN: another evictor's zap, say), wait for its reader (who
+ * needs the barrier exclusive) with the barrier released, up to max_waits
+ * times. 0 or -errno. */
+static int wp_run(struct vm *vm, unsigned *b, struct region *r, size_t first, unsigned run, bool protect,
+		  unsigned max_waits)
 {
 	int ret;
 
-	for (int tries = 0; (ret = vm_wp_range(vm, r->start + first * PAGE_SIZE, run * PAGE_SIZE, true)) == -EAGAIN &&
-			    tries < 64; tries++) {
+	for (unsigned waits = 0; (ret = vm_wp_range(vm, r->start + first * PAGE_SIZE, run * PAGE_SIZE, protect)) ==
+				 -EAGAIN && waits < max_waits; waits++) {
 		vm_barrier_exit(vm, *b);
 		sched_yield();
 		*b = vm_barrier_enter(vm);
@@ -127,7 +130,7 @@ static unsigned protect(struct vm *vm, unsigned *b, struct region *r, const size
 		st[k] = WP_KEEP;
 	for (unsigned k = 0, run; k < n; k += run) {
 		run = run_of(idx, st, k, n, WP_KEEP);
-		bool ok = !protect_run(vm, b, r, idx[k], run);
+		bool ok = !wp_run(vm, b, r, idx[k], run, true, 64);
 		for (unsigned j = k; j < k + run; j++)
 			st[j] = ok ? WP_KEEP : WP_UNLOCK;
 		done += ok ? run : 0;
@@ -216,7 +219,7 @@ static long settle(struct vm *vm, struct region *r, const size_t *idx, unsigned 
 		if (st[k] != WP_OUT)
 			continue;
 		if (pages_present(r->start + idx[k] * PAGE_SIZE, run, present))
-			for (unsigned j = 0; j < run; j++) /* ENOMEM: the range is unpresent, nothing left there */
+			for (unsigned j = 0; j < run; j++) /* ENOMEM: the range is unmapped, nothing left there */
 				present[j] = false;
 		for (unsigned j = k; j < k + run; j++) {
 			size_t i = idx[j];
@@ -242,9 +245,9 @@ static long settle(struct vm *vm, struct region *r, const size_t *idx, unsigned 
 	return evicted;
 }
 
-/* Lift the protection of the pages that stay, then unlock every page not
- * settled yet. An event pending (EAGAIN) is waited out with the barrier
- * released: its reader needs it exclusive. */
+/* Lift the protection of the pages that stay (waiting out every pending
+ * event: a page left protected would fault on every write), then unlock
+ * every page not settled yet. */
 static void release(struct vm *vm, unsigned *b, struct region *r, const size_t *idx, unsigned n,
 		    const enum wp_page *st)
 {
@@ -252,11 +255,7 @@ static void release(struct vm *vm, unsigned *b, struct region *r, const size_t *
 		run = run_of(idx, st, k, n, st[k]);
 		if (st[k] != WP_KEEP)
 			continue;
-		while (vm_wp_range(vm, r->start + idx[k] * PAGE_SIZE, run * PAGE_SIZE, false) == -EAGAIN) {
-			vm_barrier_exit(vm, *b);
-			sched_yield();
-			*b = vm_barrier_enter(vm);
-		}
+		wp_run(vm, b, r, idx[k], run, false, UINT_MAX);
 	}
 	for (unsigned k = 0; k < n; k++)
 		if (st[k] == WP_KEEP || st[k] == WP_UNLOCK)
@@ -274,7 +273,6 @@ long vm_evict_wp(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsi
 	enum wp_page st[VM_EVICT_BATCH];
 	swp_entry_t e[VM_EVICT_BATCH];
 	long evicted = 0;
-
 	unsigned slot;
 
 	if (protect(vm, b, r, idx, n, st)) {
