@@ -22,33 +22,9 @@ static int check_compressor(const char *val, char *err, size_t errlen)
 	return codec_parse(val, &ops, &level, err, errlen);
 }
 
-/* name, type, default, unit, min, max, layer, help[, .check = fn] */
+/* name, type, default, unit, min, max, layer, help[, .check = fn or .choices = "a, b"] */
 #define OPT(n, t, d, u, lo, hi, l, h, ...) \
 	{.name = n, .type = t, .def = d, .unit = u, .min = lo, .max = hi, .layer = l, .help = h, __VA_ARGS__}
-
-static int check_fault_mode(const char *val, char *err, size_t errlen)
-{
-	if (!strcmp(val, "handler") || !strcmp(val, "sigbus"))
-		return 0;
-	snprintf(err, errlen, "fault_mode: '%s' is not a fault mode (accepted: handler, sigbus)", val);
-	return -EINVAL;
-}
-
-static int check_policy(const char *val, char *err, size_t errlen)
-{
-	if (!strcmp(val, "clock") || !strcmp(val, "clock-faults") || !strcmp(val, "fifo"))
-		return 0;
-	snprintf(err, errlen, "policy: '%s' is not a replacement policy (accepted: clock, clock-faults, fifo)", val);
-	return -EINVAL;
-}
-
-static int check_evict(const char *val, char *err, size_t errlen)
-{
-	if (!strcmp(val, "auto") || !strcmp(val, "move") || !strcmp(val, "wp"))
-		return 0;
-	snprintf(err, errlen, "evict: '%s' is not an eviction method (accepted: auto, move, wp)", val);
-	return -EINVAL;
-}
 
 static const struct opt_def table[OPT__COUNT] = {
 	[OPT_LIMIT] = OPT("limit", OPT_SIZE, "0", "bytes", 0, 1ull << 50, "vm",
@@ -60,18 +36,18 @@ static const struct opt_def table[OPT__COUNT] = {
 	[OPT_FAULT_MODE] = OPT("fault_mode", OPT_STRING, VM_DEFAULT_FAULT_MODE, NULL, 0, 0, "vm",
 			    "handler (threads read faults; system calls into evicted pages work) or sigbus "
 			    "(the faulting thread resolves its own fault; such system calls fail with EFAULT)",
-			    .check = check_fault_mode),
+			    .choices = "handler, sigbus"),
 	[OPT_THREADS] = OPT("threads", OPT_UINT, "0", NULL, 0, 64, "vm",
 			 "fault handler threads in handler mode (0: one per CPU, each pinned to it)"),
 	[OPT_POLICY] = OPT("policy", OPT_STRING, "clock", NULL, 0, 0, "vm",
 			"which pages leave: clock (second chance from written bits and faults, refault shadow, "
 			"anti-thrash), clock-faults (the same from faults alone) or fifo",
-			.check = check_policy),
+			.choices = "clock, clock-faults, fifo"),
 	[OPT_EVICT] = OPT("evict", OPT_STRING, "auto", NULL, 0, 0, "vm",
 		       "how pages leave a region: move (UFFDIO_MOVE, Linux 6.8+), wp (write-protect, copy, "
 		       "then zap: Linux 5.7+; no written bits for the clock) or auto (move where the kernel "
 		       "has it, else wp)",
-		       .check = check_evict),
+		       .choices = "auto, move, wp"),
 	[OPT_WRITEBACK] = OPT("writeback", OPT_BOOL, "on", NULL, 0, 1, "vm",
 			   "pages the pool cannot hold go to the swap file (off: as swapfile=none)"),
 	[OPT_ZSWAP] = OPT("zswap", OPT_BOOL, "on", NULL, 0, 1, "zswap",
@@ -202,8 +178,22 @@ static void accepted(const struct opt_def *d, char *buf, size_t len)
 		snprintf(buf, len, "a size from %llu to %llu bytes (suffixes K, M, G, T; a bare number is bytes)",
 			 (unsigned long long)d->min, (unsigned long long)d->max);
 		break;
-	case OPT_STRING: snprintf(buf, len, "%s", d->help); break;
+	case OPT_STRING: snprintf(buf, len, "%s", d->choices ? d->choices : d->help); break;
 	}
+}
+
+/* 0 if val is one of choices ("a, b, c"), else -EINVAL. */
+static int check_choice(const char *choices, const char *val)
+{
+	size_t n = strlen(val);
+
+	for (const char *p = choices; *p; p += strspn(p, ", ")) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, val, n))
+			return 0;
+		p += len;
+	}
+	return -EINVAL;
 }
 
 /* Parse val as d's type into *num (numbers) or check it (strings). */
@@ -216,7 +206,9 @@ static int parse_value(const struct opt_def *d, const char *val, uint64_t *num, 
 	case OPT_BOOL: ret = parse_bool(val, num); break;
 	case OPT_UINT: ret = parse_uint(val, num); break;
 	case OPT_SIZE: ret = opt_parse_size(val, num); break;
-	default: ret = d->check ? d->check(val, why, sizeof(why)) : 0; break;
+	default:
+		ret = d->choices ? check_choice(d->choices, val) : d->check ? d->check(val, why, sizeof(why)) : 0;
+		break;
 	}
 	if (!ret && d->type != OPT_STRING && d->type != OPT_BOOL && (*num < d->min || *num > d->max))
 		ret = -EINVAL;

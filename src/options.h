@@ -74,8 +74,10 @@ struct opt_def {
 	const char *layer;   /* the layer it tunes, for help */
 	const char *help;
 	/* STRING values: NULL or a check that returns 0 or -EINVAL with a
-	 * message naming the accepted values in err. */
+	 * message naming the accepted values in err; or choices, the only
+	 * values accepted ("a, b, c"). */
 	int (*check)(const char *val, char *err, size_t errlen);
+	const char *choices;
 };
 
 struct options {
