@@ -8,6 +8,7 @@ PKGS=(
   build-essential make pkg-config clang libclang-rt-14-dev  # compilers, sanitizer runtimes
   liblz4-dev libzstd-dev libdeflate-dev liblzo2-dev          # codec backends
   liburing-dev libxxhash-dev zlib1g-dev libmd-dev                                # swap I/O, checksums
+  libsodium-dev                                              # encryption at rest (encrypt=on)
   python3 sqlite3 coreutils man-db                           # corpus sources: heap workloads, man pages
   libjemalloc2 stress-ng                                     # uswap run: the malloc it preloads; e2e tests
 )

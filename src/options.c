@@ -89,6 +89,9 @@ static const struct opt_def table[OPT__COUNT] = {
 	[OPT_DIRECT] = OPT("direct", OPT_BOOL, "off", NULL, 0, 1, "swap", "O_DIRECT swap file: no page cache below"),
 	[OPT_DISCARD] = OPT("discard", OPT_BOOL, "off", NULL, 0, 1, "swap",
 			 "punch holes for freed slots (swapon --discard)"),
+	[OPT_ENCRYPT] = OPT("encrypt", OPT_BOOL, "off", NULL, 0, 1, "swap",
+			 "encrypt every page written to the swap file (AES-256-GCM, or XChaCha20-Poly1305 "
+			 "without AES-NI) under a random key kept in locked memory for this run only"),
 	[OPT_PAGE_CLUSTER] = OPT("page_cluster", OPT_UINT, XSTR(SWAP_DEFAULT_PAGE_CLUSTER), "log2 pages", 0,
 			      SWAP_MAX_PAGE_CLUSTER, "swap",
 			      "swap-in readahead of up to 2^N pages: into a region when its faults come in order "
@@ -427,6 +430,7 @@ void options_backing_config(const struct options *o, struct swap_backing_config 
 		.priority = (int)opt_num(o, OPT_SWAP_PRIORITY),
 		.direct = opt_bool(o, OPT_DIRECT),
 		.discard = opt_bool(o, OPT_DISCARD),
+		.encrypt = opt_bool(o, OPT_ENCRYPT),
 	};
 }
 

@@ -56,6 +56,7 @@ enum opt_id {
 	OPT_SWAP_PRIORITY,
 	OPT_DIRECT,
 	OPT_DISCARD,
+	OPT_ENCRYPT,
 	OPT_PAGE_CLUSTER,
 	/* benchmarks */
 	OPT_SEED,

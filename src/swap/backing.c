@@ -12,12 +12,13 @@
  * until its discard is done, so a late discard never hits new data.
  * Discarding costs a filesystem extent change per batch and drops the
  * page cache of those blocks; it gives the space back. Every page
- * written gets an XXH3 checksum that the caller keeps with the entry and
- * passes back on read: a mismatch is -EBADMSG, never wrong data. Errors can
- * be injected per operation (the nth read or write fails with a chosen
+ * written is sealed (seal.c): its checksum, or with encrypt=on its
+ * ciphertext's tag, goes to the caller, who keeps it with the entry and
+ * passes it back on read: a mismatch is -EBADMSG, never wrong data. Errors
+ * can be injected per operation (the nth read or write fails with a chosen
  * errno) for the fault-injection tests.
  *
- * Lock order: ring_lock and map_lock are leaves (never both held).
+ * Lock order: ring_lock, map_lock and buf_lock are leaves (never two held).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,14 +32,6 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <xxhash.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <xxh_x86dispatch.h> /* libxxhash picks SSE2/AVX2/AVX-512 at run time */
-#define checksum_fn XXH3_64bits_dispatch
-#else
-#define checksum_fn XXH3_64bits
-#endif
-
 #include "swap/swap.h"
 
 #define RING_DEPTH 64
@@ -62,12 +55,17 @@ struct swap_backing {
 	_Atomic long inject_nth[2]; /* atomic: per op, fail the nth from now (0 = off) */
 	_Atomic int inject_err[2];
 	_Atomic uint64_t reads, writes, read_errors, write_errors, csum_errors, discards; /* atomic */
+	struct swap_cipher *cipher; /* constant: NULL = checksums, plain pages */
+	mutex_t buf_lock;           /* guards bufs */
+	struct seal_buf *bufs;      /* free ciphertext buffers */
 };
 
-/* XXH3 of the page. The dispatching entry point measured 28 GB/s on the
- * dev VM (AVX-512), the plain one 8-12 GB/s (SSE2): 0.15 against 0.4 us
- * a page, which is a third of a page-cache pread. Same hash either way. */
-uint64_t swap_checksum(const void *page) { return checksum_fn(page, PAGE_SIZE); }
+/* RING_DEPTH pages of ciphertext on their way to the device: one per
+ * writer at a time, kept for the next (as many as ever wrote at once). */
+struct seal_buf {
+	struct seal_buf *next;
+	unsigned char *pages;
+};
 
 static int open_file(const struct swap_backing_config *cfg, char *err, size_t errlen)
 {
@@ -143,17 +141,21 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 		b->map = base_calloc((b->nr_slots + 63) / 64, sizeof(uint64_t));
 		ret = b->map ? 0 : -ENOMEM;
 	}
+	if (!ret && cfg->encrypt)
+		ret = swap_cipher_create(&b->cipher, err, errlen);
 	if (!ret && (ret = io_uring_queue_init(RING_DEPTH, &b->ring, 0)))
 		snprintf(err, errlen, "io_uring: %s", strerror(-ret));
 	if (ret) {
 		if (b->fd >= 0)
 			close(b->fd);
 		base_free(b->map);
+		swap_cipher_destroy(b->cipher);
 		base_free(b);
 		return ret;
 	}
 	mutex_init(&b->map_lock);
 	mutex_init(&b->ring_lock);
+	mutex_init(&b->buf_lock);
 	*out = b;
 	return 0;
 }
@@ -166,8 +168,42 @@ void swap_backing_close(struct swap_backing *b)
 	close(b->fd);
 	mutex_destroy(&b->map_lock);
 	mutex_destroy(&b->ring_lock);
+	mutex_destroy(&b->buf_lock);
+	while (b->bufs) {
+		struct seal_buf *sb = b->bufs;
+		b->bufs = sb->next;
+		base_free(sb->pages);
+		base_free(sb);
+	}
+	swap_cipher_destroy(b->cipher);
 	base_free(b->map);
 	base_free(b);
+}
+
+/* A ciphertext buffer (RING_DEPTH pages, page-aligned for O_DIRECT), or
+ * NULL when out of memory. */
+static struct seal_buf *seal_buf_get(struct swap_backing *b)
+{
+	mutex_lock(&b->buf_lock);
+	struct seal_buf *sb = b->bufs;
+	if (sb)
+		b->bufs = sb->next;
+	mutex_unlock(&b->buf_lock);
+	if (sb || !(sb = base_malloc(sizeof(*sb))))
+		return sb;
+	if (!(sb->pages = base_aligned_alloc(PAGE_SIZE, RING_DEPTH * PAGE_SIZE))) {
+		base_free(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+static void seal_buf_put(struct swap_backing *b, struct seal_buf *sb)
+{
+	mutex_lock(&b->buf_lock);
+	sb->next = b->bufs;
+	b->bufs = sb;
+	mutex_unlock(&b->buf_lock);
 }
 
 static int cmp_u64(const void *a, const void *c)
@@ -358,36 +394,51 @@ static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *s
 	return io_done(b, op, res, n);
 }
 
-/* Write page to slot; *csum gets its checksum. 0 or -errno (EIO, ENOSPC
- * from a sparse file on a full disk, ...): the slot's old content is then
- * unreliable and the caller keeps the page. */
-int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, uint64_t *csum)
+/* Check (with a cipher: decrypt) a page read from slot; counts a bad one. */
+static int open_page(struct swap_backing *b, uint64_t slot, void *page, const struct swap_seal *seal)
 {
+	int ret = swap_seal_open(b->cipher, slot, page, seal);
+
+	if (ret)
+		atomic_add_relaxed(&b->csum_errors, 1);
+	return ret;
+}
+
+/* Write page to slot; *seal gets what a read must match (seal.c). 0 or
+ * -errno (EIO, ENOSPC from a sparse file on a full disk, ENOMEM for a
+ * ciphertext buffer, ...): the slot's old content is then unreliable and
+ * the caller keeps the page. */
+int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, struct swap_seal *seal)
+{
+	struct seal_buf *sb = NULL;
 	int res;
 
-	/* The checksum after the write: a page being swapped out is usually
-	 * cold, and the kernel's copy into the page cache brings it into our
-	 * cache anyway (which a write without a checksum pays too); hashed
-	 * first, the hash paid the cold misses (2.2-2.9 us a page here) and
-	 * the copy found it warm. The caller owns the page meanwhile; were it
-	 * to change, the read would fail its check, never return wrong data. */
-	ring_io(b, BACKING_WRITE, &slot, (void **)&page, 1, &res);
-	*csum = swap_checksum(page);
+	if (b->cipher && !(sb = seal_buf_get(b)))
+		return -ENOMEM;
+	/* Without a cipher, the checksum after the write: a page being swapped
+	 * out is usually cold, and the kernel's copy into the page cache brings
+	 * it into our cache anyway (which a write without a checksum pays
+	 * too); hashed first, the hash paid the cold misses (2.2-2.9 us a page
+	 * here) and the copy found it warm. The caller owns the page
+	 * meanwhile; were it to change, the read would fail its check, never
+	 * return wrong data. */
+	const void *data = swap_seal_page(b->cipher, slot, page, sb ? sb->pages : NULL, seal);
+	ring_io(b, BACKING_WRITE, &slot, (void **)&data, 1, &res);
+	swap_seal_checksum(b->cipher, page, seal);
+	if (sb)
+		seal_buf_put(b, sb);
 	return res;
 }
 
-/* Read slot into page and verify it against csum. 0; -EBADMSG (checksum
- * mismatch: corrupt, the page must be poisoned); -EIO and friends. */
-int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_t csum)
+/* Read slot into page and check it against seal (decrypting it in place
+ * with a cipher). 0; -EBADMSG (mismatch: corrupt, the page must be
+ * poisoned); -EIO and friends. */
+int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, const struct swap_seal *seal)
 {
 	int res;
 
 	ring_io(b, BACKING_READ, &slot, &page, 1, &res);
-	if (!res && swap_checksum(page) != csum) {
-		atomic_add_relaxed(&b->csum_errors, 1);
-		return -EBADMSG;
-	}
-	return res;
+	return res ? res : open_page(b, slot, page, seal);
 }
 
 /* n pages at consecutive slots from first: one preadv or pwritev. */
@@ -410,16 +461,14 @@ static void read_run(struct swap_backing *b, uint64_t first, void **pages, int n
 }
 
 /*
- * Write n pages to n slots; res[i] = 0 or -errno, csum[i] each page's
- * checksum (computed after the write, as swap_backing_write does). How,
- * by measurement (zswap writeback of 40000 pages here): on an O_DIRECT
+ * Write n pages (at most RING_DEPTH) to n slots as they are; res[i] = 0 or
+ * -errno. How, by measurement (zswap writeback of 40000 pages here): on an O_DIRECT
  * store, together through the ring (38 us a page, against 115 one by
  * one); on a buffered one, runs of consecutive slots as one pwritev each
  * and lone slots with pwrite (through the ring, buffered writes go to
  * io_uring's worker threads: 14-16 us a page, against 6-8 one by one).
  */
-void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res,
-			 uint64_t *csum)
+static void writev_raw(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res)
 {
 	bool aligned = true;
 
@@ -440,29 +489,56 @@ void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *co
 		}
 		i = j;
 	}
+}
+
+/* Write n pages to n slots; res[i] = 0 or -errno, seal[i] what a read of
+ * each must match (as swap_backing_write). */
+void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res,
+			 struct swap_seal *seal)
+{
+	void *data[RING_DEPTH];
+	struct seal_buf *sb = NULL;
+
+	if (n > RING_DEPTH) {
+		for (int k = 0; k < n; k += RING_DEPTH)
+			swap_backing_writev(b, slots + k, pages + k, MIN(RING_DEPTH, n - k), res + k, seal + k);
+		return;
+	}
+	if (b->cipher && !(sb = seal_buf_get(b))) {
+		for (int i = 0; i < n; i++)
+			res[i] = -ENOMEM;
+		return;
+	}
 	for (int i = 0; i < n; i++)
-		csum[i] = res[i] ? 0 : swap_checksum(pages[i]);
+		data[i] = (void *)swap_seal_page(b->cipher, slots[i], pages[i], sb ? sb->pages + i * PAGE_SIZE : NULL,
+						 &seal[i]);
+	writev_raw(b, slots, data, n, res);
+	for (int i = 0; i < n; i++)
+		if (!res[i])
+			swap_seal_checksum(b->cipher, pages[i], &seal[i]);
+	if (sb)
+		seal_buf_put(b, sb);
 }
 
 /*
- * Read n slots (readahead); res[i] per page, unverified (the caller checks
- * each against its entry's checksum). Pages swapped out together sit in
- * consecutive slots: each run of consecutive slots is one preadv; scattered
- * slots go through the ring as one batch.
+ * Read n slots as they are; res[i] per page. Pages swapped out together sit
+ * in consecutive slots: each run of consecutive slots is one preadv;
+ * scattered slots go through the ring as one batch.
  */
-int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res)
+static void readv_raw(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res)
 {
 	for (int i = 0; b->direct && i < n; i++)
 		if (!page_aligned(pages[i])) { /* O_DIRECT: that page alone, through a bounce buffer */
-			swap_backing_readv(b, slots, pages, i, res);
+			readv_raw(b, slots, pages, i, res);
 			res[i] = sync_io(b, BACKING_READ, slots[i], pages[i]);
 			io_done(b, BACKING_READ, res + i, 1);
-			return swap_backing_readv(b, slots + i + 1, pages + i + 1, n - i - 1, res + i + 1);
+			readv_raw(b, slots + i + 1, pages + i + 1, n - i - 1, res + i + 1);
+			return;
 		}
 	if (n > RING_DEPTH) { /* in chunks the ring and preadv can take */
 		for (int k = 0; k < n; k += RING_DEPTH)
-			swap_backing_readv(b, slots + k, pages + k, MIN(RING_DEPTH, n - k), res + k);
-		return 0;
+			readv_raw(b, slots + k, pages + k, MIN(RING_DEPTH, n - k), res + k);
+		return;
 	}
 	int scattered[RING_DEPTH], sres[RING_DEPTH], ns = 0;
 	uint64_t sslots[RING_DEPTH];
@@ -488,7 +564,17 @@ int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pag
 	for (int k = 0; k < ns; k++)
 		res[scattered[k]] = sres[k];
 	io_done(b, BACKING_READ, res, n);
-	return 0;
+}
+
+/* Read n slots (readahead), each checked against its seal (decrypted in
+ * place with a cipher); res[i] = 0, -EBADMSG or an I/O error per page. */
+void swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res,
+			const struct swap_seal *seal)
+{
+	readv_raw(b, slots, pages, n, res);
+	for (int i = 0; i < n; i++)
+		if (!res[i])
+			res[i] = open_page(b, slots[i], pages[i], &seal[i]);
 }
 
 uint64_t swap_backing_slots(struct swap_backing *b) { return b->nr_slots; }
@@ -496,6 +582,7 @@ bool swap_backing_is_direct(struct swap_backing *b) { return b->direct; }
 const char *swap_backing_name(struct swap_backing *b) { return b->name; }
 bool swap_backing_is_device(struct swap_backing *b) { return b->is_device; }
 int swap_backing_priority(struct swap_backing *b) { return b->priority; }
+const char *swap_backing_cipher(struct swap_backing *b) { return swap_cipher_name(b->cipher); }
 
 uint64_t swap_backing_inuse(struct swap_backing *b)
 {

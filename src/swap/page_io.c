@@ -1,7 +1,7 @@
 /*
  * page_io.c - a page to and from a swap device (the kernel's page_io.c):
  * choosing the device for a write by priority and room, recording the
- * slot and checksum in the entry's metadata, verifying reads, and
+ * slot and seal in the entry's metadata, verifying reads, and
  * counting what happened (pswpin, pswpout, io_errors, csum_errors).
  *
  * Lock order: the caller holds the entry's claim -> dev_lock (read) ->
@@ -25,7 +25,8 @@ static int best_device(struct swap_sys *s, const int *tried)
 
 /* Record that e's page is now in slot of device index dev (the old slot,
  * if any, goes). Caller holds e's claim. */
-static void meta_set_slot(struct swap_sys *s, struct swap_meta *m, int dev, uint64_t slot, uint64_t csum)
+static void meta_set_slot(struct swap_sys *s, struct swap_meta *m, int dev, uint64_t slot,
+			  const struct swap_seal *seal)
 {
 	struct swap_device *od = entry_dev(s, m);
 
@@ -35,7 +36,7 @@ static void meta_set_slot(struct swap_sys *s, struct swap_meta *m, int dev, uint
 	m->ra = 0; /* read-ahead marks belong to the old slot */
 	m->ra_next_n = 0;
 	m->slot = slot;
-	m->csum = csum;
+	m->seal = *seal;
 }
 
 /*
@@ -59,15 +60,15 @@ int swap_write_device(struct swap_sys *s, swp_entry_t e, const void *page, struc
 			dev_unpin(d);
 			continue; /* full: the next device */
 		}
-		uint64_t csum;
-		ret = swap_backing_write(d->b, (uint64_t)slot, page, &csum);
+		struct swap_seal seal;
+		ret = swap_backing_write(d->b, (uint64_t)slot, page, &seal);
 		if (ret) {
 			swap_backing_free(d->b, (uint64_t)slot);
 			dev_unpin(d);
 			atomic_add_relaxed(&s->io_errors, 1);
 			continue;
 		}
-		meta_set_slot(s, m, best, (uint64_t)slot, csum); /* rewritten: the old slot goes */
+		meta_set_slot(s, m, best, (uint64_t)slot, &seal); /* rewritten: the old slot goes */
 		dev_unpin(d);
 		break;
 	}
@@ -85,7 +86,8 @@ int swap_write_device(struct swap_sys *s, swp_entry_t e, const void *page, struc
  */
 void swap_write_batch(struct swap_sys *s, const swp_entry_t *e, void *const *pages, int n, int *res)
 {
-	uint64_t slots[SWAP_WRITE_BATCH], csum[SWAP_WRITE_BATCH];
+	uint64_t slots[SWAP_WRITE_BATCH];
+	struct swap_seal seal[SWAP_WRITE_BATCH];
 	int k = 0;
 
 	if (n > SWAP_WRITE_BATCH) {
@@ -100,11 +102,11 @@ void swap_write_batch(struct swap_sys *s, const swp_entry_t *e, void *const *pag
 		struct swap_device *d = dev_pin(s, best);
 		for (int64_t slot; k < n && (slot = swap_backing_alloc(d->b)) >= 0; k++)
 			slots[k] = (uint64_t)slot;
-		swap_backing_writev(d->b, slots, pages, k, res, csum);
+		swap_backing_writev(d->b, slots, pages, k, res, seal);
 		for (int i = 0; i < k; i++) {
 			struct swap_meta *m = meta_get(s, e[i]);
 			if (!res[i] && m) {
-				meta_set_slot(s, m, best, slots[i], csum[i]);
+				meta_set_slot(s, m, best, slots[i], &seal[i]);
 				atomic_add_relaxed(&s->pswpout, 1);
 			} else {
 				swap_backing_free(d->b, slots[i]);
@@ -141,5 +143,5 @@ int swap_read_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *
 {
 	struct swap_device *d = entry_dev(s, m);
 
-	return swap_read_result(s, d ? swap_backing_read(d->b, m->slot, page, m->csum) : -ENOENT);
+	return swap_read_result(s, d ? swap_backing_read(d->b, m->slot, page, &m->seal) : -ENOENT);
 }

@@ -85,8 +85,25 @@ struct swap_page *swap_cache_lookup(struct swap_cache *c, swp_entry_t e);
 bool swap_page_lock_valid(struct swap_page *p, swp_entry_t e);
 uint64_t swap_cache_pages(struct swap_cache *c);
 
+/* seal.c: what a page on a device must match when it is read back: its
+ * checksum, or with a cipher (encryption at rest) its nonce and tag. */
+struct swap_seal {
+	uint64_t sum;              /* the XXH3 checksum; with a cipher, the nonce */
+	unsigned char tag[16];     /* with a cipher: the authentication tag */
+};
+struct swap_cipher;
+
+int swap_cipher_create(struct swap_cipher **out, char *err, size_t errlen);
+void swap_cipher_destroy(struct swap_cipher *c);
+const char *swap_cipher_name(const struct swap_cipher *c); /* "none" for NULL */
+const void *swap_seal_page(struct swap_cipher *c, uint64_t slot, const void *page, void *out,
+			   struct swap_seal *seal);
+void swap_seal_checksum(struct swap_cipher *c, const void *page, struct swap_seal *seal);
+int swap_seal_open(struct swap_cipher *c, uint64_t slot, void *page, const struct swap_seal *seal);
+uint64_t swap_checksum(const void *page);
+
 /* backing.c: a backing file (or block device) of page slots, I/O through
- * io_uring, a checksum per page. */
+ * io_uring, each page sealed (seal.c). */
 struct swap_backing;
 
 struct swap_backing_config {
@@ -99,6 +116,7 @@ struct swap_backing_config {
 	bool direct;           /* O_DIRECT */
 	bool discard;          /* punch holes for freed slots (swapon --discard); off: a
 				  freed slot is reusable at once and keeps its blocks */
+	bool encrypt;          /* encryption at rest: only ciphertext reaches the store */
 };
 
 enum backing_op { BACKING_READ, BACKING_WRITE };
@@ -108,14 +126,15 @@ void swap_backing_close(struct swap_backing *b);
 int64_t swap_backing_alloc(struct swap_backing *b);
 void swap_backing_free(struct swap_backing *b, uint64_t slot);
 void swap_backing_flush(struct swap_backing *b);
-int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, uint64_t *csum);
-int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, uint64_t csum);
-int swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res);
-/* n pages to n slots, submitted together; res[i] = 0 or -errno, csum[i]
- * the checksum of each page written. */
+int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, struct swap_seal *seal);
+int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, const struct swap_seal *seal);
+void swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res,
+			const struct swap_seal *seal);
+/* n pages to n slots, submitted together; res[i] = 0 or -errno, seal[i]
+ * what a read of each page must match. */
 #define SWAP_WRITE_BATCH 64
 void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res,
-			 uint64_t *csum);
+			 struct swap_seal *seal);
 void swap_backing_inject(struct swap_backing *b, enum backing_op op, int err, long nth);
 uint64_t swap_backing_slots(struct swap_backing *b);
 const char *swap_backing_name(struct swap_backing *b); /* path, or "(unlinked file)" */
@@ -123,7 +142,7 @@ bool swap_backing_is_device(struct swap_backing *b);
 bool swap_backing_is_direct(struct swap_backing *b);
 uint64_t swap_backing_inuse(struct swap_backing *b);
 int swap_backing_priority(struct swap_backing *b);
-uint64_t swap_checksum(const void *page);
+const char *swap_backing_cipher(struct swap_backing *b); /* "none", "aes-256-gcm", ... */
 
 struct swap_backing_stats {
 	uint64_t reads, writes, read_errors, write_errors, csum_errors, discards;

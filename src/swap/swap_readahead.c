@@ -146,7 +146,8 @@ struct ra_batch {
 	int dev, n;
 	swp_entry_t nbs[RA_ASYNC_MAX + 1];
 	struct swap_page *pages[RA_ASYNC_MAX + 1];
-	uint64_t slots[RA_ASYNC_MAX + 1], csums[RA_ASYNC_MAX + 1];
+	uint64_t slots[RA_ASYNC_MAX + 1];
+	struct swap_seal seals[RA_ASYNC_MAX + 1];
 	void *bufs[RA_ASYNC_MAX + 1];
 	int res[RA_ASYNC_MAX + 1];
 };
@@ -170,7 +171,7 @@ static bool ra_prepare(struct swap_sys *s, struct ra_batch *b, swp_entry_t nb, u
 		b->nbs[b->n] = nb;
 		b->pages[b->n] = p;
 		b->slots[b->n] = m->slot;
-		b->csums[b->n] = m->csum;
+		b->seals[b->n] = m->seal;
 		b->bufs[b->n] = p->data;
 		m->ra = true;
 		m->ra_next = next;
@@ -192,14 +193,14 @@ static bool ra_prepare(struct swap_sys *s, struct ra_batch *b, swp_entry_t nb, u
 }
 
 /*
- * Finish a neighbour's read. Keep the page if the read was good (checksum
- * included) and nb still has an owner (an owner that went away meanwhile
+ * Finish a neighbour's read. Keep the page if the read was good (its seal
+ * checked) and nb still has an owner (an owner that went away meanwhile
  * found no page to drop, or will find this one under its lock); else drop
  * it and release the claim, if the page still holds it.
  */
-static void ra_finish(struct swap_sys *s, swp_entry_t nb, struct swap_page *p, int res, uint64_t csum)
+static void ra_finish(struct swap_sys *s, swp_entry_t nb, struct swap_page *p, int res)
 {
-	bool good = res == 0 && swap_checksum(p->data) == csum;
+	bool good = res == 0;
 
 	mutex_lock(&p->lock);
 	bool mine = atomic_load_acq(&p->entry) == nb.val;
@@ -227,14 +228,14 @@ static void chunk_read(struct swap_sys *s, struct ra_batch *b, int from, int to,
 	struct swap_device *d = dev_pin(s, b->dev - 1);
 	read_unlock(&s->dev_lock);
 	if (d) {
-		swap_backing_readv(d->b, b->slots + from, b->bufs + from, to - from, b->res + from);
+		swap_backing_readv(d->b, b->slots + from, b->bufs + from, to - from, b->res + from, b->seals + from);
 		dev_unpin(d);
 	} else {
 		for (int i = from; i < to; i++)
 			b->res[i] = -EIO;
 	}
 	for (int i = MAX(from, first_nb); i < to; i++)
-		ra_finish(s, b->nbs[i], b->pages[i], b->res[i], b->csums[i]);
+		ra_finish(s, b->nbs[i], b->pages[i], b->res[i]);
 	ra_batch_done(s);
 }
 
@@ -278,12 +279,12 @@ static unsigned miss_window(struct swap_sys *s, swp_entry_t e)
 
 /*
  * Read a window into the swap cache: n entries from offset first that live
- * on device dev. With lead_page (a miss), the missing page (lead_slot) is
- * read in the same batch, straight into lead_page, and *lead_res gets its
- * result. False: no memory for the batch, nothing read.
+ * on device dev. With lead_page (a miss), the missing page (lead: its
+ * record) is read in the same batch, straight into lead_page, and
+ * *lead_res gets its result. False: no memory for the batch, nothing read.
  */
-static bool window_read(struct swap_sys *s, int dev, uint64_t first, unsigned n, uint64_t lead_slot, void *lead_page,
-			int *lead_res)
+static bool window_read(struct swap_sys *s, int dev, uint64_t first, unsigned n, const struct swap_meta *lead,
+			void *lead_page, int *lead_res)
 {
 	struct ra_batch *b = base_malloc(sizeof(*b));
 
@@ -293,7 +294,8 @@ static bool window_read(struct swap_sys *s, int dev, uint64_t first, unsigned n,
 	b->dev = dev;
 	b->n = 0;
 	if (lead_page) {
-		b->slots[0] = lead_slot;
+		b->slots[0] = lead->slot;
+		b->seals[0] = lead->seal;
 		b->bufs[0] = lead_page;
 		b->n = 1;
 	}
@@ -313,9 +315,9 @@ static int read_with_window(struct swap_sys *s, swp_entry_t e, const struct swap
 {
 	int res;
 
-	if (!window_read(s, m->dev, swp_offset(e) + 1, w - 1, m->slot, page, &res))
+	if (!window_read(s, m->dev, swp_offset(e) + 1, w - 1, m, page, &res))
 		return swap_read_device(s, e, m, page);
-	return swap_read_result(s, res ? res : swap_checksum(page) != m->csum ? -EBADMSG : 0);
+	return swap_read_result(s, res);
 }
 
 static void queue_window(struct swap_sys *s, int dev, uint64_t first, unsigned n);
@@ -381,7 +383,7 @@ int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *p
 /* A window on an O_DIRECT device: read into the swap cache. */
 static void run_window(struct swap_sys *s, const struct ra_window *w)
 {
-	window_read(s, w->dev, w->first, w->n, 0, NULL, NULL); /* no memory: a window less */
+	window_read(s, w->dev, w->first, w->n, NULL, NULL, NULL); /* no memory: a window less */
 }
 
 static void *worker_main(void *arg)

@@ -12,16 +12,18 @@
 #include "swap/swap.h"
 
 struct swap_meta {
-	_Alignas(64) int dev;                 /* device index + 1; 0 = not on a device */
-	uint64_t slot, csum;     /* when dev */
+	_Alignas(64) int dev;    /* device index + 1; 0 = not on a device */
 	/* Readahead (swap_readahead.c): the page was read ahead (ra); whoever
 	 * swaps it in reads ahead ra_next_n entries from offset ra_next. */
-	bool ra;                 /* read ahead into the swap cache */
 	uint32_t ra_next_n;
+	uint64_t slot;           /* when dev */
 	uint64_t ra_next;
-	uint32_t tags_len;
 	unsigned char *tags;     /* tags_len bytes, or NULL */
+	uint32_t tags_len;
+	bool ra;                 /* read ahead into the swap cache */
+	struct swap_seal seal;   /* when dev: what the slot must match */
 };
+_Static_assert(sizeof(struct swap_meta) == 64, "an entry's record is one cache line");
 
 struct swap_device {
 	struct swap_backing *b;  /* constant */

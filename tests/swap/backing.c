@@ -23,7 +23,8 @@ int main(void)
 	struct swap_backing_stats st;
 	char err[256], path[] = "/var/tmp/uswap-backing-test-XXXXXX";
 	static unsigned char page[SLOTS][4096], back[SLOTS][4096];
-	uint64_t csum[SLOTS], slot[SLOTS];
+	struct swap_seal csum[SLOTS];
+	uint64_t slot[SLOTS];
 
 	T_ASSERT(mkdtemp(path));
 	char file[300];
@@ -50,7 +51,7 @@ int main(void)
 	T_ASSERT_EQ(swap_backing_alloc(b), -ENOSPC);
 	T_ASSERT_EQ(swap_backing_inuse(b), SLOTS);
 	for (int i = 0; i < SLOTS; i++) {
-		T_ASSERT_EQ(swap_backing_read(b, slot[i], back[i], csum[i]), 0);
+		T_ASSERT_EQ(swap_backing_read(b, slot[i], back[i], &csum[i]), 0);
 		T_ASSERT(!memcmp(page[i], back[i], 4096));
 	}
 	/* Batched read. */
@@ -58,23 +59,23 @@ int main(void)
 	int res[SLOTS];
 	for (int i = 0; i < SLOTS; i++)
 		bufs[i] = back[i], memset(back[i], 0, 4096);
-	swap_backing_readv(b, slot, bufs, SLOTS, res);
+	swap_backing_readv(b, slot, bufs, SLOTS, res, csum);
 	for (int i = 0; i < SLOTS; i++)
-		T_ASSERT(res[i] == 0 && swap_checksum(back[i]) == csum[i]);
+		T_ASSERT(res[i] == 0 && !memcmp(page[i], back[i], 4096));
 
 	/* Corrupt slot 3 behind the store's back. */
 	int fd = open(file, O_RDWR);
 	T_ASSERT(fd >= 0 && pwrite(fd, "garbage", 7, (off_t)(slot[3] * 4096 + 100)) == 7);
 	close(fd);
-	T_ASSERT_EQ(swap_backing_read(b, slot[3], back[3], csum[3]), -EBADMSG);
+	T_ASSERT_EQ(swap_backing_read(b, slot[3], back[3], &csum[3]), -EBADMSG);
 
 	/* Injected errors. */
 	swap_backing_inject(b, BACKING_WRITE, EIO, 1);
 	T_ASSERT_EQ(swap_backing_write(b, slot[5], page[5], &csum[5]), -EIO);
 	T_ASSERT_EQ(swap_backing_write(b, slot[5], page[5], &csum[5]), 0); /* only the nth fails */
 	swap_backing_inject(b, BACKING_READ, ENOSPC, 2);
-	T_ASSERT_EQ(swap_backing_read(b, slot[6], back[6], csum[6]), 0);
-	T_ASSERT_EQ(swap_backing_read(b, slot[6], back[6], csum[6]), -ENOSPC);
+	T_ASSERT_EQ(swap_backing_read(b, slot[6], back[6], &csum[6]), 0);
+	T_ASSERT_EQ(swap_backing_read(b, slot[6], back[6], &csum[6]), -ENOSPC);
 	swap_backing_stats(b, &st);
 	T_ASSERT_EQ(st.csum_errors, 1);
 	T_ASSERT_EQ(st.write_errors, 1);
@@ -110,7 +111,7 @@ int main(void)
 	swap_backing_free(b, slot[2]);
 	T_ASSERT_EQ(swap_backing_inuse(b), 3);
 	T_ASSERT_EQ(swap_backing_alloc(b), (int64_t)slot[2]);
-	T_ASSERT_EQ(swap_backing_read(b, slot[1], back[1], csum[1]), 0);
+	T_ASSERT_EQ(swap_backing_read(b, slot[1], back[1], &csum[1]), 0);
 	T_ASSERT(!memcmp(page[1], back[1], 4096));
 	swap_backing_stats(b, &st);
 	T_ASSERT_EQ(st.discards, 0);
@@ -130,13 +131,14 @@ int main(void)
 		T_ASSERT_EQ(swap_backing_write(b, slot[i], i ? page[i] : odd, &csum[i]), 0);
 	}
 	memset(raw, 0, sizeof(raw));
-	T_ASSERT_EQ(swap_backing_read(b, slot[0], odd, csum[0]), 0);
+	T_ASSERT_EQ(swap_backing_read(b, slot[0], odd, &csum[0]), 0);
 	t_fill_page(back[0], 2, 99);
 	T_ASSERT(!memcmp(odd, back[0], 4096));
 	void *mixed[3] = {back[0], odd, back[2]};
-	swap_backing_readv(b, slot, mixed, 3, res);
+	swap_backing_readv(b, slot, mixed, 3, res, csum);
 	T_ASSERT(res[0] == 0 && res[1] == 0 && res[2] == 0);
-	T_ASSERT(swap_checksum(back[0]) == csum[0] && swap_checksum(odd) == csum[1] && swap_checksum(back[2]) == csum[2]);
+	T_ASSERT(swap_checksum(back[0]) == csum[0].sum && swap_checksum(odd) == csum[1].sum &&
+		 swap_checksum(back[2]) == csum[2].sum);
 	swap_backing_close(b);
 	return T_EXIT_PASS;
 }

@@ -14,7 +14,7 @@ int main(int argc, char **argv)
 	struct swap_backing_stats st;
 	char err[256];
 	static unsigned char page[4096], back[4096];
-	uint64_t csum[100];
+	struct swap_seal csum[100];
 
 	if (argc != 2) {
 		printf("needs a block device (run tests/swap/blockdev.sh)\n");
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 		T_ASSERT(s >= 0);
 		t_fill_page(page, 1 + (int)(i % 3), i);
 		T_ASSERT_EQ(swap_backing_write(b, (uint64_t)s, page, &csum[i]), 0);
-		T_ASSERT_EQ(swap_backing_read(b, (uint64_t)s, back, csum[i]), 0);
+		T_ASSERT_EQ(swap_backing_read(b, (uint64_t)s, back, &csum[i]), 0);
 		T_ASSERT(!memcmp(page, back, 4096));
 	}
 	for (uint64_t s = 0; s < 100; s++)
