@@ -121,7 +121,7 @@ install: all
 	ln -sf libuswap.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libuswap.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' uswap.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LIBS)|' uswap.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/uswap.pc
 	install -m 755 $(OUT)/uswap $(DESTDIR)$(BINDIR)/uswap
 	install -m 755 $(OUT)/libuswap-preload.so $(DESTDIR)$(LIBDIR)/libuswap-preload.so
 	install -m 644 man/uswap.1 $(DESTDIR)$(MANDIR)/man1/uswap.1

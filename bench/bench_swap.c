@@ -38,7 +38,7 @@ struct sw_opts {
 	const char *corpus, *dir, *cdir;
 	size_t bytes;
 	unsigned pool_pct, page_cluster, modes, threads; /* modes: 1 disk, 2 zswap */
-	bool json, drop, discard, direct;
+	bool json, drop, discard, direct, encrypt; /* encrypt: each mode also encrypted */
 	uint64_t seed;
 	struct options opt;
 };
@@ -51,6 +51,8 @@ struct sw_result {
 	struct swap_sys_stats st;
 	struct zswap_stats zst;
 	double mt[2][2][2];                   /* --threads 2: [uswap, ref][out, rnd in][1, 2 threads] MiB/s */
+	bool encrypted;                       /* encrypted, against the plain device (raw_* are that) */
+	char cipher[32];
 	long wb_pages;                        /* zswap mode: pages written back by the writeback run */
 	double wb, wb_raw;                    /* ... MiB/s, and pwrite of as many pages */
 };
@@ -58,6 +60,8 @@ struct sw_result {
 /* One mode's run: both sides, phase by phase, alternating in slices. */
 struct sw_run {
 	struct swap_sys *s;
+	struct swap_sys *s2;                  /* not NULL: the reference side swaps here (e2), */
+	swp_entry_t *e2;                      /* not through the reference file */
 	int fd;                               /* the reference file */
 	const unsigned char *pages;
 	unsigned char *dest[2];               /* [0] swap-ins, [1] reference reads */
@@ -92,6 +96,8 @@ static void out_slice(int who, size_t from, size_t to, void *arg)
 		const unsigned char *pg = r->pages + i * PAGE_SIZE;
 		if (who == 0)
 			r->fail += swap_out(r->s, pg, NULL, 0, NULL, &r->e[i]) != 0;
+		else if (r->s2)
+			r->fail += swap_out(r->s2, pg, NULL, 0, NULL, &r->e2[i]) != 0;
 		else
 			r->fail += pwrite(r->fd, pg, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE;
 	}
@@ -107,12 +113,14 @@ static void in_slice(int who, size_t from, size_t to, void *arg)
 	for (size_t k = from; k < to; k++) {
 		size_t i = r->order ? r->order[k] : k;
 		unsigned char *d = r->dest[who] + i * PAGE_SIZE;
-		if (who == 1)
+		struct swap_sys *s = who ? r->s2 : r->s;
+		swp_entry_t e = who ? (r->s2 ? r->e2[i] : (swp_entry_t){0}) : r->e[i];
+		if (!s)
 			r->fail += pread(r->fd, d, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE;
-		else if (swap_in(r->s, r->e[i], d, NULL, NULL, &f))
+		else if (swap_in(s, e, d, NULL, NULL, &f))
 			r->fail++;
 		else
-			swap_in_done(r->s, r->e[i], f, true);
+			swap_in_done(s, e, f, true);
 	}
 }
 
@@ -277,52 +285,85 @@ out:
 	return ret;
 }
 
-static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct, const unsigned char *pages,
-		    size_t n, const uint64_t *order, struct sw_result *res)
-{
-	struct sw_run r = {.pages = pages, .n = n, .dest = {dests[0], dests[1]}, .fd = open_reference(o)};
-	struct zswap *z = NULL;
-	struct swap_backing *b = NULL;
-	char err[256];
-	int ret = -EINVAL;
+/* A swap system over its own device (and zswap pool with pool_pct). */
+struct sw_side {
+	struct zswap *z;
+	struct swap_sys *s;
+	struct swap_backing *b;
+	swp_entry_t *e;
+};
 
-	memset(res, 0, sizeof(*res));
-	res->mode = mode;
+static int side_open(const struct sw_opts *o, unsigned pool_pct, bool encrypt, size_t n, struct sw_side *sd)
+{
 	struct zswap_config zc;
 	struct swap_backing_config bc;
+	char err[256] = "out of memory";
 
+	memset(sd, 0, sizeof(*sd));
 	options_zswap_config(&o->opt, &zc);
 	zc.budget = n * PAGE_SIZE;
 	zc.max_pool_percent = pool_pct;
 	options_backing_config(&o->opt, &bc);
 	bc.dir = o->dir;
+	bc.encrypt = encrypt;
 	if (!bc.size)
 		bc.size = (n + n / 8 + 64) * PAGE_SIZE;
-	if (r.fd < 0 || !(r.e = calloc(n, sizeof(*r.e))))
-		goto out;
-	if ((pool_pct && zswap_create(&zc, &z, err, sizeof(err))) || swap_sys_create(z, 2 * n + 1024, &r.s) ||
-	    swap_backing_open(&bc, &b, err, sizeof(err))) {
+	if (!(sd->e = calloc(n, sizeof(*sd->e))) || (pool_pct && zswap_create(&zc, &sd->z, err, sizeof(err))) ||
+	    swap_sys_create(sd->z, 2 * n + 1024, &sd->s) || swap_backing_open(&bc, &sd->b, err, sizeof(err))) {
 		fprintf(stderr, "uswap bench swap: %s\n", err);
-		goto out;
+		return -EINVAL;
 	}
-	swap_sys_set_page_cluster(r.s, o->page_cluster);
-	swap_sys_swapon(r.s, b);
+	swap_sys_set_page_cluster(sd->s, o->page_cluster);
+	swap_sys_swapon(sd->s, sd->b);
+	return 0;
+}
+
+static void side_close(struct sw_side *sd)
+{
+	zswap_destroy(sd->z);
+	swap_sys_destroy(sd->s);
+	swap_backing_close(sd->b);
+	free(sd->e);
+}
+
+/*
+ * One mode: uswap against pwrite/pread of the same pages. With encrypt,
+ * an encrypted device against the same device unencrypted instead: the
+ * reference side swaps through a second, plain swap system, alternating
+ * with the encrypted one slice by slice.
+ */
+static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct, bool encrypt,
+		    const unsigned char *pages, size_t n, const uint64_t *order, struct sw_result *res)
+{
+	struct sw_run r = {.pages = pages, .n = n, .dest = {dests[0], dests[1]}, .fd = open_reference(o)};
+	struct sw_side side = {0}, plain = {0};
+	int ret = -EINVAL;
+
+	memset(res, 0, sizeof(*res));
+	res->mode = mode;
+	res->encrypted = encrypt;
+	if (r.fd < 0 || side_open(o, pool_pct, encrypt, n, &side) ||
+	    (encrypt && side_open(o, pool_pct, false, n, &plain)))
+		goto out;
+	snprintf(res->cipher, sizeof(res->cipher), "%s", swap_backing_cipher(side.b));
+	r.s = side.s;
+	r.e = side.e;
+	r.s2 = plain.s;
+	r.e2 = plain.e;
 	run_phases(o, &r, order, res);
-	if (o->threads == 2 && !r.fail)
+	if (o->threads == 2 && !r.fail && !encrypt)
 		run_scaling(&r, order, res);
 	swap_sys_stats(r.s, &res->st);
-	if (z)
-		zswap_stats(z, &res->zst);
+	if (side.z)
+		zswap_stats(side.z, &res->zst);
 	ret = r.fail ? -EIO : 0;
 	if (r.fail)
 		fprintf(stderr, "uswap bench swap: %s: %d pages failed to swap or to read back\n", mode, r.fail);
 out:
-	zswap_destroy(z);
-	swap_sys_destroy(r.s);
-	swap_backing_close(b);
+	side_close(&side);
+	side_close(&plain);
 	if (r.fd >= 0)
 		close(r.fd);
-	free(r.e);
 	return ret;
 }
 
@@ -334,7 +375,8 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 	printf("%-12s %9s %9s %6s | %9s %9s %6s | %9s %9s %6s | %8s %8s\n", "mode", "out", "pwrite", "x", "in seq",
 	       "pread", "x", "in rnd", "pread", "x", "swap_ra", "ra_hit");
 	for (int i = 0; i < n; i++)
-		printf("%-12s %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %8llu %8llu\n", r[i].mode,
+		if (!r[i].encrypted)
+			printf("%-12s %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %8llu %8llu\n", r[i].mode,
 		       r[i].out, r[i].raw_w, r[i].out / r[i].raw_w, r[i].in_seq, r[i].raw_rs, r[i].in_seq / r[i].raw_rs,
 		       r[i].in_rnd, r[i].raw_rr, r[i].in_rnd / r[i].raw_rr, (unsigned long long)r[i].st.swap_ra,
 		       (unsigned long long)r[i].st.swap_ra_hit);
@@ -351,6 +393,14 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 		       "(pread %.2f)\n", r[i].mode, m[0][0][1] / m[0][0][0], m[1][0][1] / m[1][0][0],
 		       m[0][1][1] / m[0][1][0], m[1][1][1] / m[1][1][0]);
 	}
+	for (int i = 0; i < n; i++)
+		if (r[i].encrypted)
+			printf("\nencrypted (%s) against the same device unencrypted, the two alternating every %d pages:\n"
+			       "%-12s %9s %9s %6s | %9s %9s %6s | %9s %9s %6s\n"
+			       "%-12s %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f | %9.0f %9.0f %6.3f\n",
+			       r[i].cipher, SLICE, "mode", "out", "plain", "x", "in seq", "plain", "x", "in rnd", "plain", "x",
+			       r[i].mode, r[i].out, r[i].raw_w, r[i].out / r[i].raw_w, r[i].in_seq, r[i].raw_rs,
+			       r[i].in_seq / r[i].raw_rs, r[i].in_rnd, r[i].raw_rr, r[i].in_rnd / r[i].raw_rr);
 	for (int i = 0; i < n; i++)
 		printf("\n%s, after swapping everything out:\n%s", r[i].mode, r[i].swaps);
 	printf("\n");
@@ -393,6 +443,8 @@ static void sw_usage(FILE *f)
 		"  -d, --dir DIR        where the (unlinked) files go (default $TMPDIR or /var/tmp)\n"
 		"      --discard        punch holes for freed slots (swapon --discard)\n"
 		"      --direct         O_DIRECT backing file (and reference file): no page cache\n"
+		"      --encrypt        also swap through an encrypted device (encrypt=on, zswap off)\n"
+		"                       against the same device unencrypted, alternating\n"
 		"      --drop-caches    empty the page cache before each read phase (root)\n"
 		"      --seed N         corpus seed (default 1)\n"
 		"      --corpus-dir D   corpus files folder\n"
@@ -406,7 +458,7 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"size", 1, 0, 's'}, {"pool", 1, 0, 'p'}, {"mode", 1, 0, 'm'},
 					   {"page-cluster", 1, 0, 'P'}, {"dir", 1, 0, 'd'}, {"drop-caches", 0, 0, 'X'},
-					   {"discard", 0, 0, 'Y'}, {"direct", 0, 0, 'O'}, {"json", 0, 0, 'j'}, {"threads", 1, 0, 't'},
+					   {"discard", 0, 0, 'Y'}, {"direct", 0, 0, 'O'}, {"encrypt", 0, 0, 'E'}, {"json", 0, 0, 'j'}, {"threads", 1, 0, 't'},
 					   {"help", 0, 0, 'h'}, BENCH_SHARED_LONGOPTS, {0}};
 	const char *tmp = getenv("TMPDIR");
 	int c;
@@ -445,6 +497,7 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 			break;
 		case 'Y': c = bench_opts_set("swap", &o->opt, "discard", "on"); break;
 		case 'O': c = bench_opts_set("swap", &o->opt, "direct", "on"); break;
+		case 'E': o->encrypt = true; break;
 		case 'j': o->json = true; break;
 		case 'h': sw_usage(stdout); return 1;
 		default:
@@ -465,6 +518,11 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 	o->page_cluster = (unsigned)opt_num(&o->opt, OPT_PAGE_CLUSTER);
 	o->discard = opt_bool(&o->opt, OPT_DISCARD);
 	o->direct = opt_bool(&o->opt, OPT_DIRECT);
+	o->encrypt |= opt_bool(&o->opt, OPT_ENCRYPT); /* -o encrypt=on: the same comparison */
+	if (o->encrypt && !(o->modes & 1)) {
+		fprintf(stderr, "uswap bench swap: --encrypt compares on the disk mode (zswap off): use --mode disk or both\n");
+		return 2;
+	}
 	char *one[2];
 	int n;
 	if (bench_opt_corpora("swap", o->corpus, one, 2, &n))
@@ -483,7 +541,7 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 int bench_swap_main(int argc, char **argv)
 {
 	struct sw_opts o;
-	struct sw_result r[2];
+	struct sw_result r[4];
 	struct corpus_set cs;
 	char err[512];
 	int ret = sw_parse(argc, argv, &o), n = 0;
@@ -507,12 +565,18 @@ int bench_swap_main(int argc, char **argv)
 		fprintf(stderr, "uswap bench swap: out of memory\n");
 		return 1;
 	}
-	char pool_mode[32];
+	char pool_mode[32], pool_enc[40];
 	snprintf(pool_mode, sizeof(pool_mode), "zswap %u%%", o.pool_pct);
-	if (!ret && (o.modes & 1) && !(ret = run_mode(&o, "disk", 0, pages, np, order, &r[n])))
+	snprintf(pool_enc, sizeof(pool_enc), "zswap %u%% enc", o.pool_pct);
+	if (!ret && (o.modes & 1) && !(ret = run_mode(&o, "disk", 0, false, pages, np, order, &r[n])))
 		n++;
-	if (!ret && (o.modes & 2) && !(ret = run_mode(&o, pool_mode, o.pool_pct, pages, np, order, &r[n])) &&
+	if (!ret && (o.modes & 1) && o.encrypt && !(ret = run_mode(&o, "disk enc", 0, true, pages, np, order, &r[n])))
+		n++;
+	if (!ret && (o.modes & 2) && !(ret = run_mode(&o, pool_mode, o.pool_pct, false, pages, np, order, &r[n])) &&
 	    !(ret = run_writeback(&o, pages, np, &r[n])))
+		n++;
+	if (!ret && (o.modes & 2) && o.encrypt &&
+	    !(ret = run_mode(&o, pool_enc, o.pool_pct, true, pages, np, order, &r[n])))
 		n++;
 	bench_progress_done();
 	if (n && o.json)

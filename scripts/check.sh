@@ -4,9 +4,10 @@
 #   2. every test on the plain build, and the vm tests that evict again as
 #      on Linux 6.1 (USWAP_DEBUG_UFFD_HIDE: no UFFDIO_MOVE, so eviction by
 #      write-protect and zap; no UFFDIO_POISON, so lost pages by tgkill);
+#      the vm tests that reach the swap file again with encrypt=on;
 #   3. every test again under ASan+UBSan (leaks included);
 #   4. the concurrency tests (tests/*/mt-*) under TSan, two of them also as
-#      on Linux 6.1;
+#      on Linux 6.1 and three with every swap-file page encrypted;
 #   5. a short libFuzzer run of every decompressor (tests/fuzz/).
 # Ends with one line "N passed, N failed, N skipped" summed over all runs and
 # exits non-zero if anything failed.
@@ -39,6 +40,11 @@ old_tests="api-errors budget corrupt-swapfile fork io-error mt-dontneed mt-r6-ap
 USWAP_DEBUG_UFFD_HIDE=MOVE,POISON,WP_ASYNC,WP_UNPOPULATED USWAP_TEST_SCALE=0.3 \
   tests/run.sh -j "$J" -l "[as 6.1]" $(printf 'build/tests/vm/%s ' $old_tests) tests/e2e/run-fill.sh \
   tests/e2e/run-stress-ng.sh
+# Every page on the swap file encrypted: the tests that write back, read
+# ahead, swap off, corrupt the file and fail its I/O.
+enc_tests="corrupt-swapfile fork io-error mt-idle-writeback mt-readahead mt-swapoff mt-writeback"
+USWAP_ENCRYPT=on USWAP_TEST_SCALE=0.3 \
+  tests/run.sh -j "$J" -l "[encrypt]" $(printf 'build/tests/vm/%s ' $enc_tests)
 build clang CC=clang BUILD=build/clang
 # ASan/UBSan: stress tests run at a smaller scale (sanitizers cost 3-10x).
 if build asan SAN=asan; then
@@ -57,6 +63,10 @@ if build tsan SAN=tsan; then
   USWAP_DEBUG_UFFD_HIDE=MOVE,POISON,WP_ASYNC,WP_UNPOPULATED USWAP_TEST_SCALE=0.3 \
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
     tests/run.sh -j "$J" -l "[tsan as 6.1]" build/tsan/tests/vm/mt-r6-api build/tsan/tests/vm/mt-dontneed
+  USWAP_ENCRYPT=on USWAP_TEST_SCALE=0.3 \
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
+    tests/run.sh -j "$J" -l "[tsan encrypt]" build/tsan/tests/vm/mt-writeback build/tsan/tests/vm/mt-idle-writeback \
+    build/tsan/tests/vm/mt-swapoff
 fi
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh --as-test
 

@@ -24,7 +24,7 @@ static void on_sigbus(int sig)
 }
 
 /* Read page i: 1 right, 0 SIGBUS; a wrong page fails the test. */
-static int read_page(const unsigned char *mem, size_t i)
+static inline int read_page(const unsigned char *mem, size_t i)
 {
 	static unsigned char want[T_PG], got[T_PG];
 
