@@ -63,6 +63,12 @@ static const struct opt_def table[OPT__COUNT] = {
 	[OPT_WRITEBACK_AFTER] = OPT("writeback_after", OPT_UINT, "0", "s", 0, ZSWAP_MAX_WRITEBACK_AFTER, "zswap",
 				 "idle writeback: pages in the pool longer than this go to the swap file, "
 				 "however empty the pool (zram's idle writeback, built in; 0: off)"),
+	[OPT_RECOMPRESS_AFTER] = OPT("recompress_after", OPT_UINT, "0", "s", 0, ZSWAP_MAX_WRITEBACK_AFTER, "zswap",
+				  "cold pages: entries in the pool longer than this are compressed again with "
+				  "recompress_codec, in the background (zram's recompress, built in; 0: off)"),
+	[OPT_RECOMPRESS_CODEC] = OPT("recompress_codec", OPT_STRING, ZSWAP_DEFAULT_RECOMPRESS_CODEC, NULL, 0, 0, "zswap",
+				  "the stronger compressor of recompress_after, named as compressor",
+				  .check = check_compressor),
 	[OPT_SHRINKER] = OPT("shrinker", OPT_BOOL, "on", NULL, 0, 1, "zswap",
 			  "a background thread writes the coldest pages back when the pool is full"),
 	[OPT_MAX_CHAIN] = OPT("max_chain", OPT_UINT, XSTR(ZS_DEFAULT_MAX_CHAIN), "pages", 1, ZS_MAX_CHAIN, "zsmalloc",
@@ -415,7 +421,10 @@ void options_zswap_config(const struct options *o, struct zswap_config *c)
 		.disabled = !opt_bool(o, OPT_ZSWAP),
 		.no_shrink_worker = !opt_bool(o, OPT_SHRINKER),
 		.writeback_after = (unsigned)opt_num(o, OPT_WRITEBACK_AFTER),
+		.recompress_after = (unsigned)opt_num(o, OPT_RECOMPRESS_AFTER),
 	};
+	if (c->recompress_after)
+		c->recompress_codec = opt_str(o, OPT_RECOMPRESS_CODEC);
 	options_zs_config(o, &c->zs);
 }
 

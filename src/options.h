@@ -35,6 +35,8 @@ enum opt_id {
 	OPT_POLICY,
 	OPT_EVICT,
 	OPT_WRITEBACK_AFTER,
+	OPT_RECOMPRESS_AFTER,
+	OPT_RECOMPRESS_CODEC,
 	OPT_WRITEBACK,
 	/* zswap/ */
 	OPT_ZSWAP,                    /* zswap in front of the swap devices */

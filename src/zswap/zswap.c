@@ -82,6 +82,8 @@ int zswap_create(const struct zswap_config *cfg, struct zswap **out, char *err, 
 	for (unsigned i = 0; z->dead && i < z->nr_dead; i++)
 		mutex_init(&z->dead[i].lock);
 	ret = z->ctr && z->entries && z->dead ? zswap_set_compressor(z, z->cfg.compressor, err, errlen) : -ENOMEM;
+	if (!ret && (z->cfg.recompress_after || z->cfg.recompress_codec))
+		ret = zswap_recompress_init(z, err, errlen);
 	if (!ret && !z->cfg.no_shrink_worker)
 		ret = zswap_writeback_start(z);
 	if (ret) {
@@ -108,6 +110,8 @@ void zswap_destroy(struct zswap *z)
 	}
 	if (z->current)
 		zswap_pool_put(z, z->current); /* the list's reference: last one now */
+	if (z->recomp)
+		zswap_pool_put(z, z->recomp);
 	pcpu_counters_destroy(z->ctr);
 	slab_destroy(z->entries);
 	worker_destroy(&z->worker);
@@ -297,7 +301,7 @@ static bool group_full(struct zswap *z, struct zswap_group *g)
 /* Entries come from the zswap's slab (base/slab.c): a swap-out and a
  * load+commit allocate and free one per page, and glibc's malloc and free
  * (with its consolidation) cost more than the rest of the bookkeeping. */
-static struct zswap_entry *entry_alloc(struct zswap *z)
+struct zswap_entry *zswap_entry_alloc(struct zswap *z)
 {
 	struct zswap_entry *e = slab_alloc(z->entries);
 
@@ -306,7 +310,7 @@ static struct zswap_entry *entry_alloc(struct zswap *z)
 	return e;
 }
 
-static void entry_release(struct zswap *z, struct zswap_entry *e) { slab_free(z->entries, e); }
+void zswap_entry_release(struct zswap *z, struct zswap_entry *e) { slab_free(z->entries, e); }
 
 /* e leaves the statistics and its group's charge (at once: limits and
  * stored_pages see it go when it leaves its tree). */
@@ -330,7 +334,7 @@ static void entry_release_memory(struct zswap *z, struct zswap_entry *e)
 	if (e->length)
 		zs_free(e->pool->zs, e->handle);
 	zswap_pool_put(z, e->pool);
-	entry_release(z, e);
+	zswap_entry_release(z, e);
 }
 
 /* Free an entry that is in no tree any more. Caller holds the slot's claim
@@ -371,7 +375,7 @@ static void release_list(struct zswap *z, struct zswap_entry *list)
 		while (list && list->pool == p && n < ZS_FREE_BATCH) {
 			struct zswap_entry *next = list->dead_next;
 			h[n++] = list->length ? list->handle : 0;
-			entry_release(z, list);
+			zswap_entry_release(z, list);
 			list = next;
 		}
 		zs_free_batch(p->zs, h, n);
@@ -453,7 +457,7 @@ static int compress_into(struct zswap *z, struct zswap_pool *p, const void *page
 }
 
 /* Account a stored entry. */
-static void account_store(struct zswap *z, struct zswap_entry *ent)
+void zswap_account(struct zswap *z, struct zswap_entry *ent)
 {
 	atomic_add_relaxed(&z->stored_pages, 1);
 	if (!ent->length) {
@@ -464,7 +468,6 @@ static void account_store(struct zswap *z, struct zswap_entry *ent)
 		if (ent->raw)
 			atomic_add_relaxed(&z->incompressible, 1);
 	}
-	zswap_count(z, ZC_ZSWPOUT);
 }
 
 /* Fill ent from page; 0 or -errno (counted). */
@@ -508,7 +511,7 @@ int zswap_store(struct zswap *z, swp_entry_t e, const void *page, struct zswap_g
 		return -ENODEV;
 	if (!atomic_load_relaxed(&z->enabled))
 		goto reject;
-	ent = entry_alloc(z);
+	ent = zswap_entry_alloc(z);
 	if (!ent) {
 		zswap_count(z, ZC_REJECT_KMEMCACHE_FAIL);
 		ret = -ENOMEM;
@@ -524,7 +527,8 @@ int zswap_store(struct zswap *z, swp_entry_t e, const void *page, struct zswap_g
 		zswap_count(z, ZC_REJECT_KMEMCACHE_FAIL);
 		goto reject;
 	}
-	account_store(z, ent);
+	zswap_account(z, ent);
+	zswap_count(z, ZC_ZSWPOUT);
 	if (old)
 		zswap_entry_free(z, old);
 	if (ent->length)
@@ -597,6 +601,8 @@ void zswap_stats(struct zswap *z, struct zswap_stats *st)
 	st->decompress_fail = (uint64_t)pcpu_counter_read(z->ctr, ZC_DECOMPRESS_FAIL);
 	st->written_back_pages = (uint64_t)pcpu_counter_read(z->ctr, ZC_WRITTEN_BACK);
 	st->written_back_idle = (uint64_t)pcpu_counter_read(z->ctr, ZC_WRITTEN_BACK_IDLE);
+	st->recompressed_pages = (uint64_t)pcpu_counter_read(z->ctr, ZC_RECOMPRESSED);
+	st->recompress_saved_bytes = (uint64_t)pcpu_counter_read(z->ctr, ZC_RECOMPRESS_SAVED);
 	st->zswpin = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPIN);
 	st->zswpout = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPOUT);
 	st->zswpwb = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPWB);

@@ -43,6 +43,7 @@ struct zswap_wb_ops {
 #define ZSWAP_DEFAULT_MAX_POOL_PERCENT         20
 #define ZSWAP_DEFAULT_ACCEPT_THRESHOLD_PERCENT 90
 #define ZSWAP_MAX_WRITEBACK_AFTER              32767 /* seconds: entry ages are 16-bit */
+#define ZSWAP_DEFAULT_RECOMPRESS_CODEC         "zstd:3"
 
 struct zswap_config {
 	const char *compressor;          /* NULL = ZSWAP_DEFAULT_COMPRESSOR */
@@ -57,6 +58,11 @@ struct zswap_config {
 	unsigned writeback_after;        /* seconds: the worker writes back entries stored longer
 					    ago, under the limit too (zram's idle writeback); 0 = off,
 					    at most ZSWAP_MAX_WRITEBACK_AFTER */
+	unsigned recompress_after;       /* seconds: the worker recompresses entries stored longer
+					    ago with recompress_codec; 0 = off (zswap_recompress
+					    still works when recompress_codec is set) */
+	const char *recompress_codec;    /* NULL = ZSWAP_DEFAULT_RECOMPRESS_CODEC when
+					    recompress_after is set, else no recompression */
 	struct zs_config zs;             /* the pools' zsmalloc tunables (max_bytes is ignored) */
 };
 
@@ -71,6 +77,8 @@ struct zswap_stats {
 	uint64_t stored_bytes;           /* compressed bytes of stored entries */
 	uint64_t written_back_idle;      /* ours: written back by age (writeback_after), of
 					    written_back_pages */
+	uint64_t recompressed_pages;     /* entries replaced by a smaller copy (zram's spirit) */
+	uint64_t recompress_saved_bytes; /* bytes those replacements saved, when they were made */
 };
 
 /* zswap.c */
@@ -85,6 +93,7 @@ void zswap_load_commit(struct zswap *z, swp_entry_t e);
 void zswap_invalidate(struct zswap *z, swp_entry_t e);
 bool zswap_contains(struct zswap *z, swp_entry_t e);
 void zswap_stats(struct zswap *z, struct zswap_stats *st);
+long zswap_recompress(struct zswap *z, long nr, unsigned min_age);
 void zswap_set_enabled(struct zswap *z, bool on);
 int zswap_set_compressor(struct zswap *z, const char *spec, char *err, size_t errlen);
 int zswap_set_max_pool_percent(struct zswap *z, unsigned pct);

@@ -78,7 +78,8 @@ struct zswap_group {
 enum zswap_counter {
 	ZC_POOL_LIMIT_HIT, ZC_REJECT_RECLAIM_FAIL, ZC_REJECT_ALLOC_FAIL, ZC_REJECT_KMEMCACHE_FAIL,
 	ZC_REJECT_COMPRESS_FAIL, ZC_REJECT_COMPRESS_POOR, ZC_REJECT_GROUP_LIMIT, ZC_DECOMPRESS_FAIL,
-	ZC_WRITTEN_BACK, ZC_ZSWPIN, ZC_ZSWPOUT, ZC_ZSWPWB, ZC_REJECT_STREAMING, ZC_WRITTEN_BACK_IDLE, ZC_NR
+	ZC_WRITTEN_BACK, ZC_ZSWPIN, ZC_ZSWPOUT, ZC_ZSWPWB, ZC_REJECT_STREAMING, ZC_WRITTEN_BACK_IDLE,
+	ZC_RECOMPRESSED, ZC_RECOMPRESS_SAVED, ZC_NR
 };
 
 struct zswap {
@@ -90,11 +91,13 @@ struct zswap {
 	struct zswap_pool *pools[ZSWAP_MAX_POOLS];
 	unsigned nr_pools;
 	struct zswap_pool *current;
+	struct zswap_pool *recomp;    /* constant: recompress_codec's pool (also in pools[]), or NULL */
 
 	_Atomic(struct rtree *) tree[MAX_SWAPFILES]; /* set by swapon, cleared by swapoff */
 
 	mutex_t lru_lock;             /* guards the LRU list and entries' lru fields */
 	struct zswap_entry lru;       /* list head: next = oldest, prev = newest */
+	struct zswap_entry recomp_cursor; /* lru_lock: recompression's place in the LRU (a dummy) */
 	uint64_t lru_len;
 
 	_Atomic bool pool_full;       /* atomic: over the limit, refusing until under threshold */
@@ -121,6 +124,14 @@ struct zswap {
 	_Atomic uint64_t stored_pages, same_filled, incompressible, stored_bytes; /* atomic */
 };
 
+/* What a walk of the LRU found (writeback's pick_coldest, recompression's
+ * pick_next). */
+enum pick { PICKED, PASSED /* looked at (rotated) without taking it */, NONE /* empty, or too young */ };
+
+/* zswap_recompress.c */
+int zswap_recompress_init(struct zswap *z, char *err, size_t errlen);
+bool zswap_is_cursor(const struct zswap *z, const struct zswap_entry *e);
+
 /* zswap_pool.c */
 int zswap_pool_create(struct zswap *z, const char *spec, struct zswap_pool **out, char *err, size_t errlen);
 struct zswap_pool *zswap_pool_current_get(struct zswap *z);
@@ -129,6 +140,9 @@ void zswap_pool_put_many(struct zswap *z, struct zswap_pool *p, unsigned n);
 int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, void *page);
 
 /* zswap.c */
+struct zswap_entry *zswap_entry_alloc(struct zswap *z);
+void zswap_entry_release(struct zswap *z, struct zswap_entry *e); /* its slab object only */
+void zswap_account(struct zswap *z, struct zswap_entry *e);       /* e joins the statistics */
 void zswap_entry_free(struct zswap *z, struct zswap_entry *e);
 void zswap_reap(struct zswap *z); /* release every dead entry now */
 struct rtree *zswap_tree(struct zswap *z, swp_entry_t e);

@@ -176,9 +176,6 @@ static unsigned char *wb_pages(void)
 	return wb_pages_buf;
 }
 
-/* What pick_coldest found at the LRU's head. */
-enum pick { PICKED, PASSED /* rotated without taking it */, NONE /* empty, or (idle) too young */ };
-
 /* Step 1: the next entry to write back, copied out. min_age > 0 (idle
  * writeback): only an entry stored at least min_age seconds ago, second
  * chance or not. */
@@ -189,6 +186,8 @@ static enum pick pick_coldest(struct zswap *z, struct zswap_group *only, unsigne
 
 	mutex_lock(&z->lru_lock);
 	struct zswap_entry *e = z->lru.next;
+	if (zswap_is_cursor(z, e)) /* recompression's place: not an entry */
+		e = e->next;
 	if (e == &z->lru || (min_age && (uint16_t)(zswap_now_s(z) - e->born) < min_age)) {
 		found = NONE;
 	} else {
@@ -290,7 +289,7 @@ static void worker_wait(struct zswap *z)
 {
 	struct timespec ts;
 
-	if (!z->cfg.writeback_after) {
+	if (!z->cfg.writeback_after && !z->cfg.recompress_after) {
 		while (!z->worker_kick && !z->worker.stop)
 			pthread_cond_wait(&z->worker.cond, &z->worker.lock.m);
 		return;
@@ -298,7 +297,7 @@ static void worker_wait(struct zswap *z)
 	os_deadline(&ts, 1000 * 1000 * 1000);
 	while (!z->worker_kick && !z->worker.stop)
 		if (pthread_cond_timedwait(&z->worker.cond, &z->worker.lock.m, &ts))
-			return; /* a second: look for idle entries */
+			return; /* a second: look for idle (or cold) entries */
 }
 
 static void *worker_main(void *arg)
@@ -314,6 +313,8 @@ static void *worker_main(void *arg)
 		shrink_to_threshold(z);
 		if (z->cfg.writeback_after)
 			write_back_idle(z);
+		if (z->cfg.recompress_after)
+			zswap_recompress(z, 1l << 30, z->cfg.recompress_after);
 		mutex_lock(&z->worker.lock);
 	}
 	mutex_unlock(&z->worker.lock);
