@@ -35,7 +35,7 @@ struct zw_opts {
 	const char *codec, *dir;
 	size_t bytes;
 	uint64_t seed;
-	bool json, stats;
+	bool json, stats, recompress;
 	struct options opt;
 };
 
@@ -48,6 +48,12 @@ struct zw_result {
 	double mt_store[2], mt_load[2]; /* --threads 2: pages/s on 1 and 2 threads (medians) */
 	double saving;
 	struct zswap_stats st;
+	struct {                  /* --recompress */
+		double saving[2];     /* stored with the codec, then after recompression */
+		double cpu_per_gib;   /* recompression's CPU seconds per GiB of pages */
+		uint64_t p50[2], p99[2]; /* zswap_load latency (ns) before and after */
+		long replaced;
+	} rc;
 };
 
 static volatile long zw_sink;
@@ -154,6 +160,91 @@ static int zw_scaling(const struct zw_opts *o, struct zswap *z, unsigned char *p
 	return atomic_load(&m.fails) ? -EIO : 0;
 }
 
+/* --recompress: zswap_recompress claims slots through the swap layer;
+ * here nothing else runs, so every claim succeeds. */
+static int rc_claim(void *arg, swp_entry_t e) { return 0; }
+static void rc_write(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res)
+{
+	for (int i = 0; i < n; i++)
+		res[i] = -EIO;
+}
+static void rc_release(void *arg, swp_entry_t e, bool written) {}
+
+/* zswap_load of every page, each timed into h and checked. */
+static int rc_loads(struct zswap *z, const unsigned char *pages, size_t n, struct hist *h)
+{
+	static _Alignas(4096) unsigned char page[PAGE_SIZE];
+	int fails = 0;
+
+	hist_reset(h);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t0 = os_now_ns();
+		int ret = zswap_load(z, swp_entry(0, i), page);
+		hist_record(h, os_now_ns() - t0);
+		fails += ret || memcmp(page, pages + i * PAGE_SIZE, PAGE_SIZE);
+	}
+	return fails;
+}
+
+static double thread_cpu_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Store every page with the codec, time each load; recompress every entry
+ * (zswap_recompress, age 0) and time the loads again. The saving before
+ * and after counts what the pool holds after compaction.
+ */
+static int zw_recompress(const struct zw_opts *o, const unsigned char *pages, size_t n, struct zw_result *r)
+{
+	struct zswap_config cfg;
+	struct zswap *z;
+	struct hist *h = calloc(1, sizeof(*h));
+	char err[256];
+	int fails = 0;
+
+	options_zswap_config(&o->opt, &cfg);
+	cfg.compressor = o->codec;
+	cfg.budget = 4 * o->bytes + (64 << 20);
+	cfg.max_pool_percent = 100;
+	cfg.keep_incompressible = true;
+	cfg.no_shrink_worker = true;
+	cfg.recompress_after = 0;
+	cfg.recompress_codec = opt_str(&o->opt, OPT_RECOMPRESS_CODEC);
+	if (!h || zswap_create(&cfg, &z, err, sizeof(err))) {
+		fprintf(stderr, "uswap bench zswap: --recompress: %s\n", h ? err : "out of memory");
+		free(h);
+		return -EINVAL;
+	}
+	zswap_set_writeback_ops(z, &(struct zswap_wb_ops){rc_claim, rc_write, rc_release, NULL});
+	zswap_swapon(z, 0);
+	for (size_t i = 0; i < n; i++)
+		fails += zswap_store(z, swp_entry(0, i), pages + i * PAGE_SIZE, NULL) != 0;
+	for (int k = 0; k < 2 && !fails; k++) {
+		zswap_flush(z);
+		zswap_compact(z);
+		r->rc.saving[k] = (double)n * PAGE_SIZE / (double)zswap_pool_bytes(z);
+		fails += rc_loads(z, pages, n, h);
+		r->rc.p50[k] = hist_percentile(h, 50);
+		r->rc.p99[k] = hist_percentile(h, 99);
+		if (k == 0) {
+			bench_progress("bench zswap: recompressing every entry");
+			double t0 = thread_cpu_s();
+			r->rc.replaced = zswap_recompress(z, (long)n, 0);
+			r->rc.cpu_per_gib = (thread_cpu_s() - t0) / ((double)n * PAGE_SIZE / (1 << 30));
+		}
+	}
+	zswap_destroy(z);
+	free(h);
+	if (fails)
+		fprintf(stderr, "uswap bench zswap: --recompress: %d pages failed to store or to read back\n", fails);
+	return fails ? -EIO : 0;
+}
+
 static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_result *r)
 {
 	struct corpus_set cs;
@@ -224,6 +315,8 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 		ps.fails = 1;
 	raw_codec_free(&raw);
 	zswap_destroy(z);
+	if (o->recompress && !ps.fails && zw_recompress(o, pages, n, r))
+		ps.fails = 1;
 	free(pages);
 	free(out);
 	free(len);
@@ -258,6 +351,12 @@ static void zw_print(const struct zw_opts *o, const struct zw_result *r, int n)
 	       "(the exclusive load frees the entry; runs after the page is installed); raw: the library call on the\n"
 	       "same pages; x = zswap / raw over rounds 2..N (steady state); x 1st: round 1 alone, where a fresh\n"
 	       "pool takes its page faults. saving: original bytes of all pages (zero included) / pool_total_size.\n");
+	for (int i = 0; o->recompress && i < n; i++)
+		printf("%s, every entry recompressed with %s (%ld replaced): saving %.3f -> %.3f; CPU %.2f s per GiB "
+		       "of pages; zswap_load p50 %.2f -> %.2f us, p99 %.2f -> %.2f us\n", r[i].corpus,
+		       opt_str(&o->opt, OPT_RECOMPRESS_CODEC), r[i].rc.replaced, r[i].rc.saving[0], r[i].rc.saving[1],
+		       r[i].rc.cpu_per_gib, r[i].rc.p50[0] / 1e3, r[i].rc.p50[1] / 1e3, r[i].rc.p99[0] / 1e3,
+		       r[i].rc.p99[1] / 1e3);
 	for (int i = 0; o->threads == 2 && i < n; i++)
 		printf("%s, 2 threads / 1 thread (medians of %u rounds): store %.2f (%.0f -> %.0f pages/s), "
 		       "load+cmt %.2f (%.0f -> %.0f)\n",
@@ -324,6 +423,9 @@ static void zw_usage(FILE *f)
 		"  -r, --rounds N      store+load passes (default 3)\n"
 		"  -t, --threads N     2: also store and load with 1 and 2 threads, print the scaling\n"
 		"      --stats         print zswap's statistics after the first store pass\n"
+		"      --recompress    also store every page, recompress every entry with\n"
+		"                      recompress_codec (-o; default zstd:3) and compare saving,\n"
+		"                      load latency and the CPU it took\n"
 		"      --seed N        corpus seed (default 1)\n"
 		"      --corpus-dir D  corpus files folder\n"
 		"      --json          machine-readable output\n"
@@ -334,7 +436,7 @@ static void zw_usage(FILE *f)
 static int zw_parse(int argc, char **argv, struct zw_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"codec", 1, 0, 'z'}, {"size", 1, 0, 's'},
-					   {"rounds", 1, 0, 'r'}, {"stats", 0, 0, 'T'},  {"json", 0, 0, 'j'},
+					   {"rounds", 1, 0, 'r'}, {"stats", 0, 0, 'T'},  {"json", 0, 0, 'j'}, {"recompress", 0, 0, 'R'},
 					   {"threads", 1, 0, 't'},
 					   {"help", 0, 0, 'h'},   BENCH_SHARED_LONGOPTS, {0}};
 	char *corpora = "mixed", err[256];
@@ -365,6 +467,7 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 				return 2;
 			break;
 		case 'T': o->stats = true; break;
+		case 'R': o->recompress = true; break;
 		case 'j': o->json = true; break;
 		case 'h': zw_usage(stdout); return 1;
 		default:
