@@ -4,10 +4,12 @@
 #   2. every test on the plain build, and the vm tests that evict again as
 #      on Linux 6.1 (USWAP_DEBUG_UFFD_HIDE: no UFFDIO_MOVE, so eviction by
 #      write-protect and zap; no UFFDIO_POISON, so lost pages by tgkill);
-#      the vm tests that reach the swap file again with encrypt=on;
+#      the vm tests that reach the swap file again with encrypt=on, and
+#      four with same-page merging and recompression on;
 #   3. every test again under ASan+UBSan (leaks included);
 #   4. the concurrency tests (tests/*/mt-*) under TSan, two of them also as
-#      on Linux 6.1 and three with every swap-file page encrypted;
+#      on Linux 6.1, three with every swap-file page encrypted and one with
+#      same-page merging and recompression;
 #   5. a short libFuzzer run of every decompressor (tests/fuzz/).
 # Ends with one line "N passed, N failed, N skipped" summed over all runs and
 # exits non-zero if anything failed.
@@ -45,6 +47,11 @@ USWAP_DEBUG_UFFD_HIDE=MOVE,POISON,WP_ASYNC,WP_UNPOPULATED USWAP_TEST_SCALE=0.3 \
 enc_tests="corrupt-swapfile fork io-error mt-idle-writeback mt-readahead mt-swapoff mt-writeback"
 USWAP_ENCRYPT=on USWAP_TEST_SCALE=0.3 \
   tests/run.sh -j "$J" -l "[encrypt]" $(printf 'build/tests/vm/%s ' $enc_tests)
+# Same-page merging and a recompression pass every second under the
+# whole-API workloads.
+dedup_tests="fork mt-r6-api mt-swapoff mt-writeback"
+USWAP_DEDUP=on USWAP_RECOMPRESS_AFTER=1 USWAP_TEST_SCALE=0.3 \
+  tests/run.sh -j "$J" -l "[dedup]" $(printf 'build/tests/vm/%s ' $dedup_tests)
 build clang CC=clang BUILD=build/clang
 # ASan/UBSan: stress tests run at a smaller scale (sanitizers cost 3-10x).
 if build asan SAN=asan; then
@@ -67,6 +74,9 @@ if build tsan SAN=tsan; then
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
     tests/run.sh -j "$J" -l "[tsan encrypt]" build/tsan/tests/vm/mt-writeback build/tsan/tests/vm/mt-idle-writeback \
     build/tsan/tests/vm/mt-swapoff
+  USWAP_DEDUP=on USWAP_RECOMPRESS_AFTER=1 USWAP_TEST_SCALE=0.3 \
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
+    tests/run.sh -j "$J" -l "[tsan dedup]" build/tsan/tests/vm/mt-writeback
 fi
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh --as-test
 

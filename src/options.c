@@ -69,6 +69,9 @@ static const struct opt_def table[OPT__COUNT] = {
 	[OPT_RECOMPRESS_CODEC] = OPT("recompress_codec", OPT_STRING, ZSWAP_DEFAULT_RECOMPRESS_CODEC, NULL, 0, 0, "zswap",
 				  "the stronger compressor of recompress_after, named as compressor",
 				  .check = check_compressor),
+	[OPT_DEDUP] = OPT("dedup", OPT_BOOL, "off", NULL, 0, 1, "zswap",
+		       "same-page merging: pages with the same content share one compressed copy (found by "
+		       "XXH3-128, confirmed byte for byte)"),
 	[OPT_SHRINKER] = OPT("shrinker", OPT_BOOL, "on", NULL, 0, 1, "zswap",
 			  "a background thread writes the coldest pages back when the pool is full"),
 	[OPT_MAX_CHAIN] = OPT("max_chain", OPT_UINT, XSTR(ZS_DEFAULT_MAX_CHAIN), "pages", 1, ZS_MAX_CHAIN, "zsmalloc",
@@ -422,6 +425,7 @@ void options_zswap_config(const struct options *o, struct zswap_config *c)
 		.no_shrink_worker = !opt_bool(o, OPT_SHRINKER),
 		.writeback_after = (unsigned)opt_num(o, OPT_WRITEBACK_AFTER),
 		.recompress_after = (unsigned)opt_num(o, OPT_RECOMPRESS_AFTER),
+		.dedup = opt_bool(o, OPT_DEDUP),
 	};
 	if (c->recompress_after)
 		c->recompress_codec = opt_str(o, OPT_RECOMPRESS_CODEC);

@@ -37,6 +37,7 @@ enum opt_id {
 	OPT_WRITEBACK_AFTER,
 	OPT_RECOMPRESS_AFTER,
 	OPT_RECOMPRESS_CODEC,
+	OPT_DEDUP,
 	OPT_WRITEBACK,
 	/* zswap/ */
 	OPT_ZSWAP,                    /* zswap in front of the swap devices */

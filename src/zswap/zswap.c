@@ -84,6 +84,8 @@ int zswap_create(const struct zswap_config *cfg, struct zswap **out, char *err, 
 	ret = z->ctr && z->entries && z->dead ? zswap_set_compressor(z, z->cfg.compressor, err, errlen) : -ENOMEM;
 	if (!ret && (z->cfg.recompress_after || z->cfg.recompress_codec))
 		ret = zswap_recompress_init(z, err, errlen);
+	if (!ret && z->cfg.dedup)
+		ret = zswap_dedup_create(z);
 	if (!ret && !z->cfg.no_shrink_worker)
 		ret = zswap_writeback_start(z);
 	if (ret) {
@@ -112,6 +114,7 @@ void zswap_destroy(struct zswap *z)
 		zswap_pool_put(z, z->current); /* the list's reference: last one now */
 	if (z->recomp)
 		zswap_pool_put(z, z->recomp);
+	zswap_dedup_destroy(z);
 	pcpu_counters_destroy(z->ctr);
 	slab_destroy(z->entries);
 	worker_destroy(&z->worker);
@@ -331,7 +334,9 @@ static void entry_uncount(struct zswap *z, struct zswap_entry *e)
  * the LRU already. */
 static void entry_release_memory(struct zswap *z, struct zswap_entry *e)
 {
-	if (e->length)
+	if (e->shared)
+		zswap_dedup_release(z, e);
+	else if (e->length)
 		zs_free(e->pool->zs, e->handle);
 	zswap_pool_put(z, e->pool);
 	zswap_entry_release(z, e);
@@ -374,7 +379,9 @@ static void release_list(struct zswap *z, struct zswap_entry *list)
 		unsigned n = 0;
 		while (list && list->pool == p && n < ZS_FREE_BATCH) {
 			struct zswap_entry *next = list->dead_next;
-			h[n++] = list->length ? list->handle : 0;
+			if (list->shared)
+				zswap_dedup_release(z, list); /* the last share frees the object */
+			h[n++] = list->length && !list->shared ? list->handle : 0;
 			zswap_entry_release(z, list);
 			list = next;
 		}
@@ -473,7 +480,13 @@ void zswap_account(struct zswap *z, struct zswap_entry *ent)
 /* Fill ent from page; 0 or -errno (counted). */
 static int entry_fill(struct zswap *z, struct zswap_entry *ent, const void *page)
 {
+	uint64_t hash[2];
+	int found = -EEXIST, ret;
+
 	if (codec_same_filled(page, &ent->value))
+		return 0;
+	/* a page the pool holds already takes no memory: before the limits */
+	if (z->dedup && !(found = zswap_dedup_find(z, ent, page, hash)))
 		return 0;
 	if (group_full(z, ent->group)) {
 		zswap_count(z, ZC_REJECT_GROUP_LIMIT);
@@ -489,7 +502,9 @@ static int entry_fill(struct zswap *z, struct zswap_entry *ent, const void *page
 		zswap_count(z, ZC_REJECT_STREAMING);
 		return -ENOSPC;
 	}
-	return compress_into(z, ent->pool, page, ent);
+	if (!(ret = compress_into(z, ent->pool, page, ent)) && found == -ENOENT)
+		zswap_dedup_insert(z, ent, hash);
+	return ret;
 }
 
 /*
@@ -590,6 +605,8 @@ bool zswap_contains(struct zswap *z, swp_entry_t e)
 
 void zswap_stats(struct zswap *z, struct zswap_stats *st)
 {
+	if (z->dedup)
+		zswap_reap(z); /* freed entries drop their shares in batches: drop them now */
 	memset(st, 0, sizeof(*st));
 	st->pool_limit_hit = (uint64_t)pcpu_counter_read(z->ctr, ZC_POOL_LIMIT_HIT);
 	st->reject_reclaim_fail = (uint64_t)pcpu_counter_read(z->ctr, ZC_REJECT_RECLAIM_FAIL);
@@ -603,6 +620,7 @@ void zswap_stats(struct zswap *z, struct zswap_stats *st)
 	st->written_back_idle = (uint64_t)pcpu_counter_read(z->ctr, ZC_WRITTEN_BACK_IDLE);
 	st->recompressed_pages = (uint64_t)pcpu_counter_read(z->ctr, ZC_RECOMPRESSED);
 	st->recompress_saved_bytes = (uint64_t)pcpu_counter_read(z->ctr, ZC_RECOMPRESS_SAVED);
+	zswap_dedup_stats(z, st);
 	st->zswpin = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPIN);
 	st->zswpout = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPOUT);
 	st->zswpwb = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPWB);

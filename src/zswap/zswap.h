@@ -63,6 +63,8 @@ struct zswap_config {
 					    still works when recompress_codec is set) */
 	const char *recompress_codec;    /* NULL = ZSWAP_DEFAULT_RECOMPRESS_CODEC when
 					    recompress_after is set, else no recompression */
+	bool dedup;                      /* same-page merging (zswap_dedup.c) */
+	bool dedup_weak_hash;            /* tests: the hash is the page's first word (collisions) */
 	struct zs_config zs;             /* the pools' zsmalloc tunables (max_bytes is ignored) */
 };
 
@@ -79,6 +81,9 @@ struct zswap_stats {
 					    written_back_pages */
 	uint64_t recompressed_pages;     /* entries replaced by a smaller copy (zram's spirit) */
 	uint64_t recompress_saved_bytes; /* bytes those replacements saved, when they were made */
+	uint64_t dedup_pages;            /* entries sharing another's object now (dedup) */
+	uint64_t dedup_saved_bytes;      /* pool bytes they would take on their own */
+	uint64_t dedup_collisions;       /* hash hits whose bytes differed (stored on their own) */
 };
 
 /* zswap.c */

@@ -42,11 +42,13 @@ struct zswap_entry {
 	bool raw;                     /* constant: stored uncompressed */
 	bool referenced;              /* lru_lock: second chance */
 	bool on_lru;                  /* lru_lock */
+	bool shared;                  /* constant: the object is obj's (dedup), not handle */
 	struct zswap_pool *pool;      /* constant; the entry holds a reference */
 	struct zswap_group *group;    /* constant */
 	union {
-		unsigned long handle; /* constant: zsmalloc handle (length > 0) */
+		unsigned long handle; /* constant: zsmalloc handle (length > 0, !shared) */
 		uint64_t value;       /* constant: fill word (length == 0) */
+		struct zswap_dedup_obj *obj; /* constant: the shared object (shared); a share held */
 	};
 	struct zswap_entry *prev, *next; /* lru_lock */
 	struct zswap_entry *dead_next;   /* dead_q.lock: out of the tree, awaiting release */
@@ -92,6 +94,7 @@ struct zswap {
 	unsigned nr_pools;
 	struct zswap_pool *current;
 	struct zswap_pool *recomp;    /* constant: recompress_codec's pool (also in pools[]), or NULL */
+	struct zswap_dedup *dedup;    /* constant: the same-page table (dedup=on), or NULL */
 
 	_Atomic(struct rtree *) tree[MAX_SWAPFILES]; /* set by swapon, cleared by swapoff */
 
@@ -132,7 +135,18 @@ enum pick { PICKED, PASSED /* looked at (rotated) without taking it */, NONE /* 
 int zswap_recompress_init(struct zswap *z, char *err, size_t errlen);
 bool zswap_is_cursor(const struct zswap *z, const struct zswap_entry *e);
 
+/* zswap_dedup.c */
+int zswap_dedup_create(struct zswap *z);
+void zswap_dedup_destroy(struct zswap *z);
+int zswap_dedup_find(struct zswap *z, struct zswap_entry *ent, const void *page, uint64_t hash[2]);
+void zswap_dedup_insert(struct zswap *z, struct zswap_entry *ent, const uint64_t hash[2]);
+void zswap_dedup_release(struct zswap *z, struct zswap_entry *e);
+bool zswap_dedup_busy(const struct zswap_entry *e);
+void zswap_dedup_stats(struct zswap *z, struct zswap_stats *st);
+unsigned long zswap_entry_handle(const struct zswap_entry *e);
+
 /* zswap_pool.c */
+int zswap_pool_read(struct zswap_pool *p, unsigned long handle, uint16_t length, bool raw, void *page);
 int zswap_pool_create(struct zswap *z, const char *spec, struct zswap_pool **out, char *err, size_t errlen);
 struct zswap_pool *zswap_pool_current_get(struct zswap *z);
 void zswap_pool_put(struct zswap *z, struct zswap_pool *p);

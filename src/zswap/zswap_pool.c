@@ -117,23 +117,30 @@ uint64_t zswap_pool_bytes(struct zswap *z)
 	return pages * PAGE_SIZE;
 }
 
-/* Decompress (or fill, or copy) e into page. 0 or -EIO. */
-int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, void *page)
+/* Decompress (or copy, when raw) the object handle of length bytes into
+ * page. 0 or -EIO. */
+int zswap_pool_read(struct zswap_pool *p, unsigned long handle, uint16_t length, bool raw, void *page)
 {
 	static _Thread_local unsigned char local[PAGE_SIZE];
 
+	if (raw) {
+		zs_read(p->zs, handle, page, PAGE_SIZE);
+		return 0;
+	}
+	const void *src = zs_read_begin(p->zs, handle, local, length);
+	int ret = codec_decompress(p->codec, src, length, page);
+	zs_read_end(p->zs, handle);
+	return ret ? -EIO : 0;
+}
+
+/* Decompress (or fill, or copy) e into page. 0 or -EIO. */
+int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, void *page)
+{
 	if (e->length == 0) {
 		codec_fill_page(page, e->value);
 		return 0;
 	}
-	if (e->raw) {
-		zs_read(p->zs, e->handle, page, PAGE_SIZE);
-		return 0;
-	}
-	const void *src = zs_read_begin(p->zs, e->handle, local, e->length);
-	int ret = codec_decompress(p->codec, src, e->length, page);
-	zs_read_end(p->zs, e->handle);
-	return ret ? -EIO : 0;
+	return zswap_pool_read(p, zswap_entry_handle(e), e->length, e->raw, page);
 }
 
 /* Compact every pool: frees fragmented and empty zspages (zsmalloc keeps

@@ -80,7 +80,7 @@ static enum pick pick_next(struct zswap *z, unsigned min_age, swp_entry_t *id, c
 		found = NONE;
 	} else {
 		cursor_move_after(z, e);
-		if (e->pool != z->recomp && !e->raw) {
+		if (e->pool != z->recomp && !e->raw && !zswap_dedup_busy(e)) {
 			*id = e->swpentry;
 			*token = e;
 			found = PICKED;

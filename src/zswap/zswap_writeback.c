@@ -191,7 +191,9 @@ static enum pick pick_coldest(struct zswap *z, struct zswap_group *only, unsigne
 	if (e == &z->lru || (min_age && (uint16_t)(zswap_now_s(z) - e->born) < min_age)) {
 		found = NONE;
 	} else {
-		bool skip = (only && e->group != only) || !atomic_load_relaxed(&e->group->writeback);
+		/* a shared object stays in the pool for its other sharers anyway */
+		bool skip = (only && e->group != only) || !atomic_load_relaxed(&e->group->writeback) ||
+			    zswap_dedup_busy(e);
 		if (!skip && (!e->referenced || min_age)) {
 			*id = e->swpentry;
 			*token = e;
