@@ -35,7 +35,7 @@ struct zw_opts {
 	const char *codec, *dir;
 	size_t bytes;
 	uint64_t seed;
-	bool json, stats, recompress;
+	bool json, stats, recompress, dedup;
 	struct options opt;
 };
 
@@ -48,12 +48,15 @@ struct zw_result {
 	double mt_store[2], mt_load[2]; /* --threads 2: pages/s on 1 and 2 threads (medians) */
 	double saving;
 	struct zswap_stats st;
-	struct {                  /* --recompress */
+	struct zw_feat {          /* --recompress, --dedup: [0] without dedup, [1] with */
+		bool done;
+		double store_s;       /* seconds to store every page */
 		double saving[2];     /* stored with the codec, then after recompression */
 		double cpu_per_gib;   /* recompression's CPU seconds per GiB of pages */
 		uint64_t p50[2], p99[2]; /* zswap_load latency (ns) before and after */
 		long replaced;
-	} rc;
+		uint64_t dedup_pages;
+	} feat[2];
 };
 
 static volatile long zw_sink;
@@ -195,11 +198,13 @@ static double thread_cpu_s(void)
 }
 
 /*
- * Store every page with the codec, time each load; recompress every entry
+ * Store every page with the codec (with dedup: merging the same pages),
+ * time each load; with recompress, recompress every entry
  * (zswap_recompress, age 0) and time the loads again. The saving before
  * and after counts what the pool holds after compaction.
  */
-static int zw_recompress(const struct zw_opts *o, const unsigned char *pages, size_t n, struct zw_result *r)
+static int zw_features(const struct zw_opts *o, const unsigned char *pages, size_t n, bool dedup,
+		       struct zw_feat *f)
 {
 	struct zswap_config cfg;
 	struct zswap *z;
@@ -214,34 +219,41 @@ static int zw_recompress(const struct zw_opts *o, const unsigned char *pages, si
 	cfg.keep_incompressible = true;
 	cfg.no_shrink_worker = true;
 	cfg.recompress_after = 0;
-	cfg.recompress_codec = opt_str(&o->opt, OPT_RECOMPRESS_CODEC);
+	cfg.recompress_codec = o->recompress ? opt_str(&o->opt, OPT_RECOMPRESS_CODEC) : NULL;
+	cfg.dedup = dedup;
 	if (!h || zswap_create(&cfg, &z, err, sizeof(err))) {
-		fprintf(stderr, "uswap bench zswap: --recompress: %s\n", h ? err : "out of memory");
+		fprintf(stderr, "uswap bench zswap: %s\n", h ? err : "out of memory");
 		free(h);
 		return -EINVAL;
 	}
 	zswap_set_writeback_ops(z, &(struct zswap_wb_ops){rc_claim, rc_write, rc_release, NULL});
 	zswap_swapon(z, 0);
+	bench_progress("bench zswap: storing every page%s", dedup ? " (dedup)" : "");
+	double t0 = bench_now();
 	for (size_t i = 0; i < n; i++)
 		fails += zswap_store(z, swp_entry(0, i), pages + i * PAGE_SIZE, NULL) != 0;
-	for (int k = 0; k < 2 && !fails; k++) {
-		zswap_flush(z);
+	f->store_s = bench_now() - t0;
+	for (int k = 0; k < 1 + o->recompress && !fails; k++) {
+		struct zswap_stats st;
 		zswap_compact(z);
-		r->rc.saving[k] = (double)n * PAGE_SIZE / (double)zswap_pool_bytes(z);
+		zswap_stats(z, &st);
+		f->dedup_pages = st.dedup_pages;
+		f->saving[k] = (double)n * PAGE_SIZE / (double)zswap_pool_bytes(z);
 		fails += rc_loads(z, pages, n, h);
-		r->rc.p50[k] = hist_percentile(h, 50);
-		r->rc.p99[k] = hist_percentile(h, 99);
-		if (k == 0) {
+		f->p50[k] = hist_percentile(h, 50);
+		f->p99[k] = hist_percentile(h, 99);
+		if (k == 0 && o->recompress) {
 			bench_progress("bench zswap: recompressing every entry");
-			double t0 = thread_cpu_s();
-			r->rc.replaced = zswap_recompress(z, (long)n, 0);
-			r->rc.cpu_per_gib = (thread_cpu_s() - t0) / ((double)n * PAGE_SIZE / (1 << 30));
+			double c0 = thread_cpu_s();
+			f->replaced = zswap_recompress(z, (long)n, 0);
+			f->cpu_per_gib = (thread_cpu_s() - c0) / ((double)n * PAGE_SIZE / (1 << 30));
 		}
 	}
 	zswap_destroy(z);
 	free(h);
+	f->done = !fails;
 	if (fails)
-		fprintf(stderr, "uswap bench zswap: --recompress: %d pages failed to store or to read back\n", fails);
+		fprintf(stderr, "uswap bench zswap: %d pages failed to store or to read back\n", fails);
 	return fails ? -EIO : 0;
 }
 
@@ -315,8 +327,9 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 		ps.fails = 1;
 	raw_codec_free(&raw);
 	zswap_destroy(z);
-	if (o->recompress && !ps.fails && zw_recompress(o, pages, n, r))
-		ps.fails = 1;
+	for (int d = 0; d < 2 && (o->recompress || o->dedup) && !ps.fails; d++)
+		if ((d == 0 || o->dedup) && zw_features(o, pages, n, d, &r->feat[d]))
+			ps.fails = 1;
 	free(pages);
 	free(out);
 	free(len);
@@ -351,12 +364,24 @@ static void zw_print(const struct zw_opts *o, const struct zw_result *r, int n)
 	       "(the exclusive load frees the entry; runs after the page is installed); raw: the library call on the\n"
 	       "same pages; x = zswap / raw over rounds 2..N (steady state); x 1st: round 1 alone, where a fresh\n"
 	       "pool takes its page faults. saving: original bytes of all pages (zero included) / pool_total_size.\n");
-	for (int i = 0; o->recompress && i < n; i++)
-		printf("%s, every entry recompressed with %s (%ld replaced): saving %.3f -> %.3f; CPU %.2f s per GiB "
-		       "of pages; zswap_load p50 %.2f -> %.2f us, p99 %.2f -> %.2f us\n", r[i].corpus,
-		       opt_str(&o->opt, OPT_RECOMPRESS_CODEC), r[i].rc.replaced, r[i].rc.saving[0], r[i].rc.saving[1],
-		       r[i].rc.cpu_per_gib, r[i].rc.p50[0] / 1e3, r[i].rc.p50[1] / 1e3, r[i].rc.p99[0] / 1e3,
-		       r[i].rc.p99[1] / 1e3);
+	if (o->recompress || o->dedup)
+		printf("\nEvery page stored once more in a fresh pool (plain%s), then%s; saving = original bytes / "
+		       "pool_total_size after compaction; load = zswap_load of each page:\n", o->dedup ? " and with dedup" : "",
+		       o->recompress ? " every entry recompressed with the recompress codec" : " loaded");
+	for (int i = 0; i < n; i++)
+		for (int d = 0; d < 2; d++) {
+			const struct zw_feat *f = &r[i].feat[d];
+			if (!f->done)
+				continue;
+			printf("%-7s %-8s store %8.0f pages/s, saving %.3f, %llu pages shared, load p50 %.2f p99 %.2f us",
+			       r[i].corpus, d ? "dedup" : "plain", (double)r[i].pages / f->store_s, f->saving[0],
+			       (unsigned long long)f->dedup_pages, f->p50[0] / 1e3, f->p99[0] / 1e3);
+			if (o->recompress)
+				printf("; recompressed (%s, %ld replaced, %.2f s CPU per GiB): saving %.3f, load p50 %.2f "
+				       "p99 %.2f us", opt_str(&o->opt, OPT_RECOMPRESS_CODEC), f->replaced, f->cpu_per_gib,
+				       f->saving[1], f->p50[1] / 1e3, f->p99[1] / 1e3);
+			printf("\n");
+		}
 	for (int i = 0; o->threads == 2 && i < n; i++)
 		printf("%s, 2 threads / 1 thread (medians of %u rounds): store %.2f (%.0f -> %.0f pages/s), "
 		       "load+cmt %.2f (%.0f -> %.0f)\n",
@@ -426,6 +451,8 @@ static void zw_usage(FILE *f)
 		"      --recompress    also store every page, recompress every entry with\n"
 		"                      recompress_codec (-o; default zstd:3) and compare saving,\n"
 		"                      load latency and the CPU it took\n"
+		"      --dedup         also store every page with same-page merging (dedup=on) and\n"
+		"                      compare with the plain pool (with --recompress: both)\n"
 		"      --seed N        corpus seed (default 1)\n"
 		"      --corpus-dir D  corpus files folder\n"
 		"      --json          machine-readable output\n"
@@ -436,7 +463,7 @@ static void zw_usage(FILE *f)
 static int zw_parse(int argc, char **argv, struct zw_opts *o)
 {
 	static const struct option lo[] = {{"corpus", 1, 0, 'c'}, {"codec", 1, 0, 'z'}, {"size", 1, 0, 's'},
-					   {"rounds", 1, 0, 'r'}, {"stats", 0, 0, 'T'},  {"json", 0, 0, 'j'}, {"recompress", 0, 0, 'R'},
+					   {"rounds", 1, 0, 'r'}, {"stats", 0, 0, 'T'},  {"json", 0, 0, 'j'}, {"recompress", 0, 0, 'R'}, {"dedup", 0, 0, 'D'},
 					   {"threads", 1, 0, 't'},
 					   {"help", 0, 0, 'h'},   BENCH_SHARED_LONGOPTS, {0}};
 	char *corpora = "mixed", err[256];
@@ -468,6 +495,7 @@ static int zw_parse(int argc, char **argv, struct zw_opts *o)
 			break;
 		case 'T': o->stats = true; break;
 		case 'R': o->recompress = true; break;
+		case 'D': o->dedup = true; break;
 		case 'j': o->json = true; break;
 		case 'h': zw_usage(stdout); return 1;
 		default:
