@@ -315,7 +315,7 @@ static const struct stat_name {
 	ZSWAP_STAT(reject_streaming), ZSWAP_STAT(decompress_fail), ZSWAP_STAT(zswpin), ZSWAP_STAT(zswpout),
 	ZSWAP_STAT(zswpwb), ZSWAP_STAT(stored_bytes), ZSWAP_STAT(written_back_idle),
 	ZSWAP_STAT(recompressed_pages), ZSWAP_STAT(recompress_saved_bytes), ZSWAP_STAT(dedup_pages),
-	ZSWAP_STAT(dedup_saved_bytes), ZSWAP_STAT(dedup_collisions),
+	ZSWAP_STAT(dedup_saved_bytes), ZSWAP_STAT(dedup_collisions), ZSWAP_STAT(dedup_hits),
 	SWAP_STAT(pswpin), SWAP_STAT(pswpout), SWAP_STAT(swapout_fail), SWAP_STAT(io_errors), SWAP_STAT(csum_errors),
 	SWAP_STAT(inuse), SWAP_STAT(swap_ra), SWAP_STAT(swap_ra_hit), SWAP_STAT(unuse_to_memory),
 };

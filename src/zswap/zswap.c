@@ -486,8 +486,10 @@ static int entry_fill(struct zswap *z, struct zswap_entry *ent, const void *page
 	if (codec_same_filled(page, &ent->value))
 		return 0;
 	/* a page the pool holds already takes no memory: before the limits */
-	if (z->dedup && !(found = zswap_dedup_find(z, ent, page, hash)))
+	if (z->dedup && !(found = zswap_dedup_find(z, ent, page, hash))) {
+		zswap_count(z, ZC_DEDUP_HIT);
 		return 0;
+	}
 	if (group_full(z, ent->group)) {
 		zswap_count(z, ZC_REJECT_GROUP_LIMIT);
 		return -ENOSPC;
@@ -620,6 +622,7 @@ void zswap_stats(struct zswap *z, struct zswap_stats *st)
 	st->written_back_idle = (uint64_t)pcpu_counter_read(z->ctr, ZC_WRITTEN_BACK_IDLE);
 	st->recompressed_pages = (uint64_t)pcpu_counter_read(z->ctr, ZC_RECOMPRESSED);
 	st->recompress_saved_bytes = (uint64_t)pcpu_counter_read(z->ctr, ZC_RECOMPRESS_SAVED);
+	st->dedup_hits = (uint64_t)pcpu_counter_read(z->ctr, ZC_DEDUP_HIT);
 	zswap_dedup_stats(z, st);
 	st->zswpin = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPIN);
 	st->zswpout = (uint64_t)pcpu_counter_read(z->ctr, ZC_ZSWPOUT);

@@ -84,6 +84,7 @@ struct zswap_stats {
 	uint64_t dedup_pages;            /* entries sharing another's object now (dedup) */
 	uint64_t dedup_saved_bytes;      /* pool bytes they would take on their own */
 	uint64_t dedup_collisions;       /* hash hits whose bytes differed (stored on their own) */
+	uint64_t dedup_hits;             /* stores that found their page in the pool (cumulative) */
 };
 
 /* zswap.c */
