@@ -45,7 +45,7 @@ REQ_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc -Ibench -DUSWAP_VERSION_STRING='"$
 REQ_CFLAGS   := -std=c17 $(WARN) -pthread -fPIC -fvisibility=hidden $(SANFLAGS)
 ALL_CFLAGS   = $(REQ_CPPFLAGS) $(CPPFLAGS) $(REQ_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS  = -pthread $(SANFLAGS) $(LDFLAGS)
-LIBS     := -llz4 -lzstd -ldeflate -llzo2 -luring -lxxhash -lsodium -lz -lmd -lm
+LIBS     := -llz4 -lzstd -ldeflate -llzo2 -luring -lxxhash -lsodium -lhiredis -lz -lmd -lm
 
 LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/zsmalloc/*.c src/zswap/*.c src/swap/*.c src/vm/*.c src/uswap.c src/options.c) \
              src/preload/statfile.c

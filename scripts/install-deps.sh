@@ -9,6 +9,7 @@ PKGS=(
   liblz4-dev libzstd-dev libdeflate-dev liblzo2-dev          # codec backends
   liburing-dev libxxhash-dev zlib1g-dev libmd-dev                                # swap I/O, checksums
   libsodium-dev                                              # encryption at rest (encrypt=on)
+  libhiredis-dev redis-server                                # the far tier: swap devices on a Redis Cluster
   python3 sqlite3 coreutils man-db                           # corpus sources: heap workloads, man pages
   libjemalloc2 stress-ng                                     # uswap run: the malloc it preloads; e2e tests
 )

@@ -56,6 +56,7 @@ struct swap_backing {
 	_Atomic int inject_err[2];
 	_Atomic uint64_t reads, writes, read_errors, write_errors, csum_errors, discards; /* atomic */
 	struct swap_cipher *cipher; /* constant: NULL = checksums, plain pages */
+	struct redis_dev *remote;   /* constant: slots are keys on a Redis Cluster (no fd) */
 	mutex_t buf_lock;           /* guards bufs */
 	struct seal_buf *bufs;      /* free ciphertext buffers */
 };
@@ -129,23 +130,35 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 
 	if (!b)
 		return -ENOMEM;
-	b->fd = open_file(cfg, err, errlen);
-	int64_t slots = b->fd < 0 ? b->fd : size_store(b->fd, cfg, &b->is_device, err, errlen);
+	bool remote = swap_backing_is_remote_path(cfg->path);
+	int64_t slots;
+	b->fd = -1;
+	if (remote) {
+		slots = cfg->size / PAGE_SIZE ? (int64_t)(cfg->size / PAGE_SIZE) : -EINVAL;
+		if (slots > 0 && (slots = redis_dev_open(cfg->path, &b->remote, err, errlen)) == 0)
+			slots = (int64_t)(cfg->size / PAGE_SIZE);
+		else if (slots == -EINVAL)
+			snprintf(err, errlen, "redis: the device needs a size (swapfile_size)");
+	} else {
+		b->fd = open_file(cfg, err, errlen);
+		slots = b->fd < 0 ? b->fd : size_store(b->fd, cfg, &b->is_device, err, errlen);
+	}
 	snprintf(b->name, sizeof(b->name), "%s", cfg->path ? cfg->path : "(unlinked file)");
 	int ret = slots < 0 ? (int)slots : 0;
 	if (!ret) {
 		b->nr_slots = (uint64_t)slots;
 		b->priority = cfg->priority;
-		b->discard = cfg->discard;
+		b->discard = cfg->discard || remote; /* a freed slot's key is unlinked */
 		b->direct = cfg->direct;
 		b->map = base_calloc((b->nr_slots + 63) / 64, sizeof(uint64_t));
 		ret = b->map ? 0 : -ENOMEM;
 	}
 	if (!ret && cfg->encrypt)
 		ret = swap_cipher_create(&b->cipher, err, errlen);
-	if (!ret && (ret = io_uring_queue_init(RING_DEPTH, &b->ring, 0)))
+	if (!ret && !remote && (ret = io_uring_queue_init(RING_DEPTH, &b->ring, 0)))
 		snprintf(err, errlen, "io_uring: %s", strerror(-ret));
 	if (ret) {
+		redis_dev_close(b->remote, NULL, 0);
 		if (b->fd >= 0)
 			close(b->fd);
 		base_free(b->map);
@@ -160,12 +173,21 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 	return 0;
 }
 
+static void discard_pending_locked(struct swap_backing *b);
+
 void swap_backing_close(struct swap_backing *b)
 {
 	if (!b)
 		return;
-	io_uring_queue_exit(&b->ring);
-	close(b->fd);
+	if (b->remote) {
+		mutex_lock(&b->map_lock);
+		discard_pending_locked(b);
+		mutex_unlock(&b->map_lock);
+		redis_dev_close(b->remote, b->map, b->nr_slots); /* every key of ours still there */
+	} else {
+		io_uring_queue_exit(&b->ring);
+		close(b->fd);
+	}
 	mutex_destroy(&b->map_lock);
 	mutex_destroy(&b->ring_lock);
 	mutex_destroy(&b->buf_lock);
@@ -225,7 +247,11 @@ static void discard_pending_locked(struct swap_backing *b)
 	b->nr_pending = 0;
 	mutex_unlock(&b->map_lock);
 	qsort(batch, n, sizeof(*batch), cmp_u64);
-	for (unsigned i = 0; i < n;) {
+	if (b->remote) {
+		redis_dev_unlink(b->remote, batch, (int)n);
+		atomic_add_relaxed(&b->discards, n);
+	}
+	for (unsigned i = 0; i < n && !b->remote;) {
 		unsigned j = i + 1;
 		while (j < n && batch[j] == batch[j - 1] + 1)
 			j++;
@@ -387,7 +413,9 @@ static int io_done(struct swap_backing *b, enum backing_op op, int *res, int n)
  * goes through pread/pwrite, several through the ring. */
 static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
 {
-	if (n == 1)
+	if (b->remote)
+		redis_dev_io(b->remote, op, slots, pages, n, res);
+	else if (n == 1)
 		res[0] = sync_io(b, op, slots[0], pages[0]);
 	else
 		ring_fill(b, op, slots, pages, n, res);
@@ -472,6 +500,10 @@ static void writev_raw(struct swap_backing *b, const uint64_t *slots, void *cons
 {
 	bool aligned = true;
 
+	if (b->remote) { /* one pipeline per node */
+		ring_io(b, BACKING_WRITE, slots, (void **)pages, n, res);
+		return;
+	}
 	for (int i = 0; i < n; i++)
 		aligned &= page_aligned(pages[i]);
 	for (int i = 0; i < n;) {
@@ -527,6 +559,10 @@ void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *co
  */
 static void readv_raw(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res)
 {
+	if (b->remote) {
+		ring_io(b, BACKING_READ, slots, pages, n, res);
+		return;
+	}
 	for (int i = 0; b->direct && i < n; i++)
 		if (!page_aligned(pages[i])) { /* O_DIRECT: that page alone, through a bounce buffer */
 			readv_raw(b, slots, pages, i, res);
@@ -581,6 +617,7 @@ uint64_t swap_backing_slots(struct swap_backing *b) { return b->nr_slots; }
 bool swap_backing_is_direct(struct swap_backing *b) { return b->direct; }
 const char *swap_backing_name(struct swap_backing *b) { return b->name; }
 bool swap_backing_is_device(struct swap_backing *b) { return b->is_device; }
+const char *swap_backing_type(struct swap_backing *b) { return b->remote ? "redis" : b->is_device ? "partition" : "file"; }
 int swap_backing_priority(struct swap_backing *b) { return b->priority; }
 const char *swap_backing_cipher(struct swap_backing *b) { return swap_cipher_name(b->cipher); }
 

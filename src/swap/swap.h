@@ -139,10 +139,20 @@ void swap_backing_inject(struct swap_backing *b, enum backing_op op, int err, lo
 uint64_t swap_backing_slots(struct swap_backing *b);
 const char *swap_backing_name(struct swap_backing *b); /* path, or "(unlinked file)" */
 bool swap_backing_is_device(struct swap_backing *b);
+const char *swap_backing_type(struct swap_backing *b); /* "file", "partition" or "redis" */
 bool swap_backing_is_direct(struct swap_backing *b);
 uint64_t swap_backing_inuse(struct swap_backing *b);
 int swap_backing_priority(struct swap_backing *b);
 const char *swap_backing_cipher(struct swap_backing *b); /* "none", "aes-256-gcm", ... */
+
+/* backing_redis.c: a backing store whose slots are keys on a Redis Cluster
+ * (a path "redis://host:port[,host:port...]"), used by backing.c. */
+struct redis_dev;
+bool swap_backing_is_remote_path(const char *path);
+int redis_dev_open(const char *url, struct redis_dev **out, char *err, size_t errlen);
+void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots);
+void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res);
+void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n);
 
 struct swap_backing_stats {
 	uint64_t reads, writes, read_errors, write_errors, csum_errors, discards;

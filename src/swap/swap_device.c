@@ -185,7 +185,7 @@ int swap_sys_format_swaps(struct swap_sys *s, char *buf, size_t len)
 		if (!b)
 			continue;
 		n += snprintf(buf + n, len > (size_t)n ? len - (size_t)n : 0, "%-40s %-10s %-10llu %-10llu %-10d %s\n",
-			      swap_backing_name(b), swap_backing_is_device(b) ? "partition" : "file",
+			      swap_backing_name(b), swap_backing_type(b),
 			      (unsigned long long)swap_backing_slots(b) * 4, (unsigned long long)swap_backing_inuse(b) * 4,
 			      swap_backing_priority(b), swap_backing_cipher(b));
 	}

@@ -1,0 +1,398 @@
+/*
+ * redis_cluster.c - a small Redis Cluster client on hiredis: the slot map,
+ * routing by hash slot, pipelines per node, MOVED and ASK.
+ *
+ * The map comes from CLUSTER SLOTS, asked of any reachable node (the seeds
+ * first, then every node seen). A batch of commands is routed by each
+ * command's key (CRC16 of the key, or of its {hash tag}, modulo 16384),
+ * appended to each node's connection and the replies read back: one round
+ * trip per node for the whole batch. A MOVED reply refreshes the map and
+ * the command goes again; ASK sends ASKING and the command to the node
+ * named, once. A node that does not answer within the timeout is dropped;
+ * the map is refreshed (with a growing pause: a failover takes the
+ * cluster's node timeout) and its commands go again, up to a deadline.
+ * hiredis does the protocol; this file only routes.
+ *
+ * Lock order: rc.lock is a leaf (held across a batch's round trips).
+ */
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "swap/redis_cluster.h"
+
+#define RC_SLOTS 16384
+
+struct rc_node {
+	char host[64];
+	int port;
+	redisContext *c;             /* NULL: not connected */
+};
+
+struct redis_cluster {
+	mutex_t lock;                /* guards everything below */
+	struct rc_node node[RC_MAX_NODES];
+	int nr_nodes;
+	int16_t slot_node[RC_SLOTS]; /* node index serving each slot, -1 unknown */
+	struct timeval timeout;      /* constant */
+	uint64_t retry_ms;           /* constant: how long a batch keeps trying */
+	char auth_user[64], auth_pass[256]; /* constant; never printed */
+};
+
+/* ---------------------------------------------------------------- slots */
+
+/* CRC16-CCITT (XMODEM), as Redis Cluster hashes keys. */
+static uint16_t crc16(const char *p, size_t n)
+{
+	uint16_t crc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		crc ^= (uint16_t)((unsigned char)p[i] << 8);
+		for (int b = 0; b < 8; b++)
+			crc = crc & 0x8000 ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+	}
+	return crc;
+}
+
+/* The hash slot of key: of its {tag} if it has a non-empty one. */
+unsigned rc_keyslot(const char *key, size_t len)
+{
+	const char *open = memchr(key, '{', len);
+
+	if (open) {
+		const char *close = memchr(open + 1, '}', len - (size_t)(open + 1 - key));
+		if (close && close > open + 1)
+			return crc16(open + 1, (size_t)(close - open - 1)) % RC_SLOTS;
+	}
+	return crc16(key, len) % RC_SLOTS;
+}
+
+/* ---------------------------------------------------------------- nodes */
+
+static int node_find(struct redis_cluster *rc, const char *host, int port, bool add)
+{
+	for (int i = 0; i < rc->nr_nodes; i++)
+		if (rc->node[i].port == port && !strcmp(rc->node[i].host, host))
+			return i;
+	if (!add || rc->nr_nodes == RC_MAX_NODES)
+		return -1;
+	struct rc_node *n = &rc->node[rc->nr_nodes];
+	snprintf(n->host, sizeof(n->host), "%s", host);
+	n->port = port;
+	n->c = NULL;
+	return rc->nr_nodes++;
+}
+
+static void node_drop(struct rc_node *n)
+{
+	if (n->c)
+		redisFree(n->c);
+	n->c = NULL;
+}
+
+/* A reply that is not an error, or NULL (freed) with the node dropped on
+ * a connection failure. */
+static redisReply *node_command(struct redis_cluster *rc, struct rc_node *n, int argc, const char **argv,
+				const size_t *len)
+{
+	redisReply *r = redisCommandArgv(n->c, argc, argv, len);
+
+	if (!r)
+		node_drop(n);
+	return r;
+}
+
+/* Connected (and authenticated) to node i? */
+static bool node_up(struct redis_cluster *rc, int i)
+{
+	struct rc_node *n = &rc->node[i];
+
+	if (n->c)
+		return true;
+	n->c = redisConnectWithTimeout(n->host, n->port, rc->timeout);
+	if (!n->c || n->c->err) {
+		node_drop(n);
+		return false;
+	}
+	redisSetTimeout(n->c, rc->timeout);
+	if (!rc->auth_pass[0])
+		return true;
+	const char *argv[3] = {"AUTH", rc->auth_user, rc->auth_pass};
+	const char **a = rc->auth_user[0] ? argv : (const char *[]){"AUTH", rc->auth_pass};
+	int argc = rc->auth_user[0] ? 3 : 2;
+	redisReply *r = node_command(rc, n, argc, a, NULL);
+	bool ok = r && r->type != REDIS_REPLY_ERROR;
+	if (r)
+		freeReplyObject(r);
+	if (!ok)
+		node_drop(n);
+	return ok;
+}
+
+/* Fill the map from one CLUSTER SLOTS reply. */
+static void map_from(struct redis_cluster *rc, const redisReply *r)
+{
+	for (int s = 0; s < RC_SLOTS; s++)
+		rc->slot_node[s] = -1;
+	for (size_t k = 0; k < r->elements; k++) {
+		const redisReply *e = r->element[k];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 || e->element[2]->type != REDIS_REPLY_ARRAY ||
+		    e->element[2]->elements < 2)
+			continue;
+		const redisReply *m = e->element[2];
+		int i = node_find(rc, m->element[0]->str, (int)m->element[1]->integer, true);
+		for (long long s = e->element[0]->integer; i >= 0 && s <= e->element[1]->integer && s < RC_SLOTS; s++)
+			rc->slot_node[s] = (int16_t)i;
+	}
+}
+
+/* Ask any node for the slot map. 0, or -EHOSTUNREACH. */
+static int map_refresh(struct redis_cluster *rc)
+{
+	for (int i = 0; i < rc->nr_nodes; i++) {
+		if (!node_up(rc, i))
+			continue;
+		redisReply *r = node_command(rc, &rc->node[i], 2, (const char *[]){"CLUSTER", "SLOTS"}, NULL);
+		bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+		if (ok)
+			map_from(rc, r);
+		if (r)
+			freeReplyObject(r);
+		if (ok)
+			return 0;
+	}
+	return -EHOSTUNREACH;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+/* "host:port[,host:port...]" into seed nodes. */
+static int parse_seeds(struct redis_cluster *rc, const char *seeds, char *err, size_t errlen)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", seeds);
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strrchr(tok, ':');
+		int port = colon ? atoi(colon + 1) : 0;
+		if (!colon || port <= 0 || port > 65535) {
+			snprintf(err, errlen, "redis: '%s' is not host:port", tok);
+			return -EINVAL;
+		}
+		*colon = 0;
+		if (node_find(rc, tok, port, true) < 0) {
+			snprintf(err, errlen, "redis: more than %d nodes", RC_MAX_NODES);
+			return -EINVAL;
+		}
+	}
+	if (!rc->nr_nodes) {
+		snprintf(err, errlen, "redis: no seed node given");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, size_t errlen)
+{
+	struct redis_cluster *rc = base_calloc(1, sizeof(*rc));
+	int ret;
+
+	if (!rc)
+		return -ENOMEM;
+	rc->timeout = (struct timeval){.tv_sec = cfg->timeout_ms / 1000, .tv_usec = cfg->timeout_ms % 1000 * 1000};
+	rc->retry_ms = cfg->retry_ms;
+	snprintf(rc->auth_user, sizeof(rc->auth_user), "%s", cfg->user ? cfg->user : "");
+	snprintf(rc->auth_pass, sizeof(rc->auth_pass), "%s", cfg->password ? cfg->password : "");
+	mutex_init(&rc->lock);
+	if ((ret = parse_seeds(rc, cfg->seeds, err, errlen)) == 0 && (ret = map_refresh(rc)))
+		snprintf(err, errlen, "redis: no seed of %s answers CLUSTER SLOTS (down, not a cluster, or AUTH)",
+			 cfg->seeds);
+	if (ret) {
+		rc_close(rc);
+		return ret;
+	}
+	*out = rc;
+	return 0;
+}
+
+void rc_close(struct redis_cluster *rc)
+{
+	if (!rc)
+		return;
+	for (int i = 0; i < rc->nr_nodes; i++)
+		node_drop(&rc->node[i]);
+	mutex_destroy(&rc->lock);
+	explicit_bzero(rc->auth_pass, sizeof(rc->auth_pass));
+	base_free(rc);
+}
+
+/* ---------------------------------------------------------------- batches */
+
+static uint64_t now_ms(void) { return os_now_ns() / 1000000; }
+
+/* Where command k goes: its slot's node, or its ASK target. */
+static int route(struct redis_cluster *rc, const struct rc_cmd *c)
+{
+	return c->ask_node >= 0 ? c->ask_node : rc->slot_node[rc_keyslot(c->argv[1], c->argvlen[1])];
+}
+
+/* A MOVED or ASK error: "MOVED slot host:port". The node, or -1. */
+static int redirect_node(struct redis_cluster *rc, const char *msg)
+{
+	const char *sp = strrchr(msg, ' '), *colon = sp ? strrchr(sp, ':') : NULL;
+	char host[64];
+
+	if (!colon || colon - sp - 1 <= 0 || colon - sp - 1 >= (long)sizeof(host))
+		return -1;
+	memcpy(host, sp + 1, (size_t)(colon - sp - 1));
+	host[colon - sp - 1] = 0;
+	return node_find(rc, host, atoi(colon + 1), true);
+}
+
+/* One round: every pending command (reply NULL) of node i, pipelined.
+ * Returns false if the node failed (its commands stay pending). */
+static bool round_node(struct redis_cluster *rc, int i, struct rc_cmd *cmds, int n, bool *refresh)
+{
+	struct rc_node *nd = &rc->node[i];
+	int sent = 0;
+
+	if (!node_up(rc, i)) {
+		*refresh = true; /* down: its slots may have moved to a replica */
+		return false;
+	}
+	for (int k = 0; k < n; k++)
+		if (!cmds[k].reply && route(rc, &cmds[k]) == i) {
+			if (cmds[k].ask_node >= 0)
+				redisAppendCommand(nd->c, "ASKING");
+			redisAppendCommandArgv(nd->c, cmds[k].argc, cmds[k].argv, cmds[k].argvlen);
+			sent++;
+		}
+	for (int k = 0; k < n && sent; k++) {
+		if (cmds[k].reply || route(rc, &cmds[k]) != i)
+			continue;
+		redisReply *r = NULL;
+		if (cmds[k].ask_node >= 0) { /* ASKING's +OK first */
+			if (redisGetReply(nd->c, (void **)&r) != REDIS_OK)
+				goto failed;
+			freeReplyObject(r);
+			r = NULL;
+		}
+		if (redisGetReply(nd->c, (void **)&r) != REDIS_OK)
+			goto failed;
+		cmds[k].ask_node = -1;
+		if (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "MOVED ", 6)) {
+			*refresh = true;
+			freeReplyObject(r);
+		} else if (r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "ASK ", 4)) {
+			cmds[k].ask_node = redirect_node(rc, r->str);
+			freeReplyObject(r);
+		} else if (r->type == REDIS_REPLY_ERROR && (!strncmp(r->str, "TRYAGAIN", 8) ||
+							    !strncmp(r->str, "CLUSTERDOWN", 11))) {
+			*refresh = true; /* a migration or failover under way: again, later */
+			freeReplyObject(r);
+		} else {
+			cmds[k].reply = r;
+		}
+	}
+	return true;
+failed:
+	node_drop(nd); /* its replies are lost: everything of it goes again */
+	*refresh = true;
+	return false;
+}
+
+/*
+ * Run n commands (argv[1] is each one's key), pipelined per node; each
+ * cmds[k].reply gets its reply (free with rc_cmds_free), an error reply
+ * included. A command left without a reply when the deadline passes (the
+ * cluster unreachable, or its slot unserved) has NULL there. Returns 0 if
+ * every command got a reply, else -EHOSTUNREACH.
+ */
+int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n)
+{
+	uint64_t deadline = now_ms() + rc->retry_ms, pause = 10;
+	int left = n;
+
+	for (int k = 0; k < n; k++) {
+		cmds[k].reply = NULL;
+		cmds[k].ask_node = -1;
+	}
+	mutex_lock(&rc->lock);
+	for (;;) {
+		bool refresh = false, busy[RC_MAX_NODES] = {false};
+		for (int k = 0; k < n; k++) {
+			int i = cmds[k].reply ? -1 : route(rc, &cmds[k]);
+			if (i >= 0)
+				busy[i] = true;
+			else if (!cmds[k].reply)
+				refresh = true; /* a slot nobody serves (yet) */
+		}
+		for (int i = 0; i < rc->nr_nodes; i++)
+			if (busy[i])
+				round_node(rc, i, cmds, n, &refresh);
+		left = 0;
+		for (int k = 0; k < n; k++)
+			left += !cmds[k].reply;
+		if (!left || now_ms() >= deadline)
+			break;
+		if (refresh) {
+			struct timespec ts = {.tv_sec = (time_t)(pause / 1000), .tv_nsec = (long)(pause % 1000) * 1000000};
+			nanosleep(&ts, NULL);
+			pause = pause * 2 > 500 ? 500 : pause * 2;
+			map_refresh(rc);
+		}
+	}
+	mutex_unlock(&rc->lock);
+	return left ? -EHOSTUNREACH : 0;
+}
+
+void rc_cmds_free(struct rc_cmd *cmds, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (cmds[k].reply) {
+			freeReplyObject(cmds[k].reply);
+			cmds[k].reply = NULL;
+		}
+}
+
+/* The nodes that serve slots (the masters), into idx; returns how many. */
+int rc_masters(struct redis_cluster *rc, int *idx, int max)
+{
+	int n = 0;
+
+	mutex_lock(&rc->lock);
+	for (int s = 0; s < RC_SLOTS; s++) {
+		int i = rc->slot_node[s];
+		bool seen = i < 0;
+		for (int k = 0; k < n && !seen; k++)
+			seen = idx[k] == i;
+		if (!seen && n < max)
+			idx[n++] = i;
+	}
+	mutex_unlock(&rc->lock);
+	return n;
+}
+
+/* A command on node i (not routed by key); the reply or NULL. */
+redisReply *rc_on_node(struct redis_cluster *rc, int i, int argc, const char **argv, const size_t *len)
+{
+	redisReply *r = NULL;
+
+	mutex_lock(&rc->lock);
+	if (i >= 0 && i < rc->nr_nodes && node_up(rc, i))
+		r = node_command(rc, &rc->node[i], argc, argv, len);
+	mutex_unlock(&rc->lock);
+	return r;
+}
+
+/* "host:port" of node i, for listings. */
+void rc_node_name(struct redis_cluster *rc, int i, char *buf, size_t len)
+{
+	mutex_lock(&rc->lock);
+	snprintf(buf, len, "%s:%d", rc->node[i].host, rc->node[i].port);
+	mutex_unlock(&rc->lock);
+}

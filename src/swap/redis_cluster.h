@@ -1,0 +1,42 @@
+/*
+ * redis_cluster.h - a small Redis Cluster client (redis_cluster.c): routes
+ * commands by their key's hash slot, pipelines them per node, follows
+ * MOVED and ASK, refreshes the slot map after a failover or a resharding.
+ */
+#ifndef USWAP_SWAP_REDIS_CLUSTER_H
+#define USWAP_SWAP_REDIS_CLUSTER_H
+
+#include <hiredis/hiredis.h>
+
+#include "base/base.h"
+
+#define RC_MAX_NODES 64
+
+struct rc_config {
+	const char *seeds;          /* "host:port[,host:port...]" */
+	const char *user, *password; /* AUTH, or NULL */
+	unsigned timeout_ms;        /* a node that takes longer is down */
+	uint64_t retry_ms;          /* a batch keeps trying (failover, migration) this long */
+};
+
+/* A command whose key is argv[1]. */
+struct rc_cmd {
+	int argc;
+	const char *argv[5];
+	size_t argvlen[5];
+	redisReply *reply;          /* rc_run's result: NULL if none came */
+	int ask_node;               /* rc_run's own */
+};
+
+struct redis_cluster;
+
+int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, size_t errlen);
+void rc_close(struct redis_cluster *rc);
+unsigned rc_keyslot(const char *key, size_t len);
+int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n);
+void rc_cmds_free(struct rc_cmd *cmds, int n);
+int rc_masters(struct redis_cluster *rc, int *idx, int max);
+redisReply *rc_on_node(struct redis_cluster *rc, int i, int argc, const char **argv, const size_t *len);
+void rc_node_name(struct redis_cluster *rc, int i, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * redis-helper.c - run by tests/swap/redis.sh against a Redis Cluster it
+ * started: a swap system whose device is the cluster
+ * (swapfile=redis://...), with a small zswap pool in front so that
+ * writeback reaches the cluster in batches too.
+ *   helper URL basic:    PAGES pages swapped out (some straight to the
+ *                        device, the rest through zswap and its
+ *                        writeback), every page read back and checked, in
+ *                        order and at random; half freed (their keys are
+ *                        unlinked); prints the key count it expects, then
+ *                        closes (every key goes).
+ *   helper URL failover: pages swapped out; prints READY and waits for a
+ *                        line on stdin (the script kills a master
+ *                        meanwhile and waits for its replica to take
+ *                        over); then every page must read back right.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "swap/swap.h"
+
+#define PAGES 3000
+
+static unsigned char back[4096];
+static swp_entry_t ent[PAGES];
+
+static void fill(unsigned char *p, size_t i) { t_fill_page(p, 1 + (int)(i % 4), i * 7919); }
+
+static void check(struct swap_sys *s, size_t i)
+{
+	static unsigned char want[4096];
+	enum swapin_from from;
+	int r = swap_in(s, ent[i], back, NULL, NULL, &from);
+
+	if (r) {
+		fprintf(stderr, "page %zu: swap_in: %s\n", i, strerror(-r));
+		exit(T_EXIT_FAIL);
+	}
+	fill(want, i);
+	if (memcmp(back, want, 4096)) {
+		fprintf(stderr, "page %zu reads wrong (from %d)\n", i, (int)from);
+		exit(T_EXIT_FAIL);
+	}
+	swap_in_done(s, ent[i], from, false); /* not installed: the copy stays where it is */
+}
+
+int main(int argc, char **argv)
+{
+	struct zswap *z;
+	struct swap_sys *s;
+	struct swap_backing *b;
+	struct swap_sys_stats st;
+	char err[256], swaps[1024];
+	static unsigned char page[4096];
+
+	if (argc != 3) {
+		printf("needs a cluster (run tests/swap/redis.sh)\n");
+		return T_EXIT_SKIP;
+	}
+	T_ASSERT_EQ(zswap_create(&(struct zswap_config){.budget = PAGES * 4096, .max_pool_percent = 5}, &z, err,
+				 sizeof(err)), 0);
+	T_ASSERT_EQ(swap_sys_create(z, 1 << 16, &s), 0);
+	if (swap_backing_open(&(struct swap_backing_config){.path = argv[1], .size = 64 << 20}, &b, err, sizeof(err))) {
+		fprintf(stderr, "open %s: %s\n", argv[1], err);
+		return T_EXIT_FAIL;
+	}
+	T_ASSERT_EQ(swap_sys_swapon(s, b), 0);
+	for (size_t i = 0; i < PAGES; i++) {
+		fill(page, i);
+		T_ASSERT_EQ(swap_out(s, page, NULL, 0, NULL, &ent[i]), 0);
+	}
+	zswap_shrink(z, PAGES, NULL); /* what the pool took goes on, in batches */
+	swap_sys_stats(s, &st);
+	swap_sys_format_swaps(s, swaps, sizeof(swaps));
+	printf("%s", swaps);
+	printf("%llu pages on the cluster\n", (unsigned long long)st.pswpout);
+	T_ASSERT(st.pswpout > PAGES / 2);
+	if (!strcmp(argv[2], "failover")) {
+		char line[16];
+		printf("READY\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return T_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < PAGES; i++)
+		check(s, i);
+	uint64_t seed = 5;
+	for (size_t k = 0; k < PAGES; k++)
+		check(s, t_rand(&seed) % PAGES);
+	printf("every page read back right, in order and at random\n");
+	for (size_t i = 0; i < PAGES; i += 2)
+		swap_sys_free(s, ent[i]);
+	swap_backing_flush(b);
+	printf("expect %llu keys\n", (unsigned long long)swap_backing_inuse(b) + 1); /* + the lease */
+	fflush(stdout);
+	if (!strcmp(argv[2], "basic")) {
+		char line[16];
+		printf("COUNT\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return T_EXIT_FAIL;
+	}
+	swap_sys_destroy(s);
+	swap_backing_close(b);
+	zswap_destroy(z);
+	printf("closed\n");
+	return T_EXIT_PASS;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Description: swap devices on a Redis Cluster (swapfile=redis://...). The
+# test starts a cluster of its own on localhost (three masters with one
+# replica each, from Debian's redis-server), then through
+# tests/swap/redis-helper:
+#   1. pages go out to the cluster (directly and by zswap writeback, in
+#      batches) and every one reads back right; freed slots' keys are
+#      unlinked (the masters hold exactly the keys the helper expects), and
+#      after close no key of the instance is left;
+#   2. pages go out, a master is killed, its replica takes over, and every
+#      page still reads back right (the client follows the new slot map).
+# Skips (77) where redis-server is not installed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$root/build/tests/swap/redis-helper
+[ -x "$bin" ] || { echo "build first: $bin missing"; exit 1; }
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { echo "no redis-server here"; exit 77; }
+dir=$(mktemp -d /var/tmp/uswap-redis-XXXXXX)
+base=$((21000 + RANDOM % 20000))
+ports=($base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)))
+cleanup() {
+  for p in "${ports[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1; done
+  for f in "$dir"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+for p in "${ports[@]}"; do
+  redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$dir/nodes-$p.conf" \
+    --cluster-node-timeout 1500 --save "" --appendonly no --daemonize yes --dir "$dir" \
+    --logfile "$dir/$p.log" --pidfile "$dir/$p.pid" >/dev/null || fail "redis-server on port $p did not start"
+done
+for p in "${ports[@]}"; do
+  for _ in $(seq 50); do redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+done
+hosts=$(printf '127.0.0.1:%s ' "${ports[@]}")
+# shellcheck disable=SC2086
+redis-cli --cluster create $hosts --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 ||
+  { cat "$dir/create.log"; fail "redis-cli --cluster create"; }
+cluster_ok() { # port
+  for _ in $(seq 100); do
+    redis-cli -p "$1" cluster info 2>/dev/null | grep -q 'cluster_state:ok' && return 0; sleep 0.2
+  done
+  return 1
+}
+for p in "${ports[@]}"; do cluster_ok "$p" || fail "the cluster did not come up"; done
+echo "cluster: masters and replicas on ports ${ports[*]}"
+
+masters() { for p in "${ports[@]}"; do redis-cli -p "$p" role 2>/dev/null | head -1 | grep -qx master && echo "$p"; done; }
+keys() { # the instance keys on the masters
+  local n=0
+  for p in $(masters); do n=$((n + $(redis-cli -p "$p" --scan --pattern 'uswap:*' | wc -l))); done
+  echo "$n"
+}
+url="redis://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}"
+
+# 1. Basic.
+coproc H { "$bin" "$url" basic 2>&1; }
+hpid=$H_PID
+expect=""
+while IFS= read -r line <&"${H[0]}"; do
+  echo "  $line"
+  case $line in "expect "*) expect=${line#expect }; expect=${expect% keys} ;; COUNT) break ;; esac
+done
+[ -n "$expect" ] || fail "the helper stopped early"
+got=$(keys)
+echo "  the masters hold $got keys of the instance (expected $expect)"
+[ "$got" = "$expect" ] || fail "freed slots left keys behind, or keys are missing"
+echo go >&"${H[1]}"
+while IFS= read -r line <&"${H[0]}"; do echo "  $line"; done
+wait "$hpid" || fail "basic run failed"
+got=$(keys)
+[ "$got" = 0 ] || fail "$got keys left after close"
+echo "after close: no key left"
+
+# 2. Failover: a master dies after the pages went out.
+coproc F { "$bin" "$url" failover 2>&1; }
+fpid=$F_PID
+while IFS= read -r line <&"${F[0]}"; do
+  echo "  $line"
+  [ "$line" = READY ] && break
+done
+victim=$(masters | head -1)
+[ -n "$victim" ] || fail "no master"
+sleep 1 # replication is asynchronous: let the replicas catch up first
+redis-cli -p "$victim" shutdown nosave >/dev/null 2>&1
+echo "killed the master on port $victim"
+for p in "${ports[@]}"; do [ "$p" = "$victim" ] || { cluster_ok "$p" && break; }; done
+echo go >&"${F[1]}"
+while IFS= read -r line <&"${F[0]}"; do echo "  $line"; done
+wait "$fpid" || fail "failover run failed"
+got=$(keys)
+[ "$got" = 0 ] || fail "$got keys left after close"
+echo "failover: every page read back; after close no key left"
