@@ -77,6 +77,13 @@ static int export_option(struct run_opts *r, const char *key, const char *val)
 	char err[256], var[96];
 	struct stat st;
 
+	if (!strcmp(key, "swapfile") && !strncmp(val, "redis://", 8)) {
+		/* hiredis 0.14 allocates with the program's malloc, whose memory
+		 * uswap manages here: a handler thread would fault on it. */
+		fprintf(stderr, "uswap run: --swapfile %s: a Redis Cluster works through the library (uswap_open) "
+				"but not yet under uswap run\n", val);
+		return -1;
+	}
 	if (!strcmp(key, "swapfile") && *val && strcmp(val, "none")) {
 		if (stat(val, &st) || !S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "uswap run: --swapfile '%s': give a directory (each process of the program's tree "

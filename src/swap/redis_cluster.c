@@ -170,13 +170,14 @@ static int map_refresh(struct redis_cluster *rc)
 
 /* ---------------------------------------------------------------- setup */
 
-/* "host:port[,host:port...]" into seed nodes. */
+/* "host:port[,host:port...]" into seed nodes (';' separates them too: an
+ * option string "key=value,..." cannot hold a comma in a value). */
 static int parse_seeds(struct redis_cluster *rc, const char *seeds, char *err, size_t errlen)
 {
 	char buf[512];
 
 	snprintf(buf, sizeof(buf), "%s", seeds);
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (char *save, *tok = strtok_r(buf, ",;", &save); tok; tok = strtok_r(NULL, ",;", &save)) {
 		char *colon = strrchr(tok, ':');
 		int port = colon ? atoi(colon + 1) : 0;
 		if (!colon || port <= 0 || port > 65535) {

@@ -13,13 +13,17 @@
  *                        line on stdin (the script kills a master
  *                        meanwhile and waits for its replica to take
  *                        over); then every page must read back right.
+ *   helper URL api:      through the public API, in both fault modes: a
+ *                        region of twice the budget written, read and
+ *                        checked twice, its evicted pages on the cluster.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "swap/swap.h"
+#include "uswap.h"
 
 #define PAGES 3000
 
@@ -46,6 +50,38 @@ static void check(struct swap_sys *s, size_t i)
 	swap_in_done(s, ent[i], from, false); /* not installed: the copy stays where it is */
 }
 
+/* The api mode, in one fault mode. */
+static void api(const char *url, const char *mode)
+{
+	char opts[512];
+	size_t n = 6144; /* 24 MiB under an 8 MiB budget */
+
+	snprintf(opts, sizeof(opts), "limit=8M,max_pool_percent=5,fault_mode=%s,swapfile=%s", mode, url);
+	uswap_t *u = uswap_open(opts);
+	if (!u) {
+		fprintf(stderr, "uswap_open(%s): %s\n", opts, uswap_strerror());
+		exit(T_EXIT_FAIL);
+	}
+	unsigned char *mem = uswap_alloc(u, n * 4096), want[4096];
+	T_ASSERT(mem);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < n; i++) {
+			if (!round) {
+				fill(mem + i * 4096, i);
+				continue;
+			}
+			fill(want, i);
+			if (memcmp(mem + i * 4096, want, 4096)) {
+				fprintf(stderr, "%s: page %zu reads wrong\n", mode, i);
+				exit(T_EXIT_FAIL);
+			}
+		}
+	printf("api, %s: %zu pages under limit=8M, %llu to the cluster and %llu back, all right\n", mode, n,
+	       (unsigned long long)t_stat(u, "pswpout"), (unsigned long long)t_stat(u, "pswpin"));
+	T_ASSERT(t_stat(u, "pswpout") > 0 && t_stat(u, "pswpin") > 0);
+	uswap_close(u);
+}
+
 int main(int argc, char **argv)
 {
 	struct zswap *z;
@@ -58,6 +94,15 @@ int main(int argc, char **argv)
 	if (argc != 3) {
 		printf("needs a cluster (run tests/swap/redis.sh)\n");
 		return T_EXIT_SKIP;
+	}
+	if (argc == 3 && !strcmp(argv[2], "api")) {
+		char url[256]; /* seeds separated by ';': the option string's separator is ',' */
+		snprintf(url, sizeof(url), "%s", argv[1]);
+		for (char *c = url; (c = strchr(c, ',')); )
+			*c = ';';
+		api(url, "handler");
+		api(url, "sigbus");
+		return T_EXIT_PASS;
 	}
 	T_ASSERT_EQ(zswap_create(&(struct zswap_config){.budget = PAGES * 4096, .max_pool_percent = 5}, &z, err,
 				 sizeof(err)), 0);

@@ -8,7 +8,11 @@
 #      unlinked (the masters hold exactly the keys the helper expects), and
 #      after close no key of the instance is left;
 #   2. pages go out, a master is killed, its replica takes over, and every
-#      page still reads back right (the client follows the new slot map).
+#      page still reads back right (the client follows the new slot map);
+#   3. through the public API (uswap_open with swapfile=redis://...), a
+#      region twice its budget is written, read and checked in both fault
+#      modes with its evicted pages on the cluster; no key left after
+#      uswap_close.
 # Skips (77) where redis-server is not installed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,41 +59,61 @@ keys() { # the instance keys on the masters
 }
 url="redis://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}"
 
+# The helper runs in the background, its output in a file, a FIFO as its
+# stdin: start (name, mode), wait for a line (name, line), go on (name).
+start() {
+  mkfifo "$dir/$1.in"
+  "$bin" "$url" "$2" >"$dir/$1.out" 2>&1 <"$dir/$1.in" &
+  eval "pid_$1=$!"
+  exec {fd}>"$dir/$1.in"
+  eval "fd_$1=$fd"
+}
+wait_line() {
+  for _ in $(seq 600); do
+    grep -qx "$2" "$dir/$1.out" && return 0
+    kill -0 "$(eval echo "\$pid_$1")" 2>/dev/null || break
+    sleep 0.1
+  done
+  sed 's/^/  /' "$dir/$1.out"; fail "the helper ($1) stopped before '$2'"
+}
+go_on() { # name: let it finish; its output, and its exit status
+  local fd pid
+  fd=$(eval echo "\$fd_$1"); pid=$(eval echo "\$pid_$1")
+  echo go >&"$fd"; exec {fd}>&-
+  wait "$pid"; local rc=$?
+  sed 's/^/  /' "$dir/$1.out"
+  return $rc
+}
+
 # 1. Basic.
-coproc H { "$bin" "$url" basic 2>&1; }
-hpid=$H_PID
-expect=""
-while IFS= read -r line <&"${H[0]}"; do
-  echo "  $line"
-  case $line in "expect "*) expect=${line#expect }; expect=${expect% keys} ;; COUNT) break ;; esac
-done
-[ -n "$expect" ] || fail "the helper stopped early"
+start basic basic
+wait_line basic COUNT
+expect=$(sed -n 's/^expect \([0-9]*\) keys$/\1/p' "$dir/basic.out")
 got=$(keys)
-echo "  the masters hold $got keys of the instance (expected $expect)"
+go_on basic || fail "basic run failed"
+echo "the masters held $got keys of the instance before close (expected $expect)"
 [ "$got" = "$expect" ] || fail "freed slots left keys behind, or keys are missing"
-echo go >&"${H[1]}"
-while IFS= read -r line <&"${H[0]}"; do echo "  $line"; done
-wait "$hpid" || fail "basic run failed"
 got=$(keys)
 [ "$got" = 0 ] || fail "$got keys left after close"
 echo "after close: no key left"
 
 # 2. Failover: a master dies after the pages went out.
-coproc F { "$bin" "$url" failover 2>&1; }
-fpid=$F_PID
-while IFS= read -r line <&"${F[0]}"; do
-  echo "  $line"
-  [ "$line" = READY ] && break
-done
+start failover failover
+wait_line failover READY
 victim=$(masters | head -1)
 [ -n "$victim" ] || fail "no master"
 sleep 1 # replication is asynchronous: let the replicas catch up first
 redis-cli -p "$victim" shutdown nosave >/dev/null 2>&1
 echo "killed the master on port $victim"
 for p in "${ports[@]}"; do [ "$p" = "$victim" ] || { cluster_ok "$p" && break; }; done
-echo go >&"${F[1]}"
-while IFS= read -r line <&"${F[0]}"; do echo "  $line"; done
-wait "$fpid" || fail "failover run failed"
+go_on failover || fail "failover run failed"
 got=$(keys)
 [ "$got" = 0 ] || fail "$got keys left after close"
 echo "failover: every page read back; after close no key left"
+
+# 3. The library: a region under a budget, its pages on the cluster.
+start api api
+go_on api || fail "api run failed"
+got=$(keys)
+[ "$got" = 0 ] || fail "$got keys left after uswap_close"
+echo "api: every page read back; after uswap_close no key left"
