@@ -88,7 +88,8 @@ static const struct opt_def table[OPT__COUNT] = {
 				1ull << 40, "page", "free pool memory kept resident before any goes back to the OS"),
 	[OPT_SWAPFILE] = OPT("swapfile", OPT_STRING, "", NULL, 0, 0, "swap",
 			  "a file or block device to swap to (empty: an unlinked 0600 file in swap_dir; "
-			  "none: no swap file, the pool may fill the budget)"),
+			  "none: no swap file, the pool may fill the budget; redis://host:port;host:port: "
+			  "a Redis Cluster, through the library)"),
 	[OPT_SWAPFILE_SIZE] = OPT("swapfile_size", OPT_SIZE, "0", "bytes", 0, 1ull << 50, "swap",
 			       "the swap file's size (0: what the workload needs; a block device: all of it)"),
 	[OPT_SWAP_DIR] = OPT("swap_dir", OPT_STRING, "", NULL, 0, 0, "swap",
