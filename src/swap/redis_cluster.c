@@ -31,6 +31,7 @@ struct rc_node {
 	char host[64];
 	int port;
 	redisContext *c;             /* NULL: not connected */
+	int replicas;                /* as a master, in the last slot map */
 };
 
 struct redis_cluster {
@@ -138,6 +139,8 @@ static void map_from(struct redis_cluster *rc, const redisReply *r)
 {
 	for (int s = 0; s < RC_SLOTS; s++)
 		rc->slot_node[s] = -1;
+	for (int i = 0; i < rc->nr_nodes; i++)
+		rc->node[i].replicas = 0;
 	for (size_t k = 0; k < r->elements; k++) {
 		const redisReply *e = r->element[k];
 		if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 || e->element[2]->type != REDIS_REPLY_ARRAY ||
@@ -145,6 +148,8 @@ static void map_from(struct redis_cluster *rc, const redisReply *r)
 			continue;
 		const redisReply *m = e->element[2];
 		int i = node_find(rc, m->element[0]->str, (int)m->element[1]->integer, true);
+		if (i >= 0)
+			rc->node[i].replicas = (int)e->elements - 3;
 		for (long long s = e->element[0]->integer; i >= 0 && s <= e->element[1]->integer && s < RC_SLOTS; s++)
 			rc->slot_node[s] = (int16_t)i;
 	}
@@ -297,6 +302,7 @@ static bool round_node(struct redis_cluster *rc, int i, struct rc_cmd *cmds, int
 			freeReplyObject(r);
 		} else {
 			cmds[k].reply = r;
+			cmds[k].node = i;
 		}
 	}
 	return true;
@@ -321,6 +327,7 @@ int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n)
 	for (int k = 0; k < n; k++) {
 		cmds[k].reply = NULL;
 		cmds[k].ask_node = -1;
+		cmds[k].node = -1;
 	}
 	mutex_lock(&rc->lock);
 	for (;;) {
@@ -388,6 +395,15 @@ redisReply *rc_on_node(struct redis_cluster *rc, int i, int argc, const char **a
 		r = node_command(rc, &rc->node[i], argc, argv, len);
 	mutex_unlock(&rc->lock);
 	return r;
+}
+
+/* How many replicas node i had in the last slot map (0 if not a master). */
+int rc_replicas(struct redis_cluster *rc, int i)
+{
+	mutex_lock(&rc->lock);
+	int n = i >= 0 && i < rc->nr_nodes ? rc->node[i].replicas : 0;
+	mutex_unlock(&rc->lock);
+	return n;
 }
 
 /* "host:port" of node i, for listings. */

@@ -25,6 +25,7 @@ struct rc_cmd {
 	const char *argv[5];
 	size_t argvlen[5];
 	redisReply *reply;          /* rc_run's result: NULL if none came */
+	int node;                   /* rc_run's result: the node that replied */
 	int ask_node;               /* rc_run's own */
 };
 
@@ -37,6 +38,7 @@ int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n);
 void rc_cmds_free(struct rc_cmd *cmds, int n);
 int rc_masters(struct redis_cluster *rc, int *idx, int max);
 redisReply *rc_on_node(struct redis_cluster *rc, int i, int argc, const char **argv, const size_t *len);
+int rc_replicas(struct redis_cluster *rc, int i);
 void rc_node_name(struct redis_cluster *rc, int i, char *buf, size_t len);
 
 #endif
