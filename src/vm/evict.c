@@ -173,20 +173,21 @@ long vm_evict(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsigne
 	return vm->evict_wp ? vm_evict_wp(vm, b, r, idx, n) : evict_move(vm, b, r, idx, n);
 }
 
-/* Lock page i for eviction if it is resident and free; false if not. */
-static bool lock_resident(struct region *r, size_t i)
+/* Lock page i for eviction if it is resident and free; false if not. A
+ * page locked by someone else counts in *busy. */
+static bool lock_resident(struct region *r, size_t i, unsigned *busy)
 {
 	uint64_t v = atomic_load_acq(&r->pte[i]);
 
+	*busy += (v & PTE_LOCKED) != 0;
 	return pte_state(v) == PTE_RESIDENT && !(v & (PTE_LOCKED | PTE_PINNED)) &&
 	       atomic_cas_acq_rel(&r->pte[i], &v, v | PTE_LOCKED);
 }
 
-/* Evict every resident page of [addr, addr + len) that is not busy;
- * returns the pages evicted, or -EINVAL when the range is in no region. */
-long vm_pageout(struct vm *vm, uintptr_t addr, size_t len)
+/* One pass of vm_pageout over [addr, end); *busy counts the pages another
+ * owner held. The pages evicted, or -EINVAL when no region holds any. */
+static long pageout_pass(struct vm *vm, uintptr_t addr, uintptr_t end, unsigned *busy)
 {
-	uintptr_t end = addr + len;
 	long evicted = 0;
 	bool found = false;
 
@@ -205,7 +206,7 @@ long vm_pageout(struct vm *vm, uintptr_t addr, size_t len)
 		uintptr_t rend = MIN(end, r->start + r->npages * PAGE_SIZE);
 		for (; addr < rend && n < VM_EVICT_BATCH; addr += PAGE_SIZE) {
 			size_t i = (addr - r->start) / PAGE_SIZE;
-			if (lock_resident(r, i))
+			if (lock_resident(r, i, busy))
 				idx[n++] = i;
 		}
 		if (n)
@@ -213,4 +214,31 @@ long vm_pageout(struct vm *vm, uintptr_t addr, size_t len)
 		vm_barrier_exit(vm, b);
 	}
 	return found ? evicted : -EINVAL;
+}
+
+#define PAGEOUT_TRIES 64 /* passes over pages another owner holds */
+
+/*
+ * Evict every resident page of [addr, addr + len); returns the pages
+ * evicted, or -EINVAL when the range is in no region. A page another
+ * owner holds is waited for, a few passes (with the barrier released
+ * between them): a fault handler wakes the faulting thread as soon as
+ * the page is in and updates the page table just after, so a program
+ * that writes a page and asks for its eviction at once may find it still
+ * locked by its resolver. A page still held after that is left.
+ */
+long vm_pageout(struct vm *vm, uintptr_t addr, size_t len)
+{
+	long evicted = 0, got;
+	unsigned busy = 1;
+
+	for (int pass = 0; busy && pass < PAGEOUT_TRIES; pass++) {
+		if (pass)
+			sched_yield();
+		busy = 0;
+		if ((got = pageout_pass(vm, addr, addr + len, &busy)) < 0)
+			return pass ? evicted : got;
+		evicted += got;
+	}
+	return evicted;
 }
