@@ -10,6 +10,8 @@
 #   2. pages go out, a master is killed at once, its replica takes over, and
 #      every page still reads back right (writes waited for a replica's
 #      acknowledgement; the client follows the new slot map);
+#   2b. pages go out, 3000 hash slots move to another master (resharding:
+#      their keys migrate), and every page still reads back right (MOVED);
 #   3. through the public API (uswap_open with swapfile=redis://...), a
 #      region twice its budget is written, read and checked in both fault
 #      modes with its evicted pages on the cluster; no key left after
@@ -110,6 +112,22 @@ go_on failover || fail "failover run failed"
 got=$(keys)
 [ "$got" = 0 ] || fail "$got keys left after close"
 echo "failover: every page read back; after close no key left"
+
+# 2b. Resharding: pages go out, 3000 slots move from one master to another
+# (redis-cli --cluster reshard migrates their keys), and every page still
+# reads back right (the client follows MOVED to the new owner).
+start reshard failover
+wait_line reshard READY
+from=$(redis-cli -p "${ports[1]}" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ {print $1}' | head -1)
+to=$(redis-cli -p "${ports[1]}" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ {print $1}' | sed -n 2p)
+[ -n "$from" ] && [ -n "$to" ] || fail "fewer than two masters left"
+redis-cli --cluster reshard "127.0.0.1:${ports[1]}" --cluster-from "$from" --cluster-to "$to" \
+  --cluster-slots 3000 --cluster-yes >"$dir/reshard.log" 2>&1 || { tail -5 "$dir/reshard.log"; fail "reshard"; }
+echo "moved 3000 slots from $from to $to"
+go_on reshard || fail "reshard run failed"
+got=$(keys)
+[ "$got" = 0 ] || fail "$got keys left after close"
+echo "reshard: every page read back; after close no key left"
 
 # 3. The library: a region under a budget, its pages on the cluster.
 start api api
