@@ -31,6 +31,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM # a timeout's SIGTERM: the EXIT trap still stops the servers
 fail() { echo "FAIL: $*"; exit 1; }
 
 for p in "${ports[@]}"; do
