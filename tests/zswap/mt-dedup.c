@@ -18,13 +18,6 @@ static void shared_content(unsigned char *page, unsigned s, uint64_t v)
 	toy_content(page, 0, v % 12);
 }
 
-static void *recompressor(void *arg)
-{
-	while (atomic_load(&running))
-		zswap_recompress(toy.z, 4, 0);
-	return NULL;
-}
-
 int main(void)
 {
 	struct zswap *z;
@@ -36,7 +29,8 @@ int main(void)
 				 &z, err, sizeof(err)), 0);
 	race_content = shared_content;
 	race_wb_batch = 2;
-	race_run(z, recompressor);
+	race_rc_batch = 4;
+	race_run(z, race_recompressor);
 	race_read_all();
 	zswap_flush(z);
 	zswap_stats(z, &st);

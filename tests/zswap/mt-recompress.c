@@ -12,13 +12,6 @@
  */
 #include "race.h"
 
-static void *recompressor(void *arg)
-{
-	while (atomic_load(&running))
-		zswap_recompress(toy.z, 8, 0);
-	return NULL;
-}
-
 int main(void)
 {
 	struct zswap *z;
@@ -28,7 +21,7 @@ int main(void)
 	T_ASSERT_EQ(zswap_create(&(struct zswap_config){.no_shrink_worker = true, .recompress_codec = "zstd:3"}, &z,
 				 err, sizeof(err)), 0);
 	race_wb_batch = 2;
-	race_run(z, recompressor);
+	race_run(z, race_recompressor);
 	long last = zswap_recompress(z, SLOTS, 0);
 	race_read_all();
 	zswap_stats(z, &st);

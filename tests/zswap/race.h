@@ -92,6 +92,16 @@ static void *race_writeback(void *arg)
 	return NULL;
 }
 
+static long race_rc_batch = 8;
+
+/* An extra thread for race_run: recompression of every entry (age 0). */
+static inline void *race_recompressor(void *arg)
+{
+	while (atomic_load(&running))
+		zswap_recompress(toy.z, race_rc_batch, 0);
+	return NULL;
+}
+
 /* Run the workers against writeback and extra (NULL: none) on z. */
 static void race_run(struct zswap *z, void *(*extra)(void *))
 {
