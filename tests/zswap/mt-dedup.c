@@ -1,7 +1,7 @@
 /*
  * Description: same-page merging racing loads, stores, invalidations,
  * writeback and recompression. The race.h workload on a pool with dedup on,
- * where a version's content is one of 12 pages shared by every slot (so
+ * where a version's content is one of 40 pages shared by every slot (so
  * most stores find an object to share, and sharers are loaded, committed,
  * invalidated and written back in every order, from several threads);
  * a recompressor runs too. Every load must return the last content stored
@@ -11,11 +11,11 @@
  */
 #include "race.h"
 
-/* Version v of any slot: one of 12 contents (every 16th same-filled). */
+/* Version v of any slot: one of 40 contents (every 16th same-filled). */
 static void shared_content(unsigned char *page, unsigned s, uint64_t v)
 {
 	(void)s;
-	toy_content(page, 0, v % 12);
+	toy_content(page, 0, v % 40);
 }
 
 int main(void)
@@ -38,13 +38,14 @@ int main(void)
 		zswap_invalidate(z, swp_entry(0, s));
 	zswap_compact(z); /* queued frees, and the empty zspages zsmalloc keeps */
 	zswap_stats(z, &end);
-	printf("%d threads x %ld ops on %d slots: %llu stored, %llu loaded, %llu written back, %llu recompressed; "
-	       "at the end %llu entries, %llu of them sharing (%llu bytes saved)\n",
-	       THREADS, iters, SLOTS, (unsigned long long)st.zswpout, (unsigned long long)st.zswpin,
+	printf("%d threads x %ld ops on %d slots: %llu stored (%llu merged), %llu loaded, %llu written back, %llu "
+	       "recompressed; at the end %llu entries, %llu of them sharing (%llu bytes saved)\n",
+	       THREADS, iters, SLOTS, (unsigned long long)st.zswpout, (unsigned long long)st.dedup_hits,
+	       (unsigned long long)st.zswpin,
 	       (unsigned long long)st.written_back_pages, (unsigned long long)st.recompressed_pages,
 	       (unsigned long long)st.stored_pages, (unsigned long long)st.dedup_pages,
 	       (unsigned long long)st.dedup_saved_bytes);
-	T_ASSERT(st.zswpin > 0 && st.written_back_pages > 0);
+	T_ASSERT(st.zswpin > 0 && st.written_back_pages > 0 && st.dedup_hits > 0);
 	T_ASSERT_EQ(st.written_back_pages, atomic_load(&toy.written));
 	T_ASSERT_EQ(end.stored_pages, 0);
 	T_ASSERT_EQ(end.dedup_pages, 0);
