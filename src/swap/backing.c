@@ -615,6 +615,7 @@ void swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pa
 
 uint64_t swap_backing_slots(struct swap_backing *b) { return b->nr_slots; }
 bool swap_backing_is_direct(struct swap_backing *b) { return b->direct; }
+bool swap_backing_wants_readahead(struct swap_backing *b) { return b->direct || b->remote; }
 const char *swap_backing_name(struct swap_backing *b) { return b->name; }
 bool swap_backing_is_device(struct swap_backing *b) { return b->is_device; }
 const char *swap_backing_type(struct swap_backing *b) { return b->remote ? "redis" : b->is_device ? "partition" : "file"; }

@@ -141,6 +141,7 @@ const char *swap_backing_name(struct swap_backing *b); /* path, or "(unlinked fi
 bool swap_backing_is_device(struct swap_backing *b);
 const char *swap_backing_type(struct swap_backing *b); /* "file", "partition" or "redis" */
 bool swap_backing_is_direct(struct swap_backing *b);
+bool swap_backing_wants_readahead(struct swap_backing *b); /* no page cache below reads ahead (O_DIRECT, remote): uswap does */
 uint64_t swap_backing_inuse(struct swap_backing *b);
 int swap_backing_priority(struct swap_backing *b);
 const char *swap_backing_cipher(struct swap_backing *b); /* "none", "aes-256-gcm", ... */

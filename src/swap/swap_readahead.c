@@ -361,14 +361,15 @@ void swap_ra_seen(struct swap_sys *s, swp_entry_t e) { in_sequence(s, e); }
 
 /*
  * Swap in e from its device (the caller holds e's claim) into page, and
- * on an O_DIRECT device read ahead: a miss reads a window with e, a marker
- * starts the next one. Returns swap_read_result's codes.
+ * on a device with no page cache below (O_DIRECT, a Redis Cluster) read
+ * ahead: a miss reads a window with e, a marker starts the next one.
+ * Returns swap_read_result's codes.
  */
 int swap_ra_read(struct swap_sys *s, swp_entry_t e, struct swap_meta *m, void *page)
 {
 	struct swap_device *d = entry_dev(s, m);
 
-	if (!d || !swap_backing_is_direct(d->b))
+	if (!d || !swap_backing_wants_readahead(d->b))
 		return swap_read_device(s, e, m, page);
 	if (!ra_consume(s, e, m)) {
 		unsigned w = miss_window(s, e);
