@@ -32,6 +32,7 @@
 
 #include "bench.h"
 #include "corpus.h"
+#include "remote_ref.h"
 #include "swap/swap.h"
 
 struct sw_opts {
@@ -39,6 +40,7 @@ struct sw_opts {
 	size_t bytes;
 	unsigned pool_pct, page_cluster, modes, threads; /* modes: 1 disk, 2 zswap */
 	bool json, drop, discard, direct, encrypt; /* encrypt: each mode also encrypted */
+	const char *remote;                   /* a redis:// device, or NULL */
 	uint64_t seed;
 	struct options opt;
 };
@@ -51,6 +53,7 @@ struct sw_result {
 	struct swap_sys_stats st;
 	struct zswap_stats zst;
 	double mt[2][2][2];                   /* --threads 2: [uswap, ref][out, rnd in][1, 2 threads] MiB/s */
+	uint64_t p50[2], p99[2];              /* redis device: one page's random swap-in (GET), ns */
 	bool encrypted;                       /* encrypted, against the plain device (raw_* are that) */
 	char cipher[32];
 	long wb_pages;                        /* zswap mode: pages written back by the writeback run */
@@ -63,6 +66,9 @@ struct sw_run {
 	struct swap_sys *s2;                  /* not NULL: the reference side swaps here (e2), */
 	swp_entry_t *e2;                      /* not through the reference file */
 	int fd;                               /* the reference file */
+	struct remote_ref *ref;               /* or, with a redis:// device, plain SET/GET */
+	unsigned window;                      /* ... GET batch of a sequential read */
+	struct hist *lat[2];                  /* redis device, random reads: per page */
 	const unsigned char *pages;
 	unsigned char *dest[2];               /* [0] swap-ins, [1] reference reads */
 	swp_entry_t *e;
@@ -98,6 +104,8 @@ static void out_slice(int who, size_t from, size_t to, void *arg)
 			r->fail += swap_out(r->s, pg, NULL, 0, NULL, &r->e[i]) != 0;
 		else if (r->s2)
 			r->fail += swap_out(r->s2, pg, NULL, 0, NULL, &r->e2[i]) != 0;
+		else if (r->ref)
+			r->fail += remote_ref_put(r->ref, i, pg) != 0;
 		else
 			r->fail += pwrite(r->fd, pg, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE;
 	}
@@ -105,22 +113,47 @@ static void out_slice(int who, size_t from, size_t to, void *arg)
 
 /* Swap in (0) or pread (1) pages [from, to) of the order, each into its
  * own destination page, as a fault handler would. */
+/* The reference's reads from a cluster: a window per pipeline in order,
+ * one page at a time at random (as uswap's readahead reads). */
+static void ref_slice(struct sw_run *r, size_t from, size_t to)
+{
+	size_t idx[256];
+	unsigned w = r->order ? 1 : MIN(r->window, 256u);
+
+	for (size_t k = from; k < to; k += w) {
+		int n = (int)MIN((size_t)w, to - k);
+		for (int j = 0; j < n; j++)
+			idx[j] = r->order ? r->order[k + (size_t)j] : k + (size_t)j;
+		uint64_t t0 = os_now_ns();
+		r->fail += remote_ref_get(r->ref, idx, n, r->dest[1]);
+		if (r->order)
+			hist_record(r->lat[1], os_now_ns() - t0);
+	}
+}
+
 static void in_slice(int who, size_t from, size_t to, void *arg)
 {
 	struct sw_run *r = arg;
 	enum swapin_from f;
 
+	if (who == 1 && r->ref) {
+		ref_slice(r, from, to);
+		return;
+	}
 	for (size_t k = from; k < to; k++) {
 		size_t i = r->order ? r->order[k] : k;
 		unsigned char *d = r->dest[who] + i * PAGE_SIZE;
 		struct swap_sys *s = who ? r->s2 : r->s;
 		swp_entry_t e = who ? (r->s2 ? r->e2[i] : (swp_entry_t){0}) : r->e[i];
+		uint64_t t0 = os_now_ns();
 		if (!s)
 			r->fail += pread(r->fd, d, PAGE_SIZE, (off_t)(i * PAGE_SIZE)) != PAGE_SIZE;
 		else if (swap_in(s, e, d, NULL, NULL, &f))
 			r->fail++;
 		else
 			swap_in_done(s, e, f, true);
+		if (r->lat[0] && r->order && !who)
+			hist_record(r->lat[0], os_now_ns() - t0);
 	}
 }
 
@@ -335,14 +368,22 @@ static void side_close(struct sw_side *sd)
 static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct, bool encrypt,
 		    const unsigned char *pages, size_t n, const uint64_t *order, struct sw_result *res)
 {
-	struct sw_run r = {.pages = pages, .n = n, .dest = {dests[0], dests[1]}, .fd = open_reference(o)};
+	struct sw_run r = {.pages = pages, .n = n, .dest = {dests[0], dests[1]}, .fd = o->remote ? -1 : open_reference(o),
+			   .window = 1u << o->page_cluster};
 	struct sw_side side = {0}, plain = {0};
 	int ret = -EINVAL;
+	char err[256];
+
+	if (o->remote && (remote_ref_open(o->remote, &r.ref, err, sizeof(err)) ||
+			  !(r.lat[0] = calloc(1, sizeof(struct hist))) || !(r.lat[1] = calloc(1, sizeof(struct hist))))) {
+		fprintf(stderr, "uswap bench swap: the reference on %s: %s\n", o->remote, r.ref ? "out of memory" : err);
+		goto out;
+	}
 
 	memset(res, 0, sizeof(*res));
 	res->mode = mode;
 	res->encrypted = encrypt;
-	if (r.fd < 0 || side_open(o, pool_pct, encrypt, n, &side) ||
+	if ((r.fd < 0 && !r.ref) || side_open(o, pool_pct, encrypt, n, &side) ||
 	    (encrypt && side_open(o, pool_pct, false, n, &plain)))
 		goto out;
 	snprintf(res->cipher, sizeof(res->cipher), "%s", swap_backing_cipher(side.b));
@@ -364,6 +405,12 @@ out:
 	side_close(&plain);
 	if (r.fd >= 0)
 		close(r.fd);
+	for (int w = 0; w < 2 && r.lat[w]; w++) {
+		res->p50[w] = hist_percentile(r.lat[w], 50);
+		res->p99[w] = hist_percentile(r.lat[w], 99);
+		free(r.lat[w]);
+	}
+	remote_ref_close(r.ref, n);
 	return ret;
 }
 
@@ -380,9 +427,17 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 		       r[i].out, r[i].raw_w, r[i].out / r[i].raw_w, r[i].in_seq, r[i].raw_rs, r[i].in_seq / r[i].raw_rs,
 		       r[i].in_rnd, r[i].raw_rr, r[i].in_rnd / r[i].raw_rr, (unsigned long long)r[i].st.swap_ra,
 		       (unsigned long long)r[i].st.swap_ra_hit);
-	printf("\nout: swap_out of every page; in seq: swap_in + swap_in_done, each into its own page, in\n"
-	       "swap-out order (readahead); in rnd: in a random order; pwrite/pread: the same pages on a plain\n"
-	       "file in the same folder, with the same flags; the two sides alternate every %d pages.\n", SLICE);
+	if (o->remote)
+		printf("\nA Redis Cluster device (%s): the pwrite/pread columns are plain SET/GET of the same payloads\n"
+		       "(hiredis, the same routing): SET one page at a time as swap_out writes, GET a window of %u pages\n"
+		       "in one pipeline in order, one page at random; the two sides alternate every %d pages.\n"
+		       "One page's random swap-in: uswap p50 %.1f us, p99 %.1f us; GET p50 %.1f us, p99 %.1f us.\n",
+		       o->remote, 1u << o->page_cluster, SLICE, r[0].p50[0] / 1e3, r[0].p99[0] / 1e3, r[0].p50[1] / 1e3,
+		       r[0].p99[1] / 1e3);
+	else
+		printf("\nout: swap_out of every page; in seq: swap_in + swap_in_done, each into its own page, in\n"
+		       "swap-out order (readahead); in rnd: in a random order; pwrite/pread: the same pages on a plain\n"
+		       "file in the same folder, with the same flags; the two sides alternate every %d pages.\n", SLICE);
 	for (int i = 0; i < n; i++)
 		if (r[i].wb_pages)
 			printf("zswap writeback (every page in zswap, then all written back; best of 3): %ld pages, "
@@ -519,6 +574,12 @@ static int sw_parse(int argc, char **argv, struct sw_opts *o)
 	o->discard = opt_bool(&o->opt, OPT_DISCARD);
 	o->direct = opt_bool(&o->opt, OPT_DIRECT);
 	o->encrypt |= opt_bool(&o->opt, OPT_ENCRYPT); /* -o encrypt=on: the same comparison */
+	o->remote = swap_backing_is_remote_path(opt_str(&o->opt, OPT_SWAPFILE)) ? opt_str(&o->opt, OPT_SWAPFILE) : NULL;
+	if (o->remote && (o->modes & 2 || o->encrypt || o->threads > 1)) {
+		fprintf(stderr, "uswap bench swap: a redis:// device is measured in --mode disk alone (no --encrypt, "
+				"--threads)\n");
+		return 2;
+	}
 	if (o->encrypt && !(o->modes & 1)) {
 		fprintf(stderr, "uswap bench swap: --encrypt compares on the disk mode (zswap off): use --mode disk or both\n");
 		return 2;

@@ -104,7 +104,7 @@ int redis_dev_open(const char *url, struct redis_dev **out, char *err, size_t er
 /* ---------------------------------------------------------------- I/O */
 
 /* Pack page into out (1 + up to PAGE_SIZE bytes); returns the length. */
-static size_t pack(const void *page, char *out)
+size_t redis_page_pack(const void *page, char *out)
 {
 	int n = LZ4_compress_default(page, out + 1, PAGE_SIZE, PAGE_SIZE - 1);
 
@@ -118,7 +118,7 @@ static size_t pack(const void *page, char *out)
 }
 
 /* A GET reply into page: 0, or -EIO (missing, or not a page). */
-static int unpack(const redisReply *r, void *page)
+int redis_page_unpack(const redisReply *r, void *page)
 {
 	if (!r || r->type != REDIS_REPLY_STRING || r->len < 1)
 		return -EIO;
@@ -165,7 +165,7 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 			cmds[i].argc = 3;
 			cmds[i].argv[0] = "SET";
 			cmds[i].argv[2] = buf[i];
-			cmds[i].argvlen[2] = pack(pages[i], buf[i]);
+			cmds[i].argvlen[2] = redis_page_pack(pages[i], buf[i]);
 		}
 	}
 	rc_run(d->rc, cmds, n);
@@ -174,7 +174,7 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 	for (int i = 0; i < n; i++) {
 		const redisReply *r = cmds[i].reply;
 		if (op == BACKING_READ)
-			res[i] = unpack(r, pages[i]);
+			res[i] = redis_page_unpack(r, pages[i]);
 		else
 			res[i] = r && r->type == REDIS_REPLY_STATUS ? 0 : -EIO;
 	}
