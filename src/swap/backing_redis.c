@@ -36,7 +36,6 @@
 #define KIND_RAW  0
 #define KIND_LZ4  1
 #define BATCH     64 /* commands per pipeline round */
-#define WAIT_MS   "200" /* a replica's acknowledgement, at most */
 
 struct redis_dev {
 	struct redis_cluster *rc;   /* constant */
@@ -131,26 +130,6 @@ int redis_page_unpack(const redisReply *r, void *page)
 	return -EIO;
 }
 
-/* After a batch of writes, each master that took some waits (a moment at
- * most) until a replica has them too: a failover right after then loses
- * nothing. A master without replicas (in the last slot map) is not asked:
- * its own copy is all there is, as with a file. */
-static void wait_replicas(struct redis_dev *d, const struct rc_cmd *cmds, int n)
-{
-	bool done[RC_MAX_NODES] = {false};
-	const char *argv[3] = {"WAIT", "1", WAIT_MS};
-
-	for (int k = 0; k < n; k++) {
-		int i = cmds[k].node;
-		if (i < 0 || done[i] || !rc_replicas(d->rc, i))
-			continue;
-		done[i] = true;
-		redisReply *r = rc_on_node(d->rc, i, 3, argv, NULL);
-		if (r)
-			freeReplyObject(r);
-	}
-}
-
 /* Up to BATCH operations, one pipeline. */
 static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
 {
@@ -168,9 +147,10 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 			cmds[i].argvlen[2] = redis_page_pack(pages[i], buf[i]);
 		}
 	}
-	rc_run(d->rc, cmds, n);
 	if (op == BACKING_WRITE)
-		wait_replicas(d, cmds, n);
+		rc_run_durable(d->rc, cmds, n); /* a replica has them when it returns */
+	else
+		rc_run(d->rc, cmds, n);
 	for (int i = 0; i < n; i++) {
 		const redisReply *r = cmds[i].reply;
 		if (op == BACKING_READ)

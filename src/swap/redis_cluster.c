@@ -259,9 +259,13 @@ static int redirect_node(struct redis_cluster *rc, const char *msg)
 	return node_find(rc, host, atoi(colon + 1), true);
 }
 
-/* One round: every pending command (reply NULL) of node i, pipelined.
- * Returns false if the node failed (its commands stay pending). */
-static bool round_node(struct redis_cluster *rc, int i, struct rc_cmd *cmds, int n, bool *refresh)
+#define WAIT_MS "200" /* rc_run_durable: a replica's acknowledgement, at most */
+
+/* One round: every pending command (reply NULL) of node i, pipelined;
+ * durable: then WAIT for a replica (when the node has one), in the same
+ * pipeline. Returns false if the node failed (its commands stay
+ * pending). */
+static bool round_node(struct redis_cluster *rc, int i, struct rc_cmd *cmds, int n, bool durable, bool *refresh)
 {
 	struct rc_node *nd = &rc->node[i];
 	int sent = 0;
@@ -277,6 +281,9 @@ static bool round_node(struct redis_cluster *rc, int i, struct rc_cmd *cmds, int
 			redisAppendCommandArgv(nd->c, cmds[k].argc, cmds[k].argv, cmds[k].argvlen);
 			sent++;
 		}
+	bool wait = durable && sent && nd->replicas > 0;
+	if (wait)
+		redisAppendCommand(nd->c, "WAIT 1 " WAIT_MS);
 	for (int k = 0; k < n && sent; k++) {
 		if (cmds[k].reply || route(rc, &cmds[k]) != i)
 			continue;
@@ -305,6 +312,11 @@ static bool round_node(struct redis_cluster *rc, int i, struct rc_cmd *cmds, int
 			cmds[k].node = i;
 		}
 	}
+	redisReply *w = NULL;
+	if (wait && redisGetReply(nd->c, (void **)&w) != REDIS_OK)
+		goto failed; /* the writes were acknowledged: only the connection goes */
+	if (w)
+		freeReplyObject(w);
 	return true;
 failed:
 	node_drop(nd); /* its replies are lost: everything of it goes again */
@@ -312,14 +324,7 @@ failed:
 	return false;
 }
 
-/*
- * Run n commands (argv[1] is each one's key), pipelined per node; each
- * cmds[k].reply gets its reply (free with rc_cmds_free), an error reply
- * included. A command left without a reply when the deadline passes (the
- * cluster unreachable, or its slot unserved) has NULL there. Returns 0 if
- * every command got a reply, else -EHOSTUNREACH.
- */
-int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n)
+static int run(struct redis_cluster *rc, struct rc_cmd *cmds, int n, bool durable)
 {
 	uint64_t deadline = now_ms() + rc->retry_ms, pause = 10;
 	int left = n;
@@ -341,7 +346,7 @@ int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n)
 		}
 		for (int i = 0; i < rc->nr_nodes; i++)
 			if (busy[i])
-				round_node(rc, i, cmds, n, &refresh);
+				round_node(rc, i, cmds, n, durable, &refresh);
 		left = 0;
 		for (int k = 0; k < n; k++)
 			left += !cmds[k].reply;
@@ -358,6 +363,21 @@ int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n)
 	return left ? -EHOSTUNREACH : 0;
 }
 
+/*
+ * Run n commands (argv[1] is each one's key), pipelined per node; each
+ * cmds[k].reply gets its reply (free with rc_cmds_free), an error reply
+ * included. A command left without a reply when the deadline passes (the
+ * cluster unreachable, or its slot unserved) has NULL there. Returns 0 if
+ * every command got a reply, else -EHOSTUNREACH.
+ */
+int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n) { return run(rc, cmds, n, false); }
+
+/* rc_run for writes that must survive a failover: each node's pipeline
+ * ends with WAIT 1 (when it has a replica in the slot map), so a master
+ * that dies right after the batch has passed it on. A master without
+ * replicas is not asked: its copy is all there is, as with a file. */
+int rc_run_durable(struct redis_cluster *rc, struct rc_cmd *cmds, int n) { return run(rc, cmds, n, true); }
+
 void rc_cmds_free(struct rc_cmd *cmds, int n)
 {
 	for (int k = 0; k < n; k++)
@@ -365,51 +385,4 @@ void rc_cmds_free(struct rc_cmd *cmds, int n)
 			freeReplyObject(cmds[k].reply);
 			cmds[k].reply = NULL;
 		}
-}
-
-/* The nodes that serve slots (the masters), into idx; returns how many. */
-int rc_masters(struct redis_cluster *rc, int *idx, int max)
-{
-	int n = 0;
-
-	mutex_lock(&rc->lock);
-	for (int s = 0; s < RC_SLOTS; s++) {
-		int i = rc->slot_node[s];
-		bool seen = i < 0;
-		for (int k = 0; k < n && !seen; k++)
-			seen = idx[k] == i;
-		if (!seen && n < max)
-			idx[n++] = i;
-	}
-	mutex_unlock(&rc->lock);
-	return n;
-}
-
-/* A command on node i (not routed by key); the reply or NULL. */
-redisReply *rc_on_node(struct redis_cluster *rc, int i, int argc, const char **argv, const size_t *len)
-{
-	redisReply *r = NULL;
-
-	mutex_lock(&rc->lock);
-	if (i >= 0 && i < rc->nr_nodes && node_up(rc, i))
-		r = node_command(rc, &rc->node[i], argc, argv, len);
-	mutex_unlock(&rc->lock);
-	return r;
-}
-
-/* How many replicas node i had in the last slot map (0 if not a master). */
-int rc_replicas(struct redis_cluster *rc, int i)
-{
-	mutex_lock(&rc->lock);
-	int n = i >= 0 && i < rc->nr_nodes ? rc->node[i].replicas : 0;
-	mutex_unlock(&rc->lock);
-	return n;
-}
-
-/* "host:port" of node i, for listings. */
-void rc_node_name(struct redis_cluster *rc, int i, char *buf, size_t len)
-{
-	mutex_lock(&rc->lock);
-	snprintf(buf, len, "%s:%d", rc->node[i].host, rc->node[i].port);
-	mutex_unlock(&rc->lock);
 }

@@ -35,13 +35,11 @@ int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, 
 void rc_close(struct redis_cluster *rc);
 unsigned rc_keyslot(const char *key, size_t len);
 int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n);
+int rc_run_durable(struct redis_cluster *rc, struct rc_cmd *cmds, int n);
 void rc_cmds_free(struct rc_cmd *cmds, int n);
-int rc_masters(struct redis_cluster *rc, int *idx, int max);
-redisReply *rc_on_node(struct redis_cluster *rc, int i, int argc, const char **argv, const size_t *len);
-int rc_replicas(struct redis_cluster *rc, int i);
+
 /* backing_redis.c: a page as it travels (1 byte of kind, LZ4 or raw). */
 size_t redis_page_pack(const void *page, char *out);
 int redis_page_unpack(const redisReply *r, void *page);
-void rc_node_name(struct redis_cluster *rc, int i, char *buf, size_t len);
 
 #endif
