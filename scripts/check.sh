@@ -57,6 +57,9 @@ build clang CC=clang BUILD=build/clang
 if build asan SAN=asan; then
   USWAP_TEST_SCALE=0.3 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
     tests/run.sh -j "$J" -l "[asan]" $(find build/asan/tests -type f -executable ! -name '*-helper' | sort)
+  # the Redis Cluster device, its threads and its cluster client
+  REDIS_HELPER=$PWD/build/asan/tests/swap/redis-helper ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+    tests/run.sh -l "[asan]" tests/swap/redis.sh
 fi
 if build tsan SAN=tsan; then
   # report_signal_unsafe=0: in fault_mode=sigbus a fault over the budget
@@ -77,6 +80,9 @@ if build tsan SAN=tsan; then
   USWAP_DEDUP=on USWAP_RECOMPRESS_AFTER=1 USWAP_TEST_SCALE=0.3 \
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
     tests/run.sh -j "$J" -l "[tsan dedup]" build/tsan/tests/vm/mt-writeback
+  REDIS_HELPER=$PWD/build/tsan/tests/swap/redis-helper \
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
+    tests/run.sh -l "[tsan]" tests/swap/redis.sh
 fi
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz.sh --as-test
 

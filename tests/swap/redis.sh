@@ -16,10 +16,11 @@
 #      region twice its budget is written, read and checked in both fault
 #      modes with its evicted pages on the cluster; no key left after
 #      uswap_close.
-# Skips (77) where redis-server is not installed.
+# Skips (77) where redis-server is not installed. REDIS_HELPER names
+# another build of the helper (make check: ASan, TSan).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$root/build/tests/swap/redis-helper
+bin=${REDIS_HELPER:-$root/build/tests/swap/redis-helper}
 [ -x "$bin" ] || { echo "build first: $bin missing"; exit 1; }
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { echo "no redis-server here"; exit 77; }
 dir=$(mktemp -d /var/tmp/uswap-redis-XXXXXX)
