@@ -118,6 +118,18 @@ static int64_t size_store(int fd, const struct swap_backing_config *cfg, bool *i
 	return (int64_t)(bytes / PAGE_SIZE);
 }
 
+/* A Redis Cluster as the store (backing_redis.c): cfg->size bytes of it.
+ * Returns the slot count or -errno. */
+static int64_t open_remote(const struct swap_backing_config *cfg, struct redis_dev **out, char *err, size_t errlen)
+{
+	if (cfg->size < PAGE_SIZE) {
+		snprintf(err, errlen, "redis: the device needs a size (swapfile_size)");
+		return -EINVAL;
+	}
+	int ret = redis_dev_open(cfg->path, out, err, errlen);
+	return ret ? ret : (int64_t)(cfg->size / PAGE_SIZE);
+}
+
 /*
  * Open a backing store: a file of cfg->size bytes, or a block device
  * (cfg->path; its whole size when cfg->size is 0). Returns 0, or -errno
@@ -134,11 +146,7 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 	int64_t slots;
 	b->fd = -1;
 	if (remote) {
-		slots = cfg->size / PAGE_SIZE ? (int64_t)(cfg->size / PAGE_SIZE) : -EINVAL;
-		if (slots > 0 && (slots = redis_dev_open(cfg->path, &b->remote, err, errlen)) == 0)
-			slots = (int64_t)(cfg->size / PAGE_SIZE);
-		else if (slots == -EINVAL)
-			snprintf(err, errlen, "redis: the device needs a size (swapfile_size)");
+		slots = open_remote(cfg, &b->remote, err, errlen);
 	} else {
 		b->fd = open_file(cfg, err, errlen);
 		slots = b->fd < 0 ? b->fd : size_store(b->fd, cfg, &b->is_device, err, errlen);
@@ -236,6 +244,22 @@ static int cmp_u64(const void *a, const void *c)
 
 /* Punch holes for the pending slots (contiguous runs together), then make
  * them free. Caller holds map_lock; it is dropped around the system calls. */
+/* Punch the file's blocks of n freed slots, each run of consecutive
+ * slots at once. */
+static void punch_holes(struct swap_backing *b, uint64_t *batch, unsigned n)
+{
+	qsort(batch, n, sizeof(*batch), cmp_u64);
+	for (unsigned i = 0; i < n;) {
+		unsigned j = i + 1;
+		while (j < n && batch[j] == batch[j - 1] + 1)
+			j++;
+		if (!fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(batch[i] * PAGE_SIZE),
+			       (off_t)((j - i) * PAGE_SIZE)))
+			atomic_add_relaxed(&b->discards, j - i);
+		i = j;
+	}
+}
+
 static void discard_pending_locked(struct swap_backing *b)
 {
 	uint64_t batch[DISCARD_BATCH];
@@ -246,19 +270,11 @@ static void discard_pending_locked(struct swap_backing *b)
 	memcpy(batch, b->pending, n * sizeof(*batch));
 	b->nr_pending = 0;
 	mutex_unlock(&b->map_lock);
-	qsort(batch, n, sizeof(*batch), cmp_u64);
 	if (b->remote) {
 		redis_dev_unlink(b->remote, batch, (int)n);
 		atomic_add_relaxed(&b->discards, n);
-	}
-	for (unsigned i = 0; i < n && !b->remote;) {
-		unsigned j = i + 1;
-		while (j < n && batch[j] == batch[j - 1] + 1)
-			j++;
-		if (!fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(batch[i] * PAGE_SIZE),
-			       (off_t)((j - i) * PAGE_SIZE)))
-			atomic_add_relaxed(&b->discards, j - i);
-		i = j;
+	} else {
+		punch_holes(b, batch, n);
 	}
 	mutex_lock(&b->map_lock);
 	for (unsigned i = 0; i < n; i++)
@@ -438,23 +454,9 @@ static int open_page(struct swap_backing *b, uint64_t slot, void *page, const st
  * the caller keeps the page. */
 int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, struct swap_seal *seal)
 {
-	struct seal_buf *sb = NULL;
 	int res;
 
-	if (b->cipher && !(sb = seal_buf_get(b)))
-		return -ENOMEM;
-	/* Without a cipher, the checksum after the write: a page being swapped
-	 * out is usually cold, and the kernel's copy into the page cache brings
-	 * it into our cache anyway (which a write without a checksum pays
-	 * too); hashed first, the hash paid the cold misses (2.2-2.9 us a page
-	 * here) and the copy found it warm. The caller owns the page
-	 * meanwhile; were it to change, the read would fail its check, never
-	 * return wrong data. */
-	const void *data = swap_seal_page(b->cipher, slot, page, sb ? sb->pages : NULL, seal);
-	ring_io(b, BACKING_WRITE, &slot, (void **)&data, 1, &res);
-	swap_seal_checksum(b->cipher, page, seal);
-	if (sb)
-		seal_buf_put(b, sb);
+	swap_backing_writev(b, &slot, (void *const *)&page, 1, &res, seal);
 	return res;
 }
 
@@ -465,8 +467,8 @@ int swap_backing_read(struct swap_backing *b, uint64_t slot, void *page, const s
 {
 	int res;
 
-	ring_io(b, BACKING_READ, &slot, &page, 1, &res);
-	return res ? res : open_page(b, slot, page, seal);
+	swap_backing_readv(b, &slot, &page, 1, &res, seal);
+	return res;
 }
 
 /* n pages at consecutive slots from first: one preadv or pwritev. */
@@ -516,15 +518,25 @@ static void writev_raw(struct swap_backing *b, const uint64_t *slots, void *cons
 		} else {
 			while (j < n && j - i < RING_DEPTH && slots[j] == slots[j - 1] + 1)
 				j++;
-			io_run(b, BACKING_WRITE, slots[i], pages + i, j - i, res + i);
-			io_done(b, BACKING_WRITE, res + i, j - i);
+			if (j - i == 1) { /* a lone slot: pwrite */
+				ring_io(b, BACKING_WRITE, slots + i, (void **)(pages + i), 1, res + i);
+			} else {
+				io_run(b, BACKING_WRITE, slots[i], pages + i, j - i, res + i);
+				io_done(b, BACKING_WRITE, res + i, j - i);
+			}
 		}
 		i = j;
 	}
 }
 
-/* Write n pages to n slots; res[i] = 0 or -errno, seal[i] what a read of
- * each must match (as swap_backing_write). */
+/* Write n pages to n slots; res[i] = 0 or -errno (ENOMEM: no ciphertext
+ * buffer), seal[i] what a read of each must match. Without a cipher the
+ * checksum is taken after the write: a page being swapped out is usually
+ * cold, and the kernel's copy into the page cache brings it into our cache
+ * anyway (which a write without a checksum pays too); hashed first, the
+ * hash paid the cold misses (2.2-2.9 us a page here) and the copy found it
+ * warm. The caller owns the pages meanwhile; were one to change, its read
+ * would fail the check, never return wrong data. */
 void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res,
 			 struct swap_seal *seal)
 {
