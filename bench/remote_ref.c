@@ -35,10 +35,10 @@ static size_t ref_key(struct remote_ref *r, int slot, size_t page)
 int remote_ref_open(const char *url, struct remote_ref **out, char *err, size_t errlen)
 {
 	struct remote_ref *r = calloc(1, sizeof(*r));
-	struct rc_config cfg = {.seeds = url + strlen("redis://"), .user = getenv("USWAP_REDIS_USER"),
-				.password = getenv("USWAP_REDIS_PASSWORD"), .timeout_ms = 1000, .retry_ms = 15000};
+	struct rc_config cfg;
 	int ret;
 
+	rc_config_url(url, &cfg);
 	if (!r)
 		return -ENOMEM;
 	if (sodium_init() < 0) {

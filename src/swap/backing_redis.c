@@ -76,13 +76,10 @@ bool swap_backing_is_remote_path(const char *path) { return path && !strncmp(pat
 int redis_dev_open(const char *url, struct redis_dev **out, char *err, size_t errlen)
 {
 	struct redis_dev *d = base_calloc(1, sizeof(*d));
-	struct rc_config cfg = {.seeds = url + strlen("redis://"),
-				.user = getenv("USWAP_REDIS_USER"),
-				.password = getenv("USWAP_REDIS_PASSWORD"),
-				.timeout_ms = 1000,
-				.retry_ms = 15000};
+	struct rc_config cfg;
 	int ret;
 
+	rc_config_url(url, &cfg);
 	if (!d)
 		return -ENOMEM;
 	if (sodium_init() < 0) {

@@ -202,6 +202,19 @@ static int parse_seeds(struct redis_cluster *rc, const char *seeds, char *err, s
 	return 0;
 }
 
+/* The configuration of a "redis://seeds" URL: AUTH from the environment
+ * (USWAP_REDIS_USER, USWAP_REDIS_PASSWORD; never from an option string,
+ * which may be printed), a node down after 1 s, a batch retried for 15 s
+ * (a failover takes the cluster's node timeout). */
+void rc_config_url(const char *url, struct rc_config *cfg)
+{
+	*cfg = (struct rc_config){.seeds = url + strlen("redis://"),
+				  .user = getenv("USWAP_REDIS_USER"),
+				  .password = getenv("USWAP_REDIS_PASSWORD"),
+				  .timeout_ms = 1000,
+				  .retry_ms = 15000};
+}
+
 int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, size_t errlen)
 {
 	struct redis_cluster *rc = base_calloc(1, sizeof(*rc));
