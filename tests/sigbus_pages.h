@@ -23,6 +23,17 @@ static void on_sigbus(int sig)
 	siglongjmp(t_jump, 1);
 }
 
+/* Catch SIGBUS with on_sigbus (installed before uswap_open: in sigbus
+ * mode uswap passes on the signals that are not its own to the handler it
+ * found); *old gets the handler to put back. */
+static inline void t_catch_sigbus(struct sigaction *old)
+{
+	struct sigaction sa = {.sa_handler = on_sigbus};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, old);
+}
+
 /* Read page i: 1 right, 0 SIGBUS; a wrong page fails the test. */
 static inline int read_page(const unsigned char *mem, size_t i)
 {

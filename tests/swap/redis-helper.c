@@ -57,11 +57,7 @@ static void api(const char *url, const char *mode)
 	size_t n = 6144; /* 24 MiB under an 8 MiB budget */
 
 	snprintf(opts, sizeof(opts), "limit=8M,max_pool_percent=5,fault_mode=%s,swapfile=%s", mode, url);
-	uswap_t *u = uswap_open(opts);
-	if (!u) {
-		fprintf(stderr, "uswap_open(%s): %s\n", opts, uswap_strerror());
-		exit(T_EXIT_FAIL);
-	}
+	uswap_t *u = t_open(opts);
 	unsigned char *mem = uswap_alloc(u, n * 4096), want[4096];
 	T_ASSERT(mem);
 	for (int round = 0; round < 2; round++)

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "sigbus_pages.h"
 #include "uswap.h"
 
@@ -23,16 +23,10 @@ static void run(const char *mode, bool corrupt)
 	char path[] = "/var/tmp/uswap-corrupt-XXXXXX", opts[256];
 	int fd = mkstemp(path);
 	T_ASSERT(fd >= 0);
-	/* the program's handler first: in sigbus mode uswap chains to it */
-	struct sigaction sa = {.sa_handler = on_sigbus}, old;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old);
+	struct sigaction old;
+	t_catch_sigbus(&old);
 	snprintf(opts, sizeof(opts), "fault_mode=%s,zswap=off,swapfile=%s,swapfile_size=16M", mode, path);
-	uswap_t *u = uswap_open(opts);
-	if (!u) {
-		fprintf(stderr, "uswap_open(%s): %s\n", opts, uswap_strerror());
-		exit(T_EXIT_FAIL);
-	}
+	uswap_t *u = t_open(opts);
 	unsigned char *mem = uswap_alloc(u, PAGES * PG);
 	T_ASSERT(mem);
 	for (size_t i = 0; i < PAGES; i++) /* text, binary, random: no same-filled page */

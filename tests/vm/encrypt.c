@@ -55,16 +55,11 @@ static void round_(const char *mode, bool encrypt, bool flip)
 	char path[] = "/var/tmp/uswap-encrypt-XXXXXX", opts[256];
 	int fd = mkstemp(path);
 	T_ASSERT(fd >= 0);
-	struct sigaction sa = {.sa_handler = on_sigbus}, old;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old);
+	struct sigaction old;
+	t_catch_sigbus(&old);
 	snprintf(opts, sizeof(opts), "fault_mode=%s,zswap=off,swapfile=%s,swapfile_size=1M,encrypt=%s", mode, path,
 		 encrypt ? "on" : "off");
-	uswap_t *u = uswap_open(opts);
-	if (!u) {
-		fprintf(stderr, "uswap_open(%s): %s\n", opts, uswap_strerror());
-		exit(T_EXIT_FAIL);
-	}
+	uswap_t *u = t_open(opts);
 	unsigned char *mem = uswap_alloc(u, PAGES * T_PG);
 	T_ASSERT(mem);
 	for (size_t i = 0; i < PAGES; i++)

@@ -21,16 +21,11 @@
 static void run(const char *mode)
 {
 	char opts[128];
-	struct sigaction sa = {.sa_handler = on_sigbus}, old;
+	struct sigaction old;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old);
+	t_catch_sigbus(&old);
 	snprintf(opts, sizeof(opts), "fault_mode=%s,zswap=off,swapfile_size=16M", mode);
-	uswap_t *u = uswap_open(opts);
-	if (!u) {
-		fprintf(stderr, "uswap_open(%s): %s\n", opts, uswap_strerror());
-		exit(T_EXIT_FAIL);
-	}
+	uswap_t *u = t_open(opts);
 	unsigned char *mem = uswap_alloc(u, PAGES * PG);
 	T_ASSERT(mem);
 	for (size_t i = 0; i < PAGES; i++)

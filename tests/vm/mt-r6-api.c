@@ -12,7 +12,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "helpers.h"
+#include "api_helpers.h"
 #include "uswap.h"
 #include "uswap_debug.h"
 
@@ -56,11 +56,7 @@ static void run(const char *mode)
 	uint64_t swapouts = 0, majors = 0;
 
 	snprintf(opts, sizeof(opts), "limit=16M,fault_mode=%s", mode);
-	u = uswap_open(opts);
-	if (!u) {
-		fprintf(stderr, "uswap_open(%s): %s\n", opts, uswap_strerror());
-		exit(T_EXIT_FAIL);
-	}
+	u = t_open(opts);
 	T_ASSERT((mem = uswap_alloc(u, REGION)) != NULL);
 	atomic_store(&stop, false);
 	T_ASSERT(!pthread_create(&up, NULL, walker, NULL));
