@@ -8,7 +8,6 @@
  * Keys are "uswapbench:<random>:<page>", all unlinked at close.
  */
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,18 +34,11 @@ static size_t ref_key(struct remote_ref *r, int slot, size_t page)
 int remote_ref_open(const char *url, struct remote_ref **out, char *err, size_t errlen)
 {
 	struct remote_ref *r = calloc(1, sizeof(*r));
-	struct rc_config cfg;
 	int ret;
 
-	rc_config_url(url, &cfg);
 	if (!r)
 		return -ENOMEM;
-	if (sodium_init() < 0) {
-		free(r);
-		return -EIO;
-	}
-	randombytes_buf(&r->id, sizeof(r->id));
-	if ((ret = rc_open(&cfg, &r->rc, err, errlen))) {
+	if ((ret = rc_open_url(url, &r->rc, &r->id, err, errlen))) {
 		free(r);
 		return ret;
 	}

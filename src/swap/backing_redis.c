@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <lz4.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,19 +75,11 @@ bool swap_backing_is_remote_path(const char *path) { return path && !strncmp(pat
 int redis_dev_open(const char *url, struct redis_dev **out, char *err, size_t errlen)
 {
 	struct redis_dev *d = base_calloc(1, sizeof(*d));
-	struct rc_config cfg;
 	int ret;
 
-	rc_config_url(url, &cfg);
 	if (!d)
 		return -ENOMEM;
-	if (sodium_init() < 0) {
-		base_free(d);
-		snprintf(err, errlen, "redis: libsodium failed to initialise");
-		return -EIO;
-	}
-	randombytes_buf(&d->instance, sizeof(d->instance));
-	if ((ret = rc_open(&cfg, &d->rc, err, errlen))) {
+	if ((ret = rc_open_url(url, &d->rc, &d->instance, err, errlen))) {
 		base_free(d);
 		return ret;
 	}

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <hiredis/hiredis.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,19 +203,6 @@ static int parse_seeds(struct redis_cluster *rc, const char *seeds, char *err, s
 	return 0;
 }
 
-/* The configuration of a "redis://seeds" URL: AUTH from the environment
- * (USWAP_REDIS_USER, USWAP_REDIS_PASSWORD; never from an option string,
- * which may be printed), a node down after 1 s, a batch retried for 15 s
- * (a failover takes the cluster's node timeout). */
-void rc_config_url(const char *url, struct rc_config *cfg)
-{
-	*cfg = (struct rc_config){.seeds = url + strlen("redis://"),
-				  .user = getenv("USWAP_REDIS_USER"),
-				  .password = getenv("USWAP_REDIS_PASSWORD"),
-				  .timeout_ms = 1000,
-				  .retry_ms = 15000};
-}
-
 int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, size_t errlen)
 {
 	struct redis_cluster *rc = base_calloc(1, sizeof(*rc));
@@ -236,6 +224,29 @@ int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, 
 	}
 	*out = rc;
 	return 0;
+}
+
+/*
+ * Open the cluster of a "redis://seeds" URL: AUTH from the environment
+ * (USWAP_REDIS_USER, USWAP_REDIS_PASSWORD; never from an option string,
+ * which may be printed), a node down after 1 s, a batch retried for 15 s
+ * (a failover takes the cluster's node timeout). *id gets 64 random bits
+ * for the caller's keys, so that two users never meet.
+ */
+int rc_open_url(const char *url, struct redis_cluster **out, uint64_t *id, char *err, size_t errlen)
+{
+	struct rc_config cfg = {.seeds = url + strlen("redis://"),
+				.user = getenv("USWAP_REDIS_USER"),
+				.password = getenv("USWAP_REDIS_PASSWORD"),
+				.timeout_ms = 1000,
+				.retry_ms = 15000};
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "redis: libsodium failed to initialise");
+		return -EIO;
+	}
+	randombytes_buf(id, sizeof(*id));
+	return rc_open(&cfg, out, err, errlen);
 }
 
 void rc_close(struct redis_cluster *rc)

@@ -31,7 +31,7 @@ struct rc_cmd {
 
 struct redis_cluster;
 
-void rc_config_url(const char *url, struct rc_config *cfg);
+int rc_open_url(const char *url, struct redis_cluster **out, uint64_t *id, char *err, size_t errlen);
 int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, size_t errlen);
 void rc_close(struct redis_cluster *rc);
 unsigned rc_keyslot(const char *key, size_t len);
