@@ -374,7 +374,9 @@ static int run_mode(const struct sw_opts *o, const char *mode, unsigned pool_pct
 	int ret = -EINVAL;
 	char err[256];
 
-	if (o->remote && (remote_ref_open(o->remote, &r.ref, err, sizeof(err)) ||
+	struct swap_backing_config bc;
+	options_backing_config(&o->opt, &bc);
+	if (o->remote && (remote_ref_open(o->remote, &bc.remote, &r.ref, err, sizeof(err)) ||
 			  !(r.lat[0] = calloc(1, sizeof(struct hist))) || !(r.lat[1] = calloc(1, sizeof(struct hist))))) {
 		fprintf(stderr, "uswap bench swap: the reference on %s: %s\n", o->remote, r.ref ? "out of memory" : err);
 		goto out;

@@ -31,14 +31,14 @@ static size_t ref_key(struct remote_ref *r, int slot, size_t page)
 	return (size_t)snprintf(r->key[slot], KEY_MAX, "uswapbench:%016llx:%zu", (unsigned long long)r->id, page);
 }
 
-int remote_ref_open(const char *url, struct remote_ref **out, char *err, size_t errlen)
+int remote_ref_open(const char *url, const struct rc_url_opts *o, struct remote_ref **out, char *err, size_t errlen)
 {
 	struct remote_ref *r = calloc(1, sizeof(*r));
 	int ret;
 
 	if (!r)
 		return -ENOMEM;
-	if ((ret = rc_open_url(url, &r->rc, &r->id, err, errlen))) {
+	if ((ret = rc_open_url(url, o, &r->rc, &r->id, err, errlen))) {
 		free(r);
 		return ret;
 	}

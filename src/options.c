@@ -106,6 +106,15 @@ static const struct opt_def table[OPT__COUNT] = {
 			      SWAP_MAX_PAGE_CLUSTER, "swap",
 			      "swap-in readahead of up to 2^N pages: into a region when its faults come in order "
 			      "(at most 8), and into the swap cache on O_DIRECT devices (0: off)"),
+	[OPT_REDIS_AUTH_FILE] = OPT("redis_auth_file", OPT_STRING, "", NULL, 0, 0, "swap",
+				 "redis://: AUTH from this file's first line, 'password' or 'user password' (mode "
+				 "600; empty: USWAP_REDIS_USER and USWAP_REDIS_PASSWORD from the environment)"),
+	[OPT_REDIS_TIMEOUT_MS] = OPT("redis_timeout_ms", OPT_UINT, XSTR(RC_DEFAULT_TIMEOUT_MS), "ms", 10, 600000,
+				  "swap", "redis://: a node that does not answer within this is down"),
+	[OPT_REDIS_RETRY_MS] = OPT("redis_retry_ms", OPT_UINT, XSTR(RC_DEFAULT_RETRY_MS), "ms", 0, 3600000, "swap",
+				"redis://: how long a batch keeps trying a cluster that is failing over or "
+				"resharding before its pages count as failed (a write: the page stays in memory; a "
+				"read: the page is lost)"),
 	[OPT_SEED] = OPT("seed", OPT_UINT, "1", NULL, 0, UINT64_MAX, "bench", "corpus seed"),
 	[OPT_CORPUS_DIR] = OPT("corpus_dir", OPT_STRING, "", NULL, 0, 0, "bench",
 			    "corpus files folder (empty: $USWAP_CORPUS_DIR, else /var/tmp/uswap-corpus)"),
@@ -445,6 +454,9 @@ void options_backing_config(const struct options *o, struct swap_backing_config 
 		.direct = opt_bool(o, OPT_DIRECT),
 		.discard = opt_bool(o, OPT_DISCARD),
 		.encrypt = opt_bool(o, OPT_ENCRYPT),
+		.remote = {.auth_file = opt_str(o, OPT_REDIS_AUTH_FILE),
+			   .timeout_ms = (unsigned)opt_num(o, OPT_REDIS_TIMEOUT_MS),
+			   .retry_ms = (unsigned)opt_num(o, OPT_REDIS_RETRY_MS)},
 	};
 }
 

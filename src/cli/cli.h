@@ -9,6 +9,7 @@
 int demo_main(int argc, char **argv); /* demo.c: a workload larger than its budget */
 int run_main(int argc, char **argv);  /* run.c: a program under a budget (LD_PRELOAD) */
 int stat_main(int argc, char **argv); /* stat.c: live statistics of uswap run processes */
+int remote_gc_main(int argc, char **argv); /* remote_gc.c: keys of ended instances off a cluster */
 
 /* procstats.c: the statistics a uswap run process writes (one JSON object) */
 int procstats_read(const char *path, char **text);

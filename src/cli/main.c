@@ -18,6 +18,7 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  run           run a program under a memory budget: uswap run --limit 256M -- prog\n"
 		"  stat [PID]    live statistics of the programs uswap run is running\n"
+		"  remote-gc URL remove the keys that ended instances left on a Redis Cluster far tier\n"
 		"  demo          a workload 4x larger than its memory budget, through the API,\n"
 		"                checked page by page, with the statistics\n"
 		"  bench codec   compressors on page corpora: ratio and MiB/s, uswap's\n"
@@ -93,6 +94,8 @@ int main(int argc, char **argv)
 		return run_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "stat"))
 		return stat_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "remote-gc"))
+		return remote_gc_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return demo_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))

@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "swap/redis_cluster.h"
 #include "swap/swap.h"
 
 #define RING_DEPTH 64
@@ -126,7 +127,7 @@ static int64_t open_remote(const struct swap_backing_config *cfg, struct redis_d
 		snprintf(err, errlen, "redis: the device needs a size (swapfile_size)");
 		return -EINVAL;
 	}
-	int ret = redis_dev_open(cfg->path, out, err, errlen);
+	int ret = redis_dev_open(cfg->path, &cfg->remote, out, err, errlen);
 	return ret ? ret : (int64_t)(cfg->size / PAGE_SIZE);
 }
 
@@ -633,6 +634,15 @@ bool swap_backing_is_device(struct swap_backing *b) { return b->is_device; }
 const char *swap_backing_type(struct swap_backing *b) { return b->remote ? "redis" : b->is_device ? "partition" : "file"; }
 int swap_backing_priority(struct swap_backing *b) { return b->priority; }
 const char *swap_backing_cipher(struct swap_backing *b) { return swap_cipher_name(b->cipher); }
+
+/* "ok", or for a cluster what of it is down. */
+void swap_backing_state(struct swap_backing *b, char *buf, size_t len)
+{
+	if (b->remote)
+		redis_dev_state(b->remote, buf, len);
+	else
+		snprintf(buf, len, "ok");
+}
 
 uint64_t swap_backing_inuse(struct swap_backing *b)
 {

@@ -12,21 +12,28 @@
  * Batches (swap-out, writeback, readahead) go as one pipeline per node
  * (redis_cluster.c). Freed slots are unlinked in batches (backing.c's
  * discard path); close unlinks every key still in use and the instance's
- * lease key, which otherwise expires (LEASE_MS) after a crash.
+ * lease key. A thread of the device renews the lease every LEASE_MS / 4,
+ * busy or idle; after a crash (or exec, or a process that ends without
+ * uswap_close, as under uswap run) it expires after LEASE_MS, and
+ * redis_remote_gc (`uswap remote-gc URL`) removes the keys of every
+ * instance whose lease is gone.
  *
- * AUTH: the user and password come from USWAP_REDIS_USER and
- * USWAP_REDIS_PASSWORD in the environment (never from an option string,
- * which may be printed, nor from the command line).
+ * AUTH: from redis_auth_file, or USWAP_REDIS_USER and USWAP_REDIS_PASSWORD
+ * in the environment (never from an option string, which may be printed,
+ * nor from the command line): redis_cluster.c's rc_open_url.
  *
  * Lock order: the cluster's lock is a leaf; backing.c may hold map_lock
- * around an unlink batch.
+ * around an unlink batch; the lease worker's lock is not held while it
+ * renews.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <lz4.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/worker.h"
 #include "swap/redis_cluster.h"
 #include "swap/swap.h"
 
@@ -39,7 +46,7 @@
 struct redis_dev {
 	struct redis_cluster *rc;   /* constant */
 	uint64_t instance;          /* constant */
-	_Atomic uint64_t lease_at_ms; /* atomic: when the lease was last renewed */
+	struct worker lease;        /* renews the lease key */
 };
 
 static void slot_key(const struct redis_dev *d, uint64_t slot, char *key, size_t *len)
@@ -53,16 +60,12 @@ static void lease_key(const struct redis_dev *d, char *key, size_t *len)
 	*len = (size_t)snprintf(key, KEY_MAX, "uswap:%016llx:lease", (unsigned long long)d->instance);
 }
 
-/* SET the lease key with an expiry, now and then. */
-static void lease_renew(struct redis_dev *d, bool force)
+/* SET the lease key with an expiry. */
+static void lease_renew(struct redis_dev *d)
 {
-	uint64_t now = os_now_ns() / 1000000;
 	char key[KEY_MAX], ms[24];
 	size_t klen;
 
-	if (!force && now - atomic_load_relaxed(&d->lease_at_ms) < LEASE_MS / 4)
-		return;
-	atomic_store_relaxed(&d->lease_at_ms, now);
 	lease_key(d, key, &klen);
 	int mlen = snprintf(ms, sizeof(ms), "%d", LEASE_MS);
 	struct rc_cmd c = {.argc = 5, .argv = {"SET", key, "1", "PX", ms}, .argvlen = {3, klen, 1, 2, (size_t)mlen}};
@@ -70,23 +73,54 @@ static void lease_renew(struct redis_dev *d, bool force)
 	rc_cmds_free(&c, 1);
 }
 
+/* The lease worker: renew every LEASE_MS / 4 until stopped. */
+static void *lease_main(void *arg)
+{
+	struct redis_dev *d = arg;
+
+	mutex_lock(&d->lease.lock);
+	while (!d->lease.stop) {
+		struct timespec ts;
+		os_deadline(&ts, LEASE_MS / 4 * 1000000ull);
+		pthread_cond_timedwait(&d->lease.cond, &d->lease.lock.m, &ts);
+		if (d->lease.stop)
+			break;
+		mutex_unlock(&d->lease.lock);
+		lease_renew(d);
+		mutex_lock(&d->lease.lock);
+	}
+	mutex_unlock(&d->lease.lock);
+	return NULL;
+}
+
 bool swap_backing_is_remote_path(const char *path) { return path && !strncmp(path, "redis://", 8); }
 
-int redis_dev_open(const char *url, struct redis_dev **out, char *err, size_t errlen)
+int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_dev **out, char *err, size_t errlen)
 {
 	struct redis_dev *d = base_calloc(1, sizeof(*d));
 	int ret;
 
 	if (!d)
 		return -ENOMEM;
-	if ((ret = rc_open_url(url, &d->rc, &d->instance, err, errlen))) {
+	if ((ret = rc_open_url(url, o, &d->rc, &d->instance, err, errlen))) {
 		base_free(d);
 		return ret;
 	}
-	lease_renew(d, true);
+	lease_renew(d); /* before the first key: remote-gc never sees keys without it */
+	worker_init(&d->lease);
+	if ((ret = worker_start(&d->lease, "lease", lease_main, d))) {
+		snprintf(err, errlen, "redis: cannot start the lease thread: %s", strerror(-ret));
+		worker_destroy(&d->lease);
+		rc_close(d->rc);
+		base_free(d);
+		return ret;
+	}
 	*out = d;
 	return 0;
 }
+
+/* The device's state for the swaps listing. */
+void redis_dev_state(struct redis_dev *d, char *buf, size_t len) { rc_state(d->rc, buf, len); }
 
 /* ---------------------------------------------------------------- I/O */
 
@@ -152,8 +186,6 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 /* n page reads or writes; res[i] = 0 or -errno. */
 void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
 {
-	if (op == BACKING_WRITE)
-		lease_renew(d, false);
 	for (int k = 0; k < n; k += BATCH)
 		io_batch(d, op, slots + k, pages + k, MIN(BATCH, n - k), res + k);
 }
@@ -185,6 +217,8 @@ void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots
 
 	if (!d)
 		return;
+	worker_stop(&d->lease);
+	worker_destroy(&d->lease);
 	for (uint64_t s = 0; map && s < nr_slots; s++)
 		if (map[s / 64] & (1ull << (s % 64))) {
 			batch[n++] = s;
@@ -202,4 +236,151 @@ void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots
 	rc_cmds_free(&c, 1);
 	rc_close(d->rc);
 	base_free(d);
+}
+
+/* ---------------------------------------------------------------- remote gc */
+
+struct gc_instance {
+	uint64_t id;
+	uint64_t keys;
+};
+
+struct gc {
+	struct redis_cluster *rc;
+	int masters[RC_MAX_NODES], nr_masters;
+	struct gc_instance *inst;
+	size_t nr, cap;
+};
+
+/* Count key (of the form uswap:<id>:...) under its instance. */
+static int gc_note(struct gc *g, const char *key)
+{
+	char *end;
+	uint64_t id = strtoull(key + strlen("uswap:"), &end, 16);
+
+	if (end != key + strlen("uswap:") + 16 || *end != ':')
+		return 0; /* not one of ours */
+	for (size_t i = 0; i < g->nr; i++)
+		if (g->inst[i].id == id) {
+			g->inst[i].keys++;
+			return 0;
+		}
+	if (g->nr == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		struct gc_instance *p = base_realloc(g->inst, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		g->inst = p;
+		g->cap = cap;
+	}
+	g->inst[g->nr++] = (struct gc_instance){.id = id, .keys = 1};
+	return 0;
+}
+
+/* Walk every master's keys matching pattern: each key to fn. 0 or -errno. */
+static int gc_walk(struct gc *g, const char *pattern, int (*fn)(struct gc *g, const redisReply *keys))
+{
+	for (int m = 0; m < g->nr_masters; m++) {
+		unsigned long long cursor = 0;
+		do {
+			redisReply *keys;
+			int ret = rc_scan(g->rc, g->masters[m], &cursor, pattern, &keys);
+			if (!ret)
+				ret = fn(g, keys);
+			if (ret)
+				return ret;
+			freeReplyObject(keys);
+		} while (cursor);
+	}
+	return 0;
+}
+
+static int gc_count(struct gc *g, const redisReply *keys)
+{
+	for (size_t k = 0; k < keys->elements; k++)
+		if (keys->element[k]->type == REDIS_REPLY_STRING && gc_note(g, keys->element[k]->str))
+			return -ENOMEM;
+	return 0;
+}
+
+static int gc_unlink(struct gc *g, const redisReply *keys)
+{
+	struct rc_cmd cmds[BATCH];
+
+	for (size_t k = 0; k < keys->elements; k += BATCH) {
+		int n = (int)MIN((size_t)BATCH, keys->elements - k);
+		for (int i = 0; i < n; i++) {
+			const redisReply *e = keys->element[k + (size_t)i];
+			cmds[i] = (struct rc_cmd){.argc = 2, .argv = {"UNLINK", e->str}, .argvlen = {6, e->len}};
+		}
+		int ret = rc_run(g->rc, cmds, n);
+		rc_cmds_free(cmds, n);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Does instance id hold a lease? 1, 0, or -errno. */
+static int gc_leased(struct gc *g, uint64_t id)
+{
+	struct redis_dev d = {.instance = id};
+	char key[KEY_MAX];
+	size_t klen;
+
+	lease_key(&d, key, &klen);
+	struct rc_cmd c = {.argc = 2, .argv = {"EXISTS", key}, .argvlen = {6, klen}};
+	int ret = rc_run(g->rc, &c, 1);
+	if (!ret)
+		ret = c.reply->type == REDIS_REPLY_INTEGER ? c.reply->integer > 0 : -EIO;
+	rc_cmds_free(&c, 1);
+	return ret;
+}
+
+/*
+ * Remove the keys of every uswap instance on the cluster of url whose
+ * lease is gone (its process crashed or ended without uswap_close
+ * LEASE_MS ago or more); instances holding a lease are left alone. With
+ * dry_run nothing is removed. A line per instance and a summary go to
+ * report. Returns 0, or -errno with err set.
+ */
+int redis_remote_gc(const char *url, const struct rc_url_opts *o, bool dry_run, FILE *report, char *err,
+		    size_t errlen)
+{
+	struct gc g = {0};
+	uint64_t unused, removed = 0, gone = 0;
+	int ret;
+
+	if (!swap_backing_is_remote_path(url)) {
+		snprintf(err, errlen, "'%s' is not a redis://host:port[,host:port...] URL", url);
+		return -EINVAL;
+	}
+	if ((ret = rc_open_url(url, o, &g.rc, &unused, err, errlen)))
+		return ret;
+	g.nr_masters = rc_masters(g.rc, g.masters, RC_MAX_NODES);
+	ret = gc_walk(&g, "uswap:*", gc_count);
+	for (size_t i = 0; !ret && i < g.nr; i++) {
+		char pattern[KEY_MAX];
+		int leased = gc_leased(&g, g.inst[i].id);
+		if ((ret = leased < 0 ? leased : 0))
+			break;
+		fprintf(report, "instance %016" PRIx64 ": %" PRIu64 " keys, %s\n", g.inst[i].id, g.inst[i].keys,
+			leased ? "lease held: kept" : dry_run ? "no lease: would be removed" : "no lease: removed");
+		if (leased)
+			continue;
+		gone++;
+		removed += g.inst[i].keys;
+		snprintf(pattern, sizeof(pattern), "uswap:%016" PRIx64 ":*", g.inst[i].id);
+		if (!dry_run)
+			ret = gc_walk(&g, pattern, gc_unlink);
+	}
+	if (ret)
+		snprintf(err, errlen, "redis: %s while walking the cluster's keys",
+			 ret == -ENOMEM ? "out of memory" : "a node stopped answering");
+	else
+		fprintf(report, "%zu instances on %d masters; %" PRIu64 " without a lease, %" PRIu64 " keys %s\n", g.nr,
+			g.nr_masters, gone, removed, dry_run ? "to remove" : "removed");
+	base_free(g.inst);
+	rc_close(g.rc);
+	return ret;
 }

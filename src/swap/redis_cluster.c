@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "swap/redis_cluster.h"
@@ -33,6 +34,7 @@ struct rc_node {
 	int port;
 	redisContext *c;             /* NULL: not connected */
 	int replicas;                /* as a master, in the last slot map */
+	uint64_t down_since_ms;      /* when its connection failed or timed out (0: up) */
 };
 
 struct redis_cluster {
@@ -43,6 +45,7 @@ struct redis_cluster {
 	struct timeval timeout;      /* constant */
 	uint64_t retry_ms;           /* constant: how long a batch keeps trying */
 	char auth_user[64], auth_pass[256]; /* constant; never printed */
+	_Atomic int masters, down, unserved; /* atomic: rc_state's summary, set under lock */
 };
 
 /* ---------------------------------------------------------------- slots */
@@ -75,6 +78,8 @@ unsigned rc_keyslot(const char *key, size_t len)
 
 /* ---------------------------------------------------------------- nodes */
 
+static uint64_t now_ms(void) { return os_now_ns() / 1000000; }
+
 static int node_find(struct redis_cluster *rc, const char *host, int port, bool add)
 {
 	for (int i = 0; i < rc->nr_nodes; i++)
@@ -89,11 +94,14 @@ static int node_find(struct redis_cluster *rc, const char *host, int port, bool 
 	return rc->nr_nodes++;
 }
 
+/* Close n's connection after a failure (or at close). */
 static void node_drop(struct rc_node *n)
 {
 	if (n->c)
 		redisFree(n->c);
 	n->c = NULL;
+	if (!n->down_since_ms)
+		n->down_since_ms = now_ms();
 }
 
 /* A reply that is not an error, or NULL (freed) with the node dropped on
@@ -121,6 +129,7 @@ static bool node_up(struct redis_cluster *rc, int i)
 		return false;
 	}
 	redisSetTimeout(n->c, rc->timeout);
+	n->down_since_ms = 0;
 	if (!rc->auth_pass[0])
 		return true;
 	const char *argv[3] = {"AUTH", rc->auth_user, rc->auth_pass};
@@ -174,6 +183,27 @@ static int map_refresh(struct redis_cluster *rc)
 	return -EHOSTUNREACH;
 }
 
+/* rc_state's summary of the map and the nodes. Caller holds rc.lock. */
+static void state_update_locked(struct redis_cluster *rc)
+{
+	bool seen[RC_MAX_NODES] = {false};
+	int masters = 0, down = 0, unserved = 0;
+
+	for (int s = 0; s < RC_SLOTS; s++) {
+		int i = rc->slot_node[s];
+		if (i < 0) {
+			unserved++;
+		} else if (!seen[i]) {
+			seen[i] = true;
+			masters++;
+			down += rc->node[i].down_since_ms != 0;
+		}
+	}
+	atomic_store_relaxed(&rc->masters, masters);
+	atomic_store_relaxed(&rc->down, down);
+	atomic_store_relaxed(&rc->unserved, unserved);
+}
+
 /* ---------------------------------------------------------------- setup */
 
 /* "host:port[,host:port...]" into seed nodes (';' separates them too: an
@@ -222,31 +252,85 @@ int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, 
 		rc_close(rc);
 		return ret;
 	}
+	state_update_locked(rc); /* no other thread knows rc yet */
 	*out = rc;
 	return 0;
 }
 
-/*
- * Open the cluster of a "redis://seeds" URL: AUTH from the environment
- * (USWAP_REDIS_USER, USWAP_REDIS_PASSWORD; never from an option string,
- * which may be printed), a node down after 1 s, a batch retried for 15 s
- * (a failover takes the cluster's node timeout). *id gets 64 random bits
- * for the caller's keys, so that two users never meet.
- */
-int rc_open_url(const char *url, struct redis_cluster **out, uint64_t *id, char *err, size_t errlen)
+/* AUTH from o->auth_file: its first line, "password" or "user password".
+ * The file must be the user's alone (like ~/.pgpass): readable by others,
+ * it is refused. 0, or -errno with err set. */
+static int auth_from_file(const char *path, char *user, size_t ulen, char *pass, size_t plen, char *err,
+			  size_t errlen)
 {
+	char line[512] = "";
+	struct stat st;
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "redis_auth_file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
+		snprintf(err, errlen, "redis_auth_file %s: not a regular file only its owner can read (chmod 600 it)",
+			 path);
+		ret = -EACCES;
+	} else if (!fgets(line, sizeof(line), f)) {
+		snprintf(err, errlen, "redis_auth_file %s: empty", path);
+		ret = -EINVAL;
+	}
+	fclose(f);
+	char *save, *a = ret ? NULL : strtok_r(line, " \t\r\n", &save), *b = a ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+	if (!ret && !a) {
+		snprintf(err, errlen, "redis_auth_file %s: no password on its first line", path);
+		ret = -EINVAL;
+	}
+	if (!ret) {
+		snprintf(user, ulen, "%s", b ? a : "");
+		snprintf(pass, plen, "%s", b ? b : a);
+	}
+	explicit_bzero(line, sizeof(line));
+	return ret;
+}
+
+/*
+ * Open the cluster of a "redis://seeds" URL with the redis_* options (o
+ * NULL: the defaults). AUTH comes from o->auth_file, else from the
+ * environment (USWAP_REDIS_USER, USWAP_REDIS_PASSWORD); never from an
+ * option string or a command line, which may be printed. A node is down
+ * after o->timeout_ms; a batch keeps trying for o->retry_ms (a failover
+ * takes the cluster's node timeout). *id gets 64 random bits for the
+ * caller's keys, so that two users never meet.
+ */
+int rc_open_url(const char *url, const struct rc_url_opts *o, struct redis_cluster **out, uint64_t *id, char *err,
+		size_t errlen)
+{
+	static const struct rc_url_opts defaults;
+	char user[64] = "", pass[256] = "";
 	struct rc_config cfg = {.seeds = url + strlen("redis://"),
 				.user = getenv("USWAP_REDIS_USER"),
-				.password = getenv("USWAP_REDIS_PASSWORD"),
-				.timeout_ms = 1000,
-				.retry_ms = 15000};
+				.password = getenv("USWAP_REDIS_PASSWORD")};
+	int ret;
 
+	o = o ? o : &defaults;
+	cfg.timeout_ms = o->timeout_ms ? o->timeout_ms : RC_DEFAULT_TIMEOUT_MS;
+	cfg.retry_ms = o->retry_ms ? o->retry_ms : RC_DEFAULT_RETRY_MS;
+	if (o->auth_file && *o->auth_file) {
+		if ((ret = auth_from_file(o->auth_file, user, sizeof(user), pass, sizeof(pass), err, errlen)))
+			return ret;
+		cfg.user = user;
+		cfg.password = pass;
+	}
 	if (sodium_init() < 0) {
 		snprintf(err, errlen, "redis: libsodium failed to initialise");
-		return -EIO;
+		ret = -EIO;
+	} else {
+		randombytes_buf(id, sizeof(*id));
+		ret = rc_open(&cfg, out, err, errlen);
 	}
-	randombytes_buf(id, sizeof(*id));
-	return rc_open(&cfg, out, err, errlen);
+	explicit_bzero(pass, sizeof(pass));
+	return ret;
 }
 
 void rc_close(struct redis_cluster *rc)
@@ -261,8 +345,6 @@ void rc_close(struct redis_cluster *rc)
 }
 
 /* ---------------------------------------------------------------- batches */
-
-static uint64_t now_ms(void) { return os_now_ns() / 1000000; }
 
 /* Where command k goes: its slot's node, or its ASK target. */
 static int route(struct redis_cluster *rc, const struct rc_cmd *c)
@@ -348,6 +430,17 @@ failed:
 	return false;
 }
 
+/* Is command c's node down for the whole retry time already? Its slots
+ * did not move to a replica meanwhile: it had none (a lost master), and
+ * its commands fail at once instead of each batch waiting again. A later
+ * batch still tries to reach it once, so a node that comes back serves. */
+static bool node_lost(struct redis_cluster *rc, const struct rc_cmd *c, uint64_t now)
+{
+	int i = route(rc, c);
+
+	return i >= 0 && rc->node[i].down_since_ms && now - rc->node[i].down_since_ms >= rc->retry_ms;
+}
+
 static int run(struct redis_cluster *rc, struct rc_cmd *cmds, int n, bool durable)
 {
 	uint64_t deadline = now_ms() + rc->retry_ms, pause = 10;
@@ -371,10 +464,14 @@ static int run(struct redis_cluster *rc, struct rc_cmd *cmds, int n, bool durabl
 		for (int i = 0; i < rc->nr_nodes; i++)
 			if (busy[i])
 				round_node(rc, i, cmds, n, durable, &refresh);
+		uint64_t now = now_ms();
+		int waiting = 0;
 		left = 0;
-		for (int k = 0; k < n; k++)
+		for (int k = 0; k < n; k++) {
 			left += !cmds[k].reply;
-		if (!left || now_ms() >= deadline)
+			waiting += !cmds[k].reply && !node_lost(rc, &cmds[k], now);
+		}
+		if (!waiting || now >= deadline)
 			break;
 		if (refresh) {
 			struct timespec ts = {.tv_sec = (time_t)(pause / 1000), .tv_nsec = (long)(pause % 1000) * 1000000};
@@ -383,6 +480,7 @@ static int run(struct redis_cluster *rc, struct rc_cmd *cmds, int n, bool durabl
 			map_refresh(rc);
 		}
 	}
+	state_update_locked(rc);
 	mutex_unlock(&rc->lock);
 	return left ? -EHOSTUNREACH : 0;
 }
@@ -409,4 +507,72 @@ void rc_cmds_free(struct rc_cmd *cmds, int n)
 			freeReplyObject(cmds[k].reply);
 			cmds[k].reply = NULL;
 		}
+}
+
+/* ---------------------------------------------------------------- tools */
+
+/* The nodes serving slots in the last map (each master once), into
+ * nodes; returns how many. */
+int rc_masters(struct redis_cluster *rc, int *nodes, int max)
+{
+	bool seen[RC_MAX_NODES] = {false};
+	int n = 0;
+
+	mutex_lock(&rc->lock);
+	map_refresh(rc);
+	for (int s = 0; s < RC_SLOTS; s++) {
+		int i = rc->slot_node[s];
+		if (i >= 0 && !seen[i] && n < max) {
+			seen[i] = true;
+			nodes[n++] = i;
+		}
+	}
+	mutex_unlock(&rc->lock);
+	return n;
+}
+
+/*
+ * One SCAN step on node (a number from rc_masters): *cursor is 0 at the
+ * start and 0 again when the node has been walked. *keys gets the reply's
+ * key array (free it with freeReplyObject). 0, or -EHOSTUNREACH.
+ */
+int rc_scan(struct redis_cluster *rc, int node, unsigned long long *cursor, const char *pattern, redisReply **keys)
+{
+	char cur[24];
+	redisReply *r = NULL;
+
+	snprintf(cur, sizeof(cur), "%llu", *cursor);
+	mutex_lock(&rc->lock);
+	if (node >= 0 && node < rc->nr_nodes && node_up(rc, node))
+		r = node_command(rc, &rc->node[node], 6,
+				 (const char *[]){"SCAN", cur, "MATCH", pattern, "COUNT", "1000"}, NULL);
+	mutex_unlock(&rc->lock);
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY) {
+		if (r)
+			freeReplyObject(r);
+		return -EHOSTUNREACH;
+	}
+	*cursor = strtoull(r->element[0]->str, NULL, 10);
+	*keys = r->element[1];
+	r->element[1] = NULL; /* the caller owns the array; the rest goes */
+	r->elements = 1;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* The cluster as the swaps listing shows it: "ok", or how many of its
+ * masters are down and how many slots nobody serves (as of the last batch:
+ * no lock, so a listing never waits for a batch's retries). */
+void rc_state(struct redis_cluster *rc, char *buf, size_t len)
+{
+	int masters = atomic_load_relaxed(&rc->masters), down = atomic_load_relaxed(&rc->down),
+	    unserved = atomic_load_relaxed(&rc->unserved);
+
+	if (!down && !unserved)
+		snprintf(buf, len, "ok");
+	else if (!unserved)
+		snprintf(buf, len, "%d/%d masters down", down, masters);
+	else
+		snprintf(buf, len, "%d/%d masters down, %d slots unserved", down, masters, unserved);
 }

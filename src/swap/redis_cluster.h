@@ -9,6 +9,7 @@
 #include <hiredis/hiredis.h>
 
 #include "base/base.h"
+#include "swap/swap.h"
 
 #define RC_MAX_NODES 64
 
@@ -31,13 +32,17 @@ struct rc_cmd {
 
 struct redis_cluster;
 
-int rc_open_url(const char *url, struct redis_cluster **out, uint64_t *id, char *err, size_t errlen);
+int rc_open_url(const char *url, const struct rc_url_opts *o, struct redis_cluster **out, uint64_t *id, char *err,
+		size_t errlen);
 int rc_open(const struct rc_config *cfg, struct redis_cluster **out, char *err, size_t errlen);
 void rc_close(struct redis_cluster *rc);
 unsigned rc_keyslot(const char *key, size_t len);
 int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n);
 int rc_run_durable(struct redis_cluster *rc, struct rc_cmd *cmds, int n);
 void rc_cmds_free(struct rc_cmd *cmds, int n);
+int rc_masters(struct redis_cluster *rc, int *nodes, int max);
+int rc_scan(struct redis_cluster *rc, int node, unsigned long long *cursor, const char *pattern, redisReply **keys);
+void rc_state(struct redis_cluster *rc, char *buf, size_t len);
 
 /* backing_redis.c: a page as it travels (1 byte of kind, LZ4 or raw). */
 size_t redis_page_pack(const void *page, char *out);

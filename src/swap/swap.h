@@ -17,6 +17,7 @@
 #define USWAP_SWAP_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "base/base.h"
@@ -106,6 +107,17 @@ uint64_t swap_checksum(const void *page);
  * io_uring, each page sealed (seal.c). */
 struct swap_backing;
 
+/* How a "redis://" device or tool reaches its cluster (the redis_* options). */
+struct rc_url_opts {
+	const char *auth_file;      /* "password" or "user password" on its first line; NULL or
+				       "": USWAP_REDIS_USER and USWAP_REDIS_PASSWORD */
+	unsigned timeout_ms;        /* 0: RC_DEFAULT_TIMEOUT_MS */
+	unsigned retry_ms;          /* 0: RC_DEFAULT_RETRY_MS */
+};
+
+#define RC_DEFAULT_TIMEOUT_MS 1000
+#define RC_DEFAULT_RETRY_MS   15000
+
 struct swap_backing_config {
 	const char *path;      /* a file to create/use or a block device; NULL: an unlinked
 				  0600 file in dir */
@@ -117,6 +129,7 @@ struct swap_backing_config {
 	bool discard;          /* punch holes for freed slots (swapon --discard); off: a
 				  freed slot is reusable at once and keeps its blocks */
 	bool encrypt;          /* encryption at rest: only ciphertext reaches the store */
+	struct rc_url_opts remote; /* redis:// */
 };
 
 enum backing_op { BACKING_READ, BACKING_WRITE };
@@ -145,12 +158,16 @@ bool swap_backing_wants_readahead(struct swap_backing *b); /* no page cache belo
 uint64_t swap_backing_inuse(struct swap_backing *b);
 int swap_backing_priority(struct swap_backing *b);
 const char *swap_backing_cipher(struct swap_backing *b); /* "none", "aes-256-gcm", ... */
+void swap_backing_state(struct swap_backing *b, char *buf, size_t len); /* "ok", or what is down */
 
 /* backing_redis.c: a backing store whose slots are keys on a Redis Cluster
  * (a path "redis://host:port[,host:port...]"), used by backing.c. */
 struct redis_dev;
 bool swap_backing_is_remote_path(const char *path);
-int redis_dev_open(const char *url, struct redis_dev **out, char *err, size_t errlen);
+int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_dev **out, char *err, size_t errlen);
+void redis_dev_state(struct redis_dev *d, char *buf, size_t len);
+int redis_remote_gc(const char *url, const struct rc_url_opts *o, bool dry_run, FILE *report, char *err,
+		    size_t errlen);
 void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots);
 void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res);
 void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n);

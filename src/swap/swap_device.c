@@ -176,18 +176,20 @@ void swap_devices_stats(struct swap_sys *s, struct swap_sys_stats *st)
 
 int swap_sys_format_swaps(struct swap_sys *s, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%-40s %-10s %-10s %-10s %-10s %s\n", "Filename", "Type", "Size", "Used", "Priority",
-			 "Encryption");
+	int n = snprintf(buf, len, "%-40s %-10s %-10s %-10s %-10s %-18s %s\n", "Filename", "Type", "Size", "Used",
+			 "Priority", "Encryption", "State");
 
 	read_lock(&s->dev_lock);
 	for (int i = 0; i < SWAP_MAX_DEVICES; i++) {
 		struct swap_backing *b = s->dev[i] ? s->dev[i]->b : NULL;
 		if (!b)
 			continue;
-		n += snprintf(buf + n, len > (size_t)n ? len - (size_t)n : 0, "%-40s %-10s %-10llu %-10llu %-10d %s\n",
-			      swap_backing_name(b), swap_backing_type(b),
+		char state[64];
+		swap_backing_state(b, state, sizeof(state));
+		n += snprintf(buf + n, len > (size_t)n ? len - (size_t)n : 0,
+			      "%-40s %-10s %-10llu %-10llu %-10d %-18s %s\n", swap_backing_name(b), swap_backing_type(b),
 			      (unsigned long long)swap_backing_slots(b) * 4, (unsigned long long)swap_backing_inuse(b) * 4,
-			      swap_backing_priority(b), swap_backing_cipher(b));
+			      swap_backing_priority(b), swap_backing_cipher(b), state);
 	}
 	read_unlock(&s->dev_lock);
 	return n;

@@ -13,6 +13,14 @@
  *                        line on stdin (the script kills a master
  *                        meanwhile and waits for its replica to take
  *                        over); then every page must read back right.
+ *   helper URL crash:    pages swapped out; prints READY, waits for a
+ *                        line, and exits without closing anything (as a
+ *                        crash): its keys and lease stay for remote-gc.
+ *   helper URL lost:     on a cluster without replicas: pages swapped
+ *                        out; prints READY and waits (the script kills
+ *                        a master); then every page is read: those on the
+ *                        lost master fail with EIO and are counted in
+ *                        io_errors, every other one reads back right.
  *   helper URL api:      through the public API, in both fault modes: a
  *                        region of twice the budget written, read and
  *                        checked twice, its evicted pages on the cluster.
@@ -20,6 +28,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api_helpers.h"
 #include "swap/swap.h"
@@ -32,12 +41,15 @@ static swp_entry_t ent[PAGES];
 
 static void fill(unsigned char *p, size_t i) { t_fill_page(p, 1 + (int)(i % 4), i * 7919); }
 
-static void check(struct swap_sys *s, size_t i)
+/* Read page i back and check it; -EIO if it is lost and may_lose. */
+static int check(struct swap_sys *s, size_t i, bool may_lose)
 {
 	static unsigned char want[4096];
 	enum swapin_from from;
 	int r = swap_in(s, ent[i], back, NULL, NULL, &from);
 
+	if (r == -EIO && may_lose)
+		return r;
 	if (r) {
 		fprintf(stderr, "page %zu: swap_in: %s\n", i, strerror(-r));
 		exit(T_EXIT_FAIL);
@@ -48,6 +60,36 @@ static void check(struct swap_sys *s, size_t i)
 		exit(T_EXIT_FAIL);
 	}
 	swap_in_done(s, ent[i], from, false); /* not installed: the copy stays where it is */
+	return 0;
+}
+
+static void wait_for_go(void)
+{
+	char line[16];
+
+	printf("READY\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		exit(T_EXIT_FAIL);
+}
+
+/* The lost mode's reads: each page right, or lost (EIO, counted). */
+static void check_lost(struct swap_sys *s)
+{
+	struct swap_sys_stats st;
+	char swaps[1024];
+	size_t lost = 0;
+
+	for (size_t i = 0; i < PAGES; i++)
+		lost += check(s, i, true) != 0;
+	swap_sys_stats(s, &st);
+	swap_sys_format_swaps(s, swaps, sizeof(swaps));
+	printf("%s", swaps);
+	printf("lost %zu of %d pages (io_errors %llu); every other page read back right\n", lost, PAGES,
+	       (unsigned long long)st.io_errors);
+	T_ASSERT(lost > 0 && lost < PAGES);
+	T_ASSERT(st.io_errors >= lost);
+	T_ASSERT(strstr(swaps, "masters down"));
 }
 
 /* The api mode, in one fault mode. */
@@ -103,7 +145,10 @@ int main(int argc, char **argv)
 	T_ASSERT_EQ(zswap_create(&(struct zswap_config){.budget = PAGES * 4096, .max_pool_percent = 5}, &z, err,
 				 sizeof(err)), 0);
 	T_ASSERT_EQ(swap_sys_create(z, 1 << 16, &s), 0);
-	if (swap_backing_open(&(struct swap_backing_config){.path = argv[1], .size = 64 << 20}, &b, err, sizeof(err))) {
+	struct swap_backing_config bc = {.path = argv[1], .size = 64 << 20};
+	if (!strcmp(argv[2], "lost")) /* give up on the lost master soon */
+		bc.remote = (struct rc_url_opts){.timeout_ms = 300, .retry_ms = 1500};
+	if (swap_backing_open(&bc, &b, err, sizeof(err))) {
 		fprintf(stderr, "open %s: %s\n", argv[1], err);
 		return T_EXIT_FAIL;
 	}
@@ -118,18 +163,20 @@ int main(int argc, char **argv)
 	printf("%s", swaps);
 	printf("%llu pages on the cluster\n", (unsigned long long)st.pswpout);
 	T_ASSERT(st.pswpout > PAGES / 2);
-	if (!strcmp(argv[2], "failover")) {
-		char line[16];
-		printf("READY\n");
+	if (strcmp(argv[2], "basic"))
+		wait_for_go();
+	if (!strcmp(argv[2], "crash"))
+		_exit(T_EXIT_PASS); /* no close: the keys and the lease stay */
+	if (!strcmp(argv[2], "lost")) {
+		check_lost(s);
 		fflush(stdout);
-		if (!fgets(line, sizeof(line), stdin))
-			return T_EXIT_FAIL;
+		_exit(T_EXIT_PASS); /* the remaining keys are remote-gc's */
 	}
 	for (size_t i = 0; i < PAGES; i++)
-		check(s, i);
+		check(s, i, false);
 	uint64_t seed = 5;
 	for (size_t k = 0; k < PAGES; k++)
-		check(s, t_rand(&seed) % PAGES);
+		check(s, t_rand(&seed) % PAGES, false);
 	printf("every page read back right, in order and at random\n");
 	for (size_t i = 0; i < PAGES; i += 2)
 		swap_sys_free(s, ent[i]);

@@ -15,7 +15,13 @@
 #   3. through the public API (uswap_open with swapfile=redis://...), a
 #      region twice its budget is written, read and checked in both fault
 #      modes with its evicted pages on the cluster; no key left after
-#      uswap_close.
+#      uswap_close;
+#   4. a crashed instance's keys: kept by `uswap remote-gc` while its lease
+#      lives, removed once it is gone;
+#   5. AUTH from redis_auth_file (refused when others can read it);
+#   6. on a second cluster without replicas, a master lost: its pages fail
+#      (EIO, counted), every other page reads back right.
+# The clusters come from scripts/redis-cluster.sh.
 # Skips (77) where redis-server is not installed. REDIS_HELPER names
 # another build of the helper (make check: ASan, TSan).
 set -uo pipefail
@@ -23,37 +29,28 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${REDIS_HELPER:-$root/build/tests/swap/redis-helper}
 [ -x "$bin" ] || { echo "build first: $bin missing"; exit 1; }
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { echo "no redis-server here"; exit 77; }
-dir=$(mktemp -d /var/tmp/uswap-redis-XXXXXX)
+tmp=$(mktemp -d /var/tmp/uswap-redis-XXXXXX)
+dir=$tmp/run
 base=$((21000 + RANDOM % 20000))
 ports=($base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)))
 cleanup() {
-  for p in "${ports[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1; done
-  for f in "$dir"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
-  rm -rf "$dir"
+  "$root/scripts/redis-cluster.sh" stop "$tmp/cluster"
+  "$root/scripts/redis-cluster.sh" stop "$tmp/lost-cluster"
+  rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM # a timeout's SIGTERM: the EXIT trap still stops the servers
 fail() { echo "FAIL: $*"; exit 1; }
+mkdir -p "$dir"
 
-for p in "${ports[@]}"; do
-  redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$dir/nodes-$p.conf" \
-    --cluster-node-timeout 1500 --save "" --appendonly no --daemonize yes --dir "$dir" \
-    --logfile "$dir/$p.log" --pidfile "$dir/$p.pid" >/dev/null || fail "redis-server on port $p did not start"
-done
-for p in "${ports[@]}"; do
-  for _ in $(seq 50); do redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
-done
-hosts=$(printf '127.0.0.1:%s ' "${ports[@]}")
-# shellcheck disable=SC2086
-redis-cli --cluster create $hosts --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 ||
-  { cat "$dir/create.log"; fail "redis-cli --cluster create"; }
+# The cluster: scripts/redis-cluster.sh, as a user would start one.
+"$root/scripts/redis-cluster.sh" start "$tmp/cluster" --port "$base" >/dev/null || fail "the cluster did not come up"
 cluster_ok() { # port
   for _ in $(seq 100); do
     redis-cli -p "$1" cluster info 2>/dev/null | grep -q 'cluster_state:ok' && return 0; sleep 0.2
   done
   return 1
 }
-for p in "${ports[@]}"; do cluster_ok "$p" || fail "the cluster did not come up"; done
 echo "cluster: masters and replicas on ports ${ports[*]}"
 
 masters() { for p in "${ports[@]}"; do redis-cli -p "$p" role 2>/dev/null | head -1 | grep -qx master && echo "$p"; done; }
@@ -64,11 +61,13 @@ keys() { # the instance keys on the masters
 }
 url="redis://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}"
 
+uswap=$root/build/uswap
+
 # The helper runs in the background, its output in a file, a FIFO as its
 # stdin: start (name, mode), wait for a line (name, line), go on (name).
-start() {
+start() { # name mode [url]
   mkfifo "$dir/$1.in"
-  "$bin" "$url" "$2" >"$dir/$1.out" 2>&1 <"$dir/$1.in" &
+  "$bin" "${3:-$url}" "$2" >"$dir/$1.out" 2>&1 <"$dir/$1.in" &
   eval "pid_$1=$!"
   exec {fd}>"$dir/$1.in"
   eval "fd_$1=$fd"
@@ -137,3 +136,55 @@ go_on api || fail "api run failed"
 got=$(keys)
 [ "$got" = 0 ] || fail "$got keys left after uswap_close"
 echo "api: every page read back; after uswap_close no key left"
+
+# 4. A crashed instance: its keys stay while its lease lives; remote-gc
+# keeps them then, and removes them once the lease is gone (it expires a
+# minute after the crash: the test deletes it, as its expiry would).
+start crash crash
+wait_line crash READY
+go_on crash || fail "crash run failed"
+n=$(keys)
+[ "$n" -gt 1 ] || fail "the crashed instance left no keys ($n)"
+"$uswap" remote-gc "$url" >"$dir/gc1.out" || { cat "$dir/gc1.out"; fail "remote-gc"; }
+grep -q "lease held: kept" "$dir/gc1.out" || { cat "$dir/gc1.out"; fail "remote-gc did not say it kept the instance"; }
+[ "$(keys)" = "$n" ] || fail "remote-gc removed keys of an instance that holds its lease"
+for p in $(masters); do
+  for k in $(redis-cli -p "$p" --scan --pattern 'uswap:*:lease'); do redis-cli -p "$p" del "$k" >/dev/null; done
+done
+"$uswap" remote-gc --dry-run "$url" >"$dir/gc2.out" || fail "remote-gc --dry-run"
+grep -q "would be removed" "$dir/gc2.out" && [ "$(keys)" = $((n - 1)) ] ||
+  { cat "$dir/gc2.out"; fail "remote-gc --dry-run: wrong report, or it removed keys"; }
+"$uswap" remote-gc "$url" >"$dir/gc3.out" || fail "remote-gc"
+sed 's/^/  /' "$dir/gc3.out"
+[ "$(keys)" = 0 ] || fail "$(keys) keys left after remote-gc"
+echo "crash: $n keys left behind; remote-gc kept them under the lease, removed them after it"
+
+# 5. AUTH from a file: the cluster asks for a password; without it, and
+# with a file others can read, the cluster is refused; with a 0600 file,
+# remote-gc (and any device) gets in.
+for p in "${ports[@]}"; do
+  redis-cli -p "$p" config set masterauth s3cret >/dev/null 2>&1
+  redis-cli -p "$p" config set requirepass s3cret >/dev/null 2>&1
+done
+printf 's3cret\n' >"$tmp/auth"
+chmod 644 "$tmp/auth"
+"$uswap" remote-gc -o redis_timeout_ms=500 "$url" >"$dir/a1.out" 2>&1 && fail "a cluster with a password let us in without it"
+grep -q "AUTH" "$dir/a1.out" || { cat "$dir/a1.out"; fail "no word of AUTH in the error"; }
+"$uswap" remote-gc -o "redis_auth_file=$tmp/auth" "$url" >"$dir/a2.out" 2>&1 && fail "a 0644 auth file was used"
+grep -q "chmod 600" "$dir/a2.out" || { cat "$dir/a2.out"; fail "the 0644 auth file's error does not say what to do"; }
+chmod 600 "$tmp/auth"
+"$uswap" remote-gc -o "redis_auth_file=$tmp/auth" "$url" >"$dir/a3.out" 2>&1 || { cat "$dir/a3.out"; fail "auth file"; }
+echo "auth: refused without the password and with a 0644 file; in with a 0600 file"
+
+# 6. A master without a replica lost: on a cluster of three masters and
+# no replicas, the pages on the lost one fail (EIO, counted: the caller
+# poisons them), every other page reads back right, and the listing says
+# a master is down.
+lbase=$((base + 10))
+lurl=$("$root/scripts/redis-cluster.sh" start "$tmp/lost-cluster" --port "$lbase" --replicas 0) ||
+  fail "the cluster without replicas did not come up"
+start lost lost "$lurl"
+wait_line lost READY
+redis-cli -p $((lbase + 2)) shutdown nosave >/dev/null 2>&1
+echo "killed the master on port $((lbase + 2)), which has no replica"
+go_on lost || fail "lost run failed"
