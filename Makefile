@@ -49,7 +49,7 @@ LIBS     := -llz4 -lzstd -ldeflate -llzo2 -luring -lxxhash -lsodium -lhiredis -l
 
 LIB_SRC   := $(wildcard src/base/*.c src/page/*.c src/codec/*.c src/zsmalloc/*.c src/zswap/*.c src/swap/*.c src/vm/*.c src/uswap.c src/options.c) \
              src/preload/statfile.c
-PRELOAD_SRC := src/preload/heap.c src/preload/preload.c src/preload/tree.c
+PRELOAD_SRC := src/preload/heap.c src/preload/preload.c src/preload/tree.c src/preload/hiredis_alloc.c
 CLI_SRC   := $(wildcard src/cli/*.c) $(wildcard bench/*.c)
 TEST_SRC  := $(wildcard tests/*/*.c)
 TEST_SRC  := $(filter-out tests/fuzz/%,$(TEST_SRC))
@@ -85,11 +85,21 @@ $(OUT)/libuswap.so.$(VERSION): $(LIB_OBJ) src/uswap.map
 	ln -sf libuswap.so.$(VERSION) $(OUT)/$(SONAME)
 	ln -sf $(SONAME) $(OUT)/libuswap.so
 
+# The preload library's own copy of hiredis: Debian's static archive with
+# its allocation and resolver calls renamed to src/preload/hiredis_alloc.c's,
+# so that the far tier's client never allocates the program's (managed)
+# memory under uswap run.
+HIREDIS_A   := $(shell $(CC) -print-file-name=libhiredis.a)
+HIREDIS_RENAME := malloc calloc realloc free strdup getaddrinfo freeaddrinfo
+$(OUT)/hiredis-private.a: $(HIREDIS_A)
+	@mkdir -p $(dir $@)
+	objcopy $(foreach f,$(HIREDIS_RENAME),--redefine-sym $(f)=uswap_hi_$(f)) $< $@
+
 # uswap run's LD_PRELOAD library: the library's objects inside (nothing of
 # them exported) and the interposed mmap family (src/preload/preload.map).
-$(OUT)/libuswap-preload.so: $(PRELOAD_OBJ) $(LIB_OBJ) src/preload/preload.map
+$(OUT)/libuswap-preload.so: $(PRELOAD_OBJ) $(LIB_OBJ) $(OUT)/hiredis-private.a src/preload/preload.map
 	$(CC) -shared -Wl,--version-script=src/preload/preload.map -o $@ $(PRELOAD_OBJ) $(LIB_OBJ) \
-	      $(ALL_LDFLAGS) $(LIBS)
+	      $(OUT)/hiredis-private.a $(ALL_LDFLAGS) $(filter-out -lhiredis,$(LIBS))
 
 $(OUT)/uswap: $(CLI_OBJ) $(OUT)/libuswap.a
 	$(CC) -o $@ $(CLI_OBJ) $(OUT)/libuswap.a $(ALL_LDFLAGS) $(LIBS)

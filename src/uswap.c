@@ -190,6 +190,8 @@ void uswap_forget(uswap_t *u)
 	vm_access_close(u->vm); /* it reads the parent's page tables */
 }
 
+uint64_t uswap_remote_instance(uswap_t *u) { return u->backing ? swap_backing_remote_id(u->backing) : 0; }
+
 int uswap_adopt(uswap_t *u, void *addr, size_t len, size_t used_len)
 {
 	char err[256];

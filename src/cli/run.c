@@ -48,7 +48,9 @@ static void run_usage(FILE *f)
 		"  -c, --compressor NAME   lz4 (default), zstd, lz4hc, deflate, lzo; NAME:LEVEL\n"
 		"  -s, --swapfile DIR      where evicted pages spill: each process makes an unlinked\n"
 		"                          swap file in DIR (default $TMPDIR or /var/tmp); 'none':\n"
-		"                          the compressed pool only\n"
+		"                          the compressed pool only; redis://host:port,host:port:\n"
+		"                          a Redis Cluster (with -o swapfile_size=SIZE; each process\n"
+		"                          keeps its own keys there, removed when it has ended)\n"
 		"  -o, --option LIST       more tunables, key=value,... (uswap --help-options)\n"
 		"      --malloc NAME       jemalloc (default: the heap is managed) or libc (only\n"
 		"                          the program's own large mappings are)\n"
@@ -77,14 +79,7 @@ static int export_option(struct run_opts *r, const char *key, const char *val)
 	char err[256], var[96];
 	struct stat st;
 
-	if (!strcmp(key, "swapfile") && !strncmp(val, "redis://", 8)) {
-		/* hiredis 0.14 allocates with the program's malloc, whose memory
-		 * uswap manages here: a handler thread would fault on it. */
-		fprintf(stderr, "uswap run: --swapfile %s: a Redis Cluster works through the library (uswap_open) "
-				"but not yet under uswap run\n", val);
-		return -1;
-	}
-	if (!strcmp(key, "swapfile") && *val && strcmp(val, "none")) {
+	if (!strcmp(key, "swapfile") && *val && strcmp(val, "none") && !swap_backing_is_remote_path(val)) {
 		if (stat(val, &st) || !S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "uswap run: --swapfile '%s': give a directory (each process of the program's tree "
 					"makes a swap file of its own in it, unlinked) or 'none'\n", val);
@@ -240,11 +235,66 @@ static int check_program(const char *name)
 }
 
 /* Where the swap file goes must take one (an unlinked file). */
+/* A Redis Cluster device: a size, and a cluster that answers, before the
+ * program runs (each process opens an instance of its own on it). */
+static int check_remote(const struct options *o)
+{
+	struct swap_backing_config bc;
+	char err[512];
+
+	options_backing_config(o, &bc);
+	if (bc.size < 4096) {
+		fprintf(stderr, "uswap run: --swapfile %s: say how much the program may keep on the cluster with "
+				"-o swapfile_size=SIZE (each process gets that much)\n", bc.path);
+		return 2;
+	}
+	if (redis_remote_drop(bc.path, &bc.remote, NULL, 0, err, sizeof(err))) {
+		fprintf(stderr, "uswap run: --swapfile %s: %s\n", bc.path, err);
+		return 2;
+	}
+	return 0;
+}
+
+/* The keys of the program's processes that have ended (each noted its
+ * instance in dir/redis-instances): off the cluster, as uswap_close would
+ * have done. A process still alive (a daemon that outlived the program)
+ * keeps its keys; its lease and `uswap remote-gc` take care of them. */
+static void drop_remote(const struct run_opts *r, const char *dir)
+{
+	struct swap_backing_config bc;
+	char path[PATH_MAX], err[512];
+	uint64_t ids[4096];
+	size_t n = 0, alive = 0;
+	unsigned long long id;
+	int pid;
+
+	options_backing_config(&r->opt, &bc);
+	snprintf(path, sizeof(path), "%s/redis-instances", dir);
+	FILE *f = bc.path && swap_backing_is_remote_path(bc.path) ? fopen(path, "re") : NULL;
+	if (!f)
+		return;
+	while (n < ARRAY_SIZE(ids) && fscanf(f, "%d %llx", &pid, &id) == 2) {
+		if (kill(pid, 0) && errno == ESRCH)
+			ids[n++] = id;
+		else
+			alive++;
+	}
+	fclose(f);
+	if (redis_remote_drop(bc.path, &bc.remote, ids, n, err, sizeof(err)))
+		fprintf(stderr, "uswap run: the program's keys stay on the cluster (`uswap remote-gc %s` removes "
+				"them a minute from now): %s\n", bc.path, err);
+	else if (r->stats)
+		fprintf(stderr, "uswap run: removed the keys of %zu ended processes from the cluster%s\n", n,
+			alive ? " (some still run: theirs stay)" : "");
+}
+
 static int check_swap_dir(const struct options *o)
 {
 	const char *sf = opt_str(o, OPT_SWAPFILE), *dir = opt_str(o, OPT_SWAP_DIR);
 	char tmpl[PATH_MAX];
 
+	if (swap_backing_is_remote_path(sf))
+		return check_remote(o);
 	if (*sf)
 		return 0; /* a path, or none: uswap_open says what is wrong with it */
 	if (!*dir)
@@ -459,6 +509,7 @@ int run_main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	drop_remote(&r, dir);
 	report(&r, dir, pid, (double)(os_now_ns() - t0) / 1e9, status);
 	ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 out:

@@ -39,6 +39,7 @@
  * Lock order: jemalloc's locks -> heap_mutex (heap.c) -> the instance's locks.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -384,6 +385,27 @@ static void after_fork_parent(void)
 		uswap_thaw(inst);
 }
 
+/* Under uswap run with a Redis Cluster device: "pid instance" into the
+ * run's folder, so that uswap run removes this process's keys from the
+ * cluster once it has ended (a process under it never calls uswap_close).
+ * One short O_APPEND write: the tree's processes do not mix lines. */
+static void note_remote_instance(uswap_t *u)
+{
+	const char *dir = getenv("USWAP_RUN_STATS_DIR");
+	uint64_t id = uswap_remote_instance(u);
+	char path[600], line[64];
+
+	if (!id || !dir || snprintf(path, sizeof(path), "%s/redis-instances", dir) >= (int)sizeof(path))
+		return;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	int n = snprintf(line, sizeof(line), "%d %016llx\n", (int)getpid(), (unsigned long long)id);
+	if (write(fd, line, (size_t)n) != n)
+		say("uswap: cannot note the cluster instance for uswap run: its keys stay until `uswap remote-gc`\n");
+	close(fd);
+}
+
 /* Adopt the child's copy of the heap in an instance of its own; false if
  * that failed (the message is in uswap_strerror()). */
 static bool child_adopt(void)
@@ -391,8 +413,10 @@ static bool child_adopt(void)
 	static uintptr_t start[HEAP_MAX_CHUNKS]; /* the child's only thread is here */
 	static size_t len[HEAP_MAX_CHUNKS], used[HEAP_MAX_CHUNKS];
 	const char *sf = getenv("USWAP_SWAPFILE");
-	/* A named swap file is the parent's: the child must not write its slots. */
-	uswap_t *u = uswap_open(sf && *sf && strcmp(sf, "none") ? "swapfile=" : NULL);
+	/* A named swap file is the parent's: the child must not write its
+	 * slots. A cluster is everyone's: the child has keys of its own there. */
+	bool named = sf && *sf && strcmp(sf, "none") && strncmp(sf, "redis://", 8);
+	uswap_t *u = uswap_open(named ? "swapfile=" : NULL);
 	unsigned n = heap_chunks(start, len, used, HEAP_MAX_CHUNKS);
 
 	for (unsigned k = 0; u && k < n; k++)
@@ -404,6 +428,7 @@ static bool child_adopt(void)
 		return false;
 	inst = u;
 	heap_set_instance(u);
+	note_remote_instance(u);
 	return true;
 }
 
@@ -450,6 +475,7 @@ __attribute__((constructor)) static void preload_init(void)
 		return;
 	}
 	heap_init(inst);
+	note_remote_instance(inst);
 	const char *budget = getenv("USWAP_RUN_BUDGET");
 	if (budget && *budget && !tree_join(budget))
 		say("uswap: cannot join the process tree's budget (%s): this process has a budget of its own\n", budget);

@@ -635,6 +635,8 @@ const char *swap_backing_type(struct swap_backing *b) { return b->remote ? "redi
 int swap_backing_priority(struct swap_backing *b) { return b->priority; }
 const char *swap_backing_cipher(struct swap_backing *b) { return swap_cipher_name(b->cipher); }
 
+uint64_t swap_backing_remote_id(struct swap_backing *b) { return b->remote ? redis_dev_instance(b->remote) : 0; }
+
 /* "ok", or for a cluster what of it is down. */
 void swap_backing_state(struct swap_backing *b, char *buf, size_t len)
 {

@@ -337,6 +337,42 @@ static int gc_leased(struct gc *g, uint64_t id)
 	return ret;
 }
 
+/* The cluster of url and its masters, for a walk. */
+static int gc_open(struct gc *g, const char *url, const struct rc_url_opts *o, char *err, size_t errlen)
+{
+	uint64_t unused;
+	int ret;
+
+	*g = (struct gc){0};
+	if (!swap_backing_is_remote_path(url)) {
+		snprintf(err, errlen, "'%s' is not a redis://host:port[,host:port...] URL", url);
+		return -EINVAL;
+	}
+	if ((ret = rc_open_url(url, o, &g->rc, &unused, err, errlen)))
+		return ret;
+	g->nr_masters = rc_masters(g->rc, g->masters, RC_MAX_NODES);
+	return 0;
+}
+
+/* Unlink every key of instance id (its lease too). */
+static int gc_remove(struct gc *g, uint64_t id)
+{
+	char pattern[KEY_MAX];
+
+	snprintf(pattern, sizeof(pattern), "uswap:%016" PRIx64 ":*", id);
+	return gc_walk(g, pattern, gc_unlink);
+}
+
+static int gc_close(struct gc *g, int ret, char *err, size_t errlen)
+{
+	if (ret)
+		snprintf(err, errlen, "redis: %s while walking the cluster's keys",
+			 ret == -ENOMEM ? "out of memory" : "a node stopped answering");
+	base_free(g->inst);
+	rc_close(g->rc);
+	return ret;
+}
+
 /*
  * Remove the keys of every uswap instance on the cluster of url whose
  * lease is gone (its process crashed or ended without uswap_close
@@ -347,20 +383,14 @@ static int gc_leased(struct gc *g, uint64_t id)
 int redis_remote_gc(const char *url, const struct rc_url_opts *o, bool dry_run, FILE *report, char *err,
 		    size_t errlen)
 {
-	struct gc g = {0};
-	uint64_t unused, removed = 0, gone = 0;
+	struct gc g;
+	uint64_t removed = 0, gone = 0;
 	int ret;
 
-	if (!swap_backing_is_remote_path(url)) {
-		snprintf(err, errlen, "'%s' is not a redis://host:port[,host:port...] URL", url);
-		return -EINVAL;
-	}
-	if ((ret = rc_open_url(url, o, &g.rc, &unused, err, errlen)))
+	if ((ret = gc_open(&g, url, o, err, errlen)))
 		return ret;
-	g.nr_masters = rc_masters(g.rc, g.masters, RC_MAX_NODES);
 	ret = gc_walk(&g, "uswap:*", gc_count);
 	for (size_t i = 0; !ret && i < g.nr; i++) {
-		char pattern[KEY_MAX];
 		int leased = gc_leased(&g, g.inst[i].id);
 		if ((ret = leased < 0 ? leased : 0))
 			break;
@@ -370,17 +400,29 @@ int redis_remote_gc(const char *url, const struct rc_url_opts *o, bool dry_run, 
 			continue;
 		gone++;
 		removed += g.inst[i].keys;
-		snprintf(pattern, sizeof(pattern), "uswap:%016" PRIx64 ":*", g.inst[i].id);
 		if (!dry_run)
-			ret = gc_walk(&g, pattern, gc_unlink);
+			ret = gc_remove(&g, g.inst[i].id);
 	}
-	if (ret)
-		snprintf(err, errlen, "redis: %s while walking the cluster's keys",
-			 ret == -ENOMEM ? "out of memory" : "a node stopped answering");
-	else
+	if (!ret)
 		fprintf(report, "%zu instances on %d masters; %" PRIu64 " without a lease, %" PRIu64 " keys %s\n", g.nr,
 			g.nr_masters, gone, removed, dry_run ? "to remove" : "removed");
-	base_free(g.inst);
-	rc_close(g.rc);
-	return ret;
+	return gc_close(&g, ret, err, errlen);
 }
+
+/* Remove every key of the n instances ids (ended: uswap run's processes),
+ * lease or not. 0, or -errno with err set. */
+int redis_remote_drop(const char *url, const struct rc_url_opts *o, const uint64_t *ids, size_t n, char *err,
+		      size_t errlen)
+{
+	struct gc g;
+	int ret;
+
+	if ((ret = gc_open(&g, url, o, err, errlen)))
+		return ret;
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = gc_remove(&g, ids[i]);
+	return gc_close(&g, ret, err, errlen);
+}
+
+/* The device's instance id (its keys' namespace). */
+uint64_t redis_dev_instance(struct redis_dev *d) { return d->instance; }

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <hiredis/hiredis.h>
+#include <netdb.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,21 @@ static void state_update_locked(struct redis_cluster *rc)
 
 /* ---------------------------------------------------------------- setup */
 
+/* host as a numeric address into out: the cluster names its nodes by
+ * address, and seeds are resolved once, here, so that no connection on a
+ * fault's path waits for a resolver (or, under uswap run, has it allocate
+ * with the program's malloc). */
+static int resolve(const char *host, char *out, size_t len)
+{
+	struct addrinfo *ai, hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+
+	if (getaddrinfo(host, NULL, &hints, &ai))
+		return -1;
+	int ret = getnameinfo(ai->ai_addr, ai->ai_addrlen, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST) ? -1 : 0;
+	freeaddrinfo(ai);
+	return ret;
+}
+
 /* "host:port[,host:port...]" into seed nodes (';' separates them too: an
  * option string "key=value,..." cannot hold a comma in a value). */
 static int parse_seeds(struct redis_cluster *rc, const char *seeds, char *err, size_t errlen)
@@ -221,7 +237,12 @@ static int parse_seeds(struct redis_cluster *rc, const char *seeds, char *err, s
 			return -EINVAL;
 		}
 		*colon = 0;
-		if (node_find(rc, tok, port, true) < 0) {
+		char addr[64];
+		if (resolve(tok, addr, sizeof(addr))) {
+			snprintf(err, errlen, "redis: cannot resolve '%s'", tok);
+			return -EINVAL;
+		}
+		if (node_find(rc, addr, port, true) < 0) {
 			snprintf(err, errlen, "redis: more than %d nodes", RC_MAX_NODES);
 			return -EINVAL;
 		}

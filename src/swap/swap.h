@@ -159,6 +159,7 @@ uint64_t swap_backing_inuse(struct swap_backing *b);
 int swap_backing_priority(struct swap_backing *b);
 const char *swap_backing_cipher(struct swap_backing *b); /* "none", "aes-256-gcm", ... */
 void swap_backing_state(struct swap_backing *b, char *buf, size_t len); /* "ok", or what is down */
+uint64_t swap_backing_remote_id(struct swap_backing *b); /* a cluster device's instance id, else 0 */
 
 /* backing_redis.c: a backing store whose slots are keys on a Redis Cluster
  * (a path "redis://host:port[,host:port...]"), used by backing.c. */
@@ -168,6 +169,9 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 void redis_dev_state(struct redis_dev *d, char *buf, size_t len);
 int redis_remote_gc(const char *url, const struct rc_url_opts *o, bool dry_run, FILE *report, char *err,
 		    size_t errlen);
+int redis_remote_drop(const char *url, const struct rc_url_opts *o, const uint64_t *ids, size_t n, char *err,
+		      size_t errlen);
+uint64_t redis_dev_instance(struct redis_dev *d);
 void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots);
 void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res);
 void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n);
