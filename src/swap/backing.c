@@ -18,7 +18,15 @@
  * can be injected per operation (the nth read or write fails with a chosen
  * errno) for the fault-injection tests.
  *
- * Lock order: ring_lock, map_lock and buf_lock are leaves (never two held).
+ * On a Redis Cluster, freed slots' keys are unlinked by a thread of the
+ * store (the unlinker), a queue of batches at a time, so that the free
+ * that completes a batch does not wait for the cluster's round trips; a
+ * flush (swapoff, statistics, a full store) waits for it and unlinks the
+ * rest itself.
+ *
+ * Lock order: ring_lock, map_lock and buf_lock are leaves (never two
+ * held), but for the unlinker's worker lock, taken under map_lock to wake
+ * it (worker.h: a worker's lock is taken last).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,11 +40,13 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "base/worker.h"
 #include "swap/redis_cluster.h"
 #include "swap/swap.h"
 
 #define RING_DEPTH 64
 #define DISCARD_BATCH 64 /* freed slots punched together */
+#define UNLINK_QUEUE (16 * DISCARD_BATCH) /* a cluster's freed slots awaiting the unlinker */
 
 struct swap_backing {
 	int fd;
@@ -51,6 +61,12 @@ struct swap_backing {
 	uint64_t hint, inuse;       /* inuse excludes slots awaiting discard */
 	uint64_t pending[DISCARD_BATCH]; /* freed, not yet discarded: not reusable */
 	unsigned nr_pending;
+	uint64_t *queue, *inflight; /* map_lock: a cluster's freed slots for the unlinker, and
+				       those being unlinked (UNLINK_QUEUE each) */
+	unsigned nr_queue, nr_inflight; /* map_lock */
+	pthread_cond_t unlinked;    /* with map_lock: nr_inflight went back to 0 */
+	struct worker unlinker;     /* a cluster's: unlinks the queue */
+	bool unlink_wanted;         /* unlinker.lock */
 	mutex_t ring_lock;          /* guards ring */
 	struct io_uring ring;
 	_Atomic long inject_nth[2]; /* atomic: per op, fail the nth from now (0 = off) */
@@ -131,6 +147,9 @@ static int64_t open_remote(const struct swap_backing_config *cfg, struct redis_d
 	return ret ? ret : (int64_t)(cfg->size / PAGE_SIZE);
 }
 
+static void discard_all_locked(struct swap_backing *b);
+static void *unlinker_main(void *arg);
+
 /*
  * Open a backing store: a file of cfg->size bytes, or a block device
  * (cfg->path; its whole size when cfg->size is 0). Returns 0, or -errno
@@ -162,6 +181,11 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 		b->map = base_calloc((b->nr_slots + 63) / 64, sizeof(uint64_t));
 		ret = b->map ? 0 : -ENOMEM;
 	}
+	if (!ret && remote) {
+		b->queue = base_calloc(UNLINK_QUEUE, sizeof(*b->queue));
+		b->inflight = base_calloc(UNLINK_QUEUE, sizeof(*b->inflight));
+		ret = b->queue && b->inflight ? 0 : -ENOMEM;
+	}
 	if (!ret && cfg->encrypt)
 		ret = swap_cipher_create(&b->cipher, err, errlen);
 	if (!ret && !remote && (ret = io_uring_queue_init(RING_DEPTH, &b->ring, 0)))
@@ -171,6 +195,8 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 		if (b->fd >= 0)
 			close(b->fd);
 		base_free(b->map);
+		base_free(b->queue);
+		base_free(b->inflight);
 		swap_cipher_destroy(b->cipher);
 		base_free(b);
 		return ret;
@@ -178,20 +204,31 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 	mutex_init(&b->map_lock);
 	mutex_init(&b->ring_lock);
 	mutex_init(&b->buf_lock);
+	if (remote) {
+		pthread_cond_init(&b->unlinked, NULL);
+		worker_init(&b->unlinker);
+		if ((ret = worker_start(&b->unlinker, "unlink", unlinker_main, b))) {
+			snprintf(err, errlen, "cannot start the unlinker thread: %s", strerror(-ret));
+			swap_backing_close(b);
+			return ret;
+		}
+	}
 	*out = b;
 	return 0;
 }
 
-static void discard_pending_locked(struct swap_backing *b);
 
 void swap_backing_close(struct swap_backing *b)
 {
 	if (!b)
 		return;
 	if (b->remote) {
+		worker_stop(&b->unlinker);
+		worker_destroy(&b->unlinker);
 		mutex_lock(&b->map_lock);
-		discard_pending_locked(b);
+		discard_all_locked(b);
 		mutex_unlock(&b->map_lock);
+		pthread_cond_destroy(&b->unlinked);
 		redis_dev_close(b->remote, b->map, b->nr_slots); /* every key of ours still there */
 	} else {
 		io_uring_queue_exit(&b->ring);
@@ -208,6 +245,8 @@ void swap_backing_close(struct swap_backing *b)
 	}
 	swap_cipher_destroy(b->cipher);
 	base_free(b->map);
+	base_free(b->queue);
+	base_free(b->inflight);
 	base_free(b);
 }
 
@@ -243,8 +282,6 @@ static int cmp_u64(const void *a, const void *c)
 	return x < y ? -1 : x > y;
 }
 
-/* Punch holes for the pending slots (contiguous runs together), then make
- * them free. Caller holds map_lock; it is dropped around the system calls. */
 /* Punch the file's blocks of n freed slots, each run of consecutive
  * slots at once. */
 static void punch_holes(struct swap_backing *b, uint64_t *batch, unsigned n)
@@ -261,15 +298,10 @@ static void punch_holes(struct swap_backing *b, uint64_t *batch, unsigned n)
 	}
 }
 
-static void discard_pending_locked(struct swap_backing *b)
+/* Discard n freed slots (punch their blocks, or unlink their keys), then
+ * make them free. Caller holds map_lock; it is dropped around the I/O. */
+static void discard_locked(struct swap_backing *b, uint64_t *batch, unsigned n)
 {
-	uint64_t batch[DISCARD_BATCH];
-	unsigned n = b->nr_pending;
-
-	if (!n)
-		return;
-	memcpy(batch, b->pending, n * sizeof(*batch));
-	b->nr_pending = 0;
 	mutex_unlock(&b->map_lock);
 	if (b->remote) {
 		redis_dev_unlink(b->remote, batch, (int)n);
@@ -282,12 +314,91 @@ static void discard_pending_locked(struct swap_backing *b)
 		b->map[batch[i] / 64] &= ~(1ull << (batch[i] % 64));
 }
 
+static void discard_pending_locked(struct swap_backing *b)
+{
+	uint64_t batch[DISCARD_BATCH];
+	unsigned n = b->nr_pending;
+
+	if (!n)
+		return;
+	memcpy(batch, b->pending, n * sizeof(*batch));
+	b->nr_pending = 0;
+	discard_locked(b, batch, n);
+}
+
+/* Unlink the queue: the unlinker's work, or a flush's when it waits for
+ * the unlinker and does the rest. Caller holds map_lock. */
+static void unlink_queue_locked(struct swap_backing *b)
+{
+	while (b->nr_inflight)
+		pthread_cond_wait(&b->unlinked, &b->map_lock.m);
+	while (b->nr_queue) {
+		unsigned n = b->nr_queue;
+		memcpy(b->inflight, b->queue, n * sizeof(*b->queue));
+		b->nr_queue = 0;
+		b->nr_inflight = n;
+		discard_locked(b, b->inflight, n);
+		b->nr_inflight = 0;
+		pthread_cond_broadcast(&b->unlinked);
+	}
+}
+
+static void *unlinker_main(void *arg)
+{
+	struct swap_backing *b = arg;
+
+	for (;;) {
+		mutex_lock(&b->unlinker.lock);
+		while (!b->unlinker.stop && !b->unlink_wanted)
+			pthread_cond_wait(&b->unlinker.cond, &b->unlinker.lock.m);
+		bool stop = b->unlinker.stop;
+		b->unlink_wanted = false;
+		mutex_unlock(&b->unlinker.lock);
+		if (stop)
+			return NULL;
+		mutex_lock(&b->map_lock);
+		unlink_queue_locked(b);
+		mutex_unlock(&b->map_lock);
+	}
+}
+
+/* A full batch of pending slots: to the unlinker's queue on a cluster
+ * (unless the queue is full: then here, which slows the freeing thread
+ * down to the cluster's pace), else discarded now. Caller holds map_lock. */
+static void pending_full_locked(struct swap_backing *b)
+{
+	if (!b->remote || b->nr_queue + b->nr_pending > UNLINK_QUEUE) {
+		discard_pending_locked(b);
+		return;
+	}
+	memcpy(b->queue + b->nr_queue, b->pending, b->nr_pending * sizeof(*b->pending));
+	b->nr_queue += b->nr_pending;
+	b->nr_pending = 0;
+	mutex_lock(&b->unlinker.lock);
+	b->unlink_wanted = true;
+	pthread_cond_signal(&b->unlinker.cond);
+	mutex_unlock(&b->unlinker.lock);
+}
+
+/* Every freed slot discarded now: the queue's too. Caller holds map_lock. */
+static void discard_all_locked(struct swap_backing *b)
+{
+	unlink_queue_locked(b);
+	discard_pending_locked(b);
+}
+
 /* Discard every freed slot now (swapoff, statistics, a full store). */
 void swap_backing_flush(struct swap_backing *b)
 {
 	mutex_lock(&b->map_lock);
-	discard_pending_locked(b);
+	discard_all_locked(b);
 	mutex_unlock(&b->map_lock);
+}
+
+/* Slots that are not free: in use, or freed and not yet discarded. */
+static uint64_t held_locked(struct swap_backing *b)
+{
+	return b->inuse + b->nr_pending + b->nr_queue + b->nr_inflight;
 }
 
 /* A free slot, or -ENOSPC. */
@@ -296,9 +407,9 @@ int64_t swap_backing_alloc(struct swap_backing *b)
 	int64_t slot = -ENOSPC;
 
 	mutex_lock(&b->map_lock);
-	if (b->inuse + b->nr_pending >= b->nr_slots)
-		discard_pending_locked(b); /* what is freed becomes usable */
-	for (uint64_t k = 0; k < b->nr_slots && b->inuse + b->nr_pending < b->nr_slots; k++) {
+	if (held_locked(b) >= b->nr_slots)
+		discard_all_locked(b); /* what is freed becomes usable */
+	for (uint64_t k = 0; k < b->nr_slots && held_locked(b) < b->nr_slots; k++) {
 		uint64_t s = (b->hint + k) % b->nr_slots;
 		if (!(b->map[s / 64] & (1ull << (s % 64)))) {
 			b->map[s / 64] |= 1ull << (s % 64);
@@ -323,7 +434,7 @@ void swap_backing_free(struct swap_backing *b, uint64_t slot)
 	} else {
 		b->pending[b->nr_pending++] = slot;
 		if (b->nr_pending == DISCARD_BATCH)
-			discard_pending_locked(b);
+			pending_full_locked(b);
 	}
 	mutex_unlock(&b->map_lock);
 }

@@ -44,7 +44,9 @@
 #define BATCH     64 /* commands per pipeline round */
 
 struct redis_dev {
-	struct redis_cluster *rc;   /* constant */
+	struct redis_cluster *rc;   /* constant: page reads and writes */
+	struct redis_cluster *bg;   /* constant: unlinks and the lease, on connections of their
+				       own, so that a fault never waits behind them */
 	uint64_t instance;          /* constant */
 	struct worker lease;        /* renews the lease key */
 };
@@ -69,7 +71,7 @@ static void lease_renew(struct redis_dev *d)
 	lease_key(d, key, &klen);
 	int mlen = snprintf(ms, sizeof(ms), "%d", LEASE_MS);
 	struct rc_cmd c = {.argc = 5, .argv = {"SET", key, "1", "PX", ms}, .argvlen = {3, klen, 1, 2, (size_t)mlen}};
-	rc_run(d->rc, &c, 1);
+	rc_run(d->bg, &c, 1);
 	rc_cmds_free(&c, 1);
 }
 
@@ -102,7 +104,10 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 
 	if (!d)
 		return -ENOMEM;
-	if ((ret = rc_open_url(url, o, &d->rc, &d->instance, err, errlen))) {
+	uint64_t unused;
+	if ((ret = rc_open_url(url, o, &d->rc, &d->instance, err, errlen)) ||
+	    (ret = rc_open_url(url, o, &d->bg, &unused, err, errlen))) {
+		rc_close(d->rc);
 		base_free(d);
 		return ret;
 	}
@@ -112,6 +117,7 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 		snprintf(err, errlen, "redis: cannot start the lease thread: %s", strerror(-ret));
 		worker_destroy(&d->lease);
 		rc_close(d->rc);
+		rc_close(d->bg);
 		base_free(d);
 		return ret;
 	}
@@ -203,7 +209,7 @@ void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n)
 			slot_key(d, slots[k + i], keys[i], &klen);
 			cmds[i] = (struct rc_cmd){.argc = 2, .argv = {"UNLINK", keys[i]}, .argvlen = {6, klen}};
 		}
-		rc_run(d->rc, cmds, m);
+		rc_run(d->bg, cmds, m);
 		rc_cmds_free(cmds, m);
 	}
 }
@@ -232,9 +238,10 @@ void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots
 	char key[KEY_MAX];
 	struct rc_cmd c = {.argc = 2, .argv = {"UNLINK", key}, .argvlen = {6, 0}};
 	lease_key(d, key, &c.argvlen[1]);
-	rc_run(d->rc, &c, 1);
+	rc_run(d->bg, &c, 1);
 	rc_cmds_free(&c, 1);
 	rc_close(d->rc);
+	rc_close(d->bg);
 	base_free(d);
 }
 
