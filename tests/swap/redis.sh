@@ -12,6 +12,8 @@
 #      acknowledgement; the client follows the new slot map);
 #   2b. pages go out, 3000 hash slots move to another master (resharding:
 #      their keys migrate), and every page still reads back right (MOVED);
+#   2c. pages go out, 20 slots are left half-migrated with their keys
+#      moved, and every page still reads back right (ASK);
 #   3. through the public API (uswap_open with swapfile=redis://...), a
 #      region twice its budget is written, read and checked in both fault
 #      modes with its evicted pages on the cluster; no key left after
@@ -129,6 +131,39 @@ go_on reshard || fail "reshard run failed"
 got=$(keys)
 [ "$got" = 0 ] || fail "$got keys left after close"
 echo "reshard: every page read back; after close no key left"
+
+# 2c. ASK: pages go out, then 20 of the hash slots that hold them are left
+# half-migrated (MIGRATING on one master, IMPORTING on another, their keys
+# moved): the old owner answers ASK for those keys, and every page still
+# reads back right (the target's ASKING count shows the path was taken).
+start ask failover
+wait_line ask READY
+read -r src dst <<<"$(masters | head -2 | tr '\n' ' ')"
+[ -n "$src" ] && [ -n "$dst" ] || fail "fewer than two masters"
+src_id=$(redis-cli -p "$src" cluster myid) dst_id=$(redis-cli -p "$dst" cluster myid)
+slots=$(for k in $(redis-cli -p "$src" --scan --pattern 'uswap:*' | head -40); do redis-cli -p "$src" cluster keyslot "$k"; done |
+  sort -un | head -20)
+moved=0
+for slot in $slots; do
+  redis-cli -p "$dst" cluster setslot "$slot" importing "$src_id" >/dev/null
+  redis-cli -p "$src" cluster setslot "$slot" migrating "$dst_id" >/dev/null
+  ks=$(redis-cli -p "$src" cluster getkeysinslot "$slot" 1000)
+  # shellcheck disable=SC2086
+  [ -n "$ks" ] && redis-cli -p "$src" migrate 127.0.0.1 "$dst" "" 0 5000 keys $ks >/dev/null &&
+    moved=$((moved + $(echo "$ks" | wc -w)))
+done
+[ "$moved" -gt 0 ] || fail "no key was migrated"
+echo "left $(echo "$slots" | wc -w) slots half-migrated from $src to $dst, $moved keys moved"
+asking0=$(redis-cli -p "$dst" info commandstats | sed -n 's/^cmdstat_asking:calls=\([0-9]*\).*/\1/p')
+go_on ask || fail "ask run failed"
+asking=$(redis-cli -p "$dst" info commandstats | sed -n 's/^cmdstat_asking:calls=\([0-9]*\).*/\1/p')
+[ "${asking:-0}" -gt "${asking0:-0}" ] || fail "no ASKING reached the importing master: the ASK path was not taken"
+for slot in $slots; do # finish the migration
+  for p in "$src" "$dst"; do redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" >/dev/null; done
+done
+got=$(keys)
+[ "$got" = 0 ] || fail "$got keys left after close"
+echo "ask: every page read back through ASK ($((asking - ${asking0:-0})) ASKING); after close no key left"
 
 # 3. The library: a region under a budget, its pages on the cluster.
 start api api
