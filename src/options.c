@@ -94,6 +94,11 @@ static const struct opt_def table[OPT__COUNT] = {
 			       "the swap file's size (0: what the workload needs; a block device: all of it)"),
 	[OPT_SWAP_DIR] = OPT("swap_dir", OPT_STRING, "", NULL, 0, 0, "swap",
 			  "folder of the unlinked swap file (empty: $TMPDIR, else /var/tmp)"),
+	[OPT_SWAPFILE2] = OPT("swapfile2", OPT_STRING, "", NULL, 0, 0, "swap",
+			   "a second swap device, used when the first is full (a priority below it): a path, "
+			   "or redis://host:port;host:port for a far tier behind a local file (empty: none)"),
+	[OPT_SWAPFILE2_SIZE] = OPT("swapfile2_size", OPT_SIZE, "0", "bytes", 0, 1ull << 50, "swap",
+				"the second device's size (0: as swapfile_size; a Redis Cluster needs one)"),
 	[OPT_SWAP_PRIORITY] = OPT("swap_priority", OPT_UINT, "0", NULL, 0, 32767, "swap",
 			       "devices of higher priority fill first (swapon -p)"),
 	[OPT_DIRECT] = OPT("direct", OPT_BOOL, "off", NULL, 0, 1, "swap", "O_DIRECT swap file: no page cache below"),
@@ -481,6 +486,19 @@ void options_vm_config(const struct options *o, struct vm_config *c)
 		.threads = (unsigned)opt_num(o, OPT_THREADS),
 		.ra_max = (unsigned)MIN(1ull << opt_num(o, OPT_PAGE_CLUSTER), VM_RA_MAX),
 	};
+}
+
+/* The second device (swapfile2): as the first, one priority below it.
+ * false when there is none. */
+bool options_backing2_config(const struct options *o, struct swap_backing_config *c)
+{
+	const char *path = opt_str(o, OPT_SWAPFILE2);
+
+	options_backing_config(o, c);
+	c->path = path;
+	c->size = opt_num(o, OPT_SWAPFILE2_SIZE) ? opt_num(o, OPT_SWAPFILE2_SIZE) : c->size;
+	c->priority--;
+	return *path && !options_no_swapfile(o);
 }
 
 bool options_no_swapfile(const struct options *o)

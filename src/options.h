@@ -56,6 +56,8 @@ enum opt_id {
 	OPT_SWAPFILE,
 	OPT_SWAPFILE_SIZE,
 	OPT_SWAP_DIR,
+	OPT_SWAPFILE2,
+	OPT_SWAPFILE2_SIZE,
 	OPT_SWAP_PRIORITY,
 	OPT_DIRECT,
 	OPT_DISCARD,
@@ -126,6 +128,7 @@ int opt_parse_size(const char *s, uint64_t *out);
 void options_zs_config(const struct options *o, struct zs_config *c);
 void options_zswap_config(const struct options *o, struct zswap_config *c);
 void options_backing_config(const struct options *o, struct swap_backing_config *c);
+bool options_backing2_config(const struct options *o, struct swap_backing_config *c); /* false: none */
 void options_vm_config(const struct options *o, struct vm_config *c);
 /* swapfile=none or writeback=off: pages stay in the pool, no file. */
 bool options_no_swapfile(const struct options *o);

@@ -31,6 +31,7 @@ struct uswap {
 	struct zswap *z;
 	struct swap_sys *swap;
 	struct swap_backing *backing; /* NULL after uswap_swapoff (swapoff_busy) */
+	struct swap_backing *backing2; /* swapfile2, below backing: NULL if none */
 	struct vm *vm;
 	_Atomic bool swapoff_busy;    /* atomic: a uswap_swapoff is running */
 };
@@ -127,6 +128,16 @@ static int open_layers(struct uswap *u, char *err, size_t errlen)
 			return ret;
 		}
 	}
+	if (options_backing2_config(&u->opt, &bc)) {
+		if (!bc.size)
+			bc.size = DEFAULT_SWAPFILE_SIZE;
+		if ((ret = swap_backing_open(&bc, &u->backing2, err, errlen)) ||
+		    (ret = MIN(swap_sys_swapon(u->swap, u->backing2), 0))) { /* its index: 1 */
+			if (ret && !*err)
+				snprintf(err, errlen, "swapon of swapfile2: %s", strerror(-ret));
+			return ret;
+		}
+	}
 	options_vm_config(&u->opt, &vc);
 	return vm_create(&vc, u->swap, u->z, &u->vm, err, errlen);
 }
@@ -161,9 +172,12 @@ API void uswap_close(uswap_t *u)
 		zswap_writeback_stop(u->z); /* its writeback calls into the swap file */
 	if (u->swap && u->backing)
 		swap_sys_swapoff(u->swap, u->backing);
+	if (u->swap && u->backing2)
+		swap_sys_swapoff(u->swap, u->backing2);
 	zswap_destroy(u->z);
 	swap_sys_destroy(u->swap);
 	swap_backing_close(u->backing);
+	swap_backing_close(u->backing2);
 	options_free(&u->opt);
 	base_free(u);
 }
@@ -190,7 +204,14 @@ void uswap_forget(uswap_t *u)
 	vm_access_close(u->vm); /* it reads the parent's page tables */
 }
 
-uint64_t uswap_remote_instance(uswap_t *u) { return u->backing ? swap_backing_remote_id(u->backing) : 0; }
+uint64_t uswap_remote_instance(uswap_t *u)
+{
+	uint64_t id = u->backing ? swap_backing_remote_id(u->backing) : 0;
+
+	return id ? id : u->backing2 ? swap_backing_remote_id(u->backing2) : 0;
+}
+
+int uswap_debug_swaps(uswap_t *u, char *buf, size_t len) { return swap_sys_format_swaps(u->swap, buf, len); }
 
 int uswap_adopt(uswap_t *u, void *addr, size_t len, size_t used_len)
 {

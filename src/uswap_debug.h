@@ -18,5 +18,8 @@ int uswap_debug_validate(uswap_t *u, char *err, size_t errlen);
 /* Make the nth read (write = 0) or write (write = 1) of the swap file from
  * now fail with err (swap_backing_inject). 0, or -ENODEV (no swap file). */
 int uswap_debug_inject_io(uswap_t *u, int write, int err, long nth);
+/* The swap devices as the /proc/swaps-like listing shows them, into buf;
+ * returns the length (snprintf's). */
+int uswap_debug_swaps(uswap_t *u, char *buf, size_t len);
 
 #endif

@@ -34,6 +34,7 @@ uint64_t uswap_share_budget(uswap_t *u, uint64_t others_bytes);
  * there), or 0 when its swap device is not a cluster. */
 uint64_t uswap_remote_instance(uswap_t *u);
 
+
 /* mlock/munlock of region memory: pinned pages are brought in and never
  * evicted until unpinned. Returns the pages (un)pinned. */
 long uswap_pin(uswap_t *u, void *addr, size_t len, int pin);

@@ -79,6 +79,11 @@ static int export_option(struct run_opts *r, const char *key, const char *val)
 	char err[256], var[96];
 	struct stat st;
 
+	if (!strcmp(key, "swapfile2") && *val && !swap_backing_is_remote_path(val)) {
+		fprintf(stderr, "uswap run: swapfile2 '%s': under uswap run a second device is a Redis Cluster "
+				"(redis://host:port;host:port): a named file would be every process's\n", val);
+		return -1;
+	}
 	if (!strcmp(key, "swapfile") && *val && strcmp(val, "none") && !swap_backing_is_remote_path(val)) {
 		if (stat(val, &st) || !S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "uswap run: --swapfile '%s': give a directory (each process of the program's tree "
@@ -237,22 +242,33 @@ static int check_program(const char *name)
 /* Where the swap file goes must take one (an unlinked file). */
 /* A Redis Cluster device: a size, and a cluster that answers, before the
  * program runs (each process opens an instance of its own on it). */
-static int check_remote(const struct options *o)
+static int check_remote(const struct swap_backing_config *bc, const char *size_key)
 {
-	struct swap_backing_config bc;
 	char err[512];
 
-	options_backing_config(o, &bc);
-	if (bc.size < 4096) {
-		fprintf(stderr, "uswap run: --swapfile %s: say how much the program may keep on the cluster with "
-				"-o swapfile_size=SIZE (each process gets that much)\n", bc.path);
+	if (bc->size < 4096) {
+		fprintf(stderr, "uswap run: %s: say how much the program may keep on the cluster with "
+				"-o %s=SIZE (each process gets that much)\n", bc->path, size_key);
 		return 2;
 	}
-	if (redis_remote_drop(bc.path, &bc.remote, NULL, 0, err, sizeof(err))) {
-		fprintf(stderr, "uswap run: --swapfile %s: %s\n", bc.path, err);
+	if (redis_remote_drop(bc->path, &bc->remote, NULL, 0, err, sizeof(err))) {
+		fprintf(stderr, "uswap run: %s: %s\n", bc->path, err);
 		return 2;
 	}
 	return 0;
+}
+
+/* The swap devices that are clusters: their configurations into bc[2];
+ * returns how many. */
+static int remote_devices(const struct options *o, struct swap_backing_config bc[2])
+{
+	int n = 0;
+
+	options_backing_config(o, &bc[n]);
+	n += swap_backing_is_remote_path(bc[n].path);
+	if (options_backing2_config(o, &bc[n]))
+		n += swap_backing_is_remote_path(bc[n].path);
+	return n;
 }
 
 /* The keys of the program's processes that have ended (each noted its
@@ -261,16 +277,15 @@ static int check_remote(const struct options *o)
  * keeps its keys; its lease and `uswap remote-gc` take care of them. */
 static void drop_remote(const struct run_opts *r, const char *dir)
 {
-	struct swap_backing_config bc;
+	struct swap_backing_config bc[2];
 	char path[PATH_MAX], err[512];
 	uint64_t ids[4096];
 	size_t n = 0, alive = 0;
 	unsigned long long id;
-	int pid;
+	int pid, nr = remote_devices(&r->opt, bc);
 
-	options_backing_config(&r->opt, &bc);
 	snprintf(path, sizeof(path), "%s/redis-instances", dir);
-	FILE *f = bc.path && swap_backing_is_remote_path(bc.path) ? fopen(path, "re") : NULL;
+	FILE *f = nr ? fopen(path, "re") : NULL;
 	if (!f)
 		return;
 	while (n < ARRAY_SIZE(ids) && fscanf(f, "%d %llx", &pid, &id) == 2) {
@@ -280,10 +295,13 @@ static void drop_remote(const struct run_opts *r, const char *dir)
 			alive++;
 	}
 	fclose(f);
-	if (redis_remote_drop(bc.path, &bc.remote, ids, n, err, sizeof(err)))
-		fprintf(stderr, "uswap run: the program's keys stay on the cluster (`uswap remote-gc %s` removes "
-				"them a minute from now): %s\n", bc.path, err);
-	else if (r->stats)
+	for (int k = 0; k < nr; k++)
+		if (redis_remote_drop(bc[k].path, &bc[k].remote, ids, n, err, sizeof(err))) {
+			fprintf(stderr, "uswap run: the program's keys stay on the cluster (`uswap remote-gc %s` "
+					"removes them a minute from now): %s\n", bc[k].path, err);
+			return;
+		}
+	if (r->stats)
 		fprintf(stderr, "uswap run: removed the keys of %zu ended processes from the cluster%s\n", n,
 			alive ? " (some still run: theirs stay)" : "");
 }
@@ -293,8 +311,14 @@ static int check_swap_dir(const struct options *o)
 	const char *sf = opt_str(o, OPT_SWAPFILE), *dir = opt_str(o, OPT_SWAP_DIR);
 	char tmpl[PATH_MAX];
 
+	struct swap_backing_config bc;
+	int ret;
+	if (options_backing2_config(o, &bc) && swap_backing_is_remote_path(bc.path) &&
+	    (ret = check_remote(&bc, "swapfile2_size")))
+		return ret;
+	options_backing_config(o, &bc);
 	if (swap_backing_is_remote_path(sf))
-		return check_remote(o);
+		return check_remote(&bc, "swapfile_size");
 	if (*sf)
 		return 0; /* a path, or none: uswap_open says what is wrong with it */
 	if (!*dir)

@@ -5,7 +5,8 @@
 # a budget of a quarter of its memory with a small pool, so that most
 # evicted pages go to the cluster and come back from it. Every byte reads
 # back right, pages really came back from the cluster, and once the
-# program has ended uswap run has removed its keys. Also the refusals: no
+# program has ended uswap run has removed its keys. Then two tiers: a small
+# local swap file first and the cluster behind it (swapfile2). Also the refusals: no
 # swapfile_size, and a URL where no cluster answers. Skips (77) where
 # redis-server is not installed.
 set -uo pipefail
@@ -42,4 +43,18 @@ grep -q "removed the keys of 1 ended processes" "$work/err" || fail "uswap run d
 n=$(keys)
 [ "$n" = 0 ] || fail "$n keys left on the cluster after the program ended"
 echo "no key left on the cluster"
+
+# Two tiers: a local swap file of 8 MiB first, the cluster behind it
+# (swapfile2); pages come back from both.
+semi=${url//,/;} # in an option list, ';' separates the seeds
+"$u" run --limit 32M -o "swapfile_size=8M,swapfile2=$semi,swapfile2_size=1G,max_pool_percent=10" --stats \
+  --stats-file "$work/stats.json" -- "$h" 128 >"$work/out" 2>"$work/err" ||
+  fail "fill-helper with a local file and the cluster behind it: $(cat "$work/err")"
+check_stats 32M 10000
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); n=sum(p['uswap']['pswpin'] for p in d); print('pages back from the two devices:', n); sys.exit(n == 0)" \
+  "$work/stats.json" || fail "no page came back from the devices"
+grep -q "removed the keys of 1 ended processes" "$work/err" || fail "uswap run did not remove the keys: $(cat "$work/err")"
+n=$(keys)
+[ "$n" = 0 ] || fail "$n keys left on the cluster after the two-tier run"
+"$u" run --limit 32M -o swapfile2=/tmp/x -- true 2>"$work/err" && fail "a named swapfile2 was accepted under uswap run"
 echo ok

@@ -21,6 +21,10 @@
  *                        a master); then every page is read: those on the
  *                        lost master fail with EIO and are counted in
  *                        io_errors, every other one reads back right.
+ *   helper URL tiers:    through the public API: a local swap file of
+ *                        4 MiB first and the cluster behind it
+ *                        (swapfile2); a region three times its budget
+ *                        fills both, and every page reads back right.
  *   helper URL api:      through the public API, in both fault modes: a
  *                        region of twice the budget written, read and
  *                        checked twice, its evicted pages on the cluster.
@@ -33,6 +37,7 @@
 #include "api_helpers.h"
 #include "swap/swap.h"
 #include "uswap.h"
+#include "uswap_debug.h"
 
 #define PAGES 3000
 
@@ -120,6 +125,37 @@ static void api(const char *url, const char *mode)
 	uswap_close(u);
 }
 
+/* The tiers mode: a small local file first, the cluster behind it. */
+static void tiers(const char *url)
+{
+	char opts[600], swaps[1024];
+	size_t n = 6144; /* 24 MiB under an 8 MiB budget */
+
+	snprintf(opts, sizeof(opts),
+		 "limit=8M,max_pool_percent=5,swapfile_size=4M,swapfile2=%s,swapfile2_size=64M,fault_mode=handler", url);
+	uswap_t *u = t_open(opts);
+	unsigned char *mem = uswap_alloc(u, n * 4096), want[4096];
+	T_ASSERT(mem);
+	for (size_t i = 0; i < n; i++)
+		fill(mem + i * 4096, i);
+	uswap_debug_swaps(u, swaps, sizeof(swaps));
+	printf("%s", swaps);
+	char *local = strstr(swaps, "(unlinked file)"), *remote = strstr(swaps, "redis://");
+	unsigned long long size, used;
+	T_ASSERT(local && remote);
+	T_ASSERT(sscanf(local + strlen("(unlinked file)"), " file %llu %llu", &size, &used) == 2 && used > 0);
+	T_ASSERT(sscanf(strchr(remote, ' '), " redis %llu %llu", &size, &used) == 2 && used > 0);
+	for (size_t i = 0; i < n; i++) {
+		fill(want, i);
+		if (memcmp(mem + i * 4096, want, 4096)) {
+			fprintf(stderr, "tiers: page %zu reads wrong\n", i);
+			exit(T_EXIT_FAIL);
+		}
+	}
+	printf("tiers: %zu pages under limit=8M, the local file full and the rest on the cluster, all right\n", n);
+	uswap_close(u);
+}
+
 int main(int argc, char **argv)
 {
 	struct zswap *z;
@@ -140,6 +176,7 @@ int main(int argc, char **argv)
 			*c = ';';
 		api(url, "handler");
 		api(url, "sigbus");
+		tiers(url);
 		return T_EXIT_PASS;
 	}
 	T_ASSERT_EQ(zswap_create(&(struct zswap_config){.budget = PAGES * 4096, .max_pool_percent = 5}, &z, err,
