@@ -120,6 +120,10 @@ static const struct opt_def table[OPT__COUNT] = {
 				"redis://: how long a batch keeps trying a cluster that is failing over or "
 				"resharding before its pages count as failed (a write: the page stays in memory; a "
 				"read: the page is lost)"),
+	[OPT_REDIS_WAIT] = OPT("redis_wait", OPT_BOOL, "on", NULL, 0, 1, "swap",
+			    "redis://: a batch of writes waits until a replica has it (WAIT 1), so a master "
+			    "lost right after loses nothing; off: faster, and pages a master had not yet passed "
+			    "on when it died read as errors (never wrong data)"),
 	[OPT_SEED] = OPT("seed", OPT_UINT, "1", NULL, 0, UINT64_MAX, "bench", "corpus seed"),
 	[OPT_CORPUS_DIR] = OPT("corpus_dir", OPT_STRING, "", NULL, 0, 0, "bench",
 			    "corpus files folder (empty: $USWAP_CORPUS_DIR, else /var/tmp/uswap-corpus)"),
@@ -461,7 +465,8 @@ void options_backing_config(const struct options *o, struct swap_backing_config 
 		.encrypt = opt_bool(o, OPT_ENCRYPT),
 		.remote = {.auth_file = opt_str(o, OPT_REDIS_AUTH_FILE),
 			   .timeout_ms = (unsigned)opt_num(o, OPT_REDIS_TIMEOUT_MS),
-			   .retry_ms = (unsigned)opt_num(o, OPT_REDIS_RETRY_MS)},
+			   .retry_ms = (unsigned)opt_num(o, OPT_REDIS_RETRY_MS),
+			   .no_wait = !opt_bool(o, OPT_REDIS_WAIT)},
 	};
 }
 

@@ -48,6 +48,7 @@ struct redis_dev {
 	struct redis_cluster *bg;   /* constant: unlinks and the lease, on connections of their
 				       own, so that a fault never waits behind them */
 	uint64_t instance;          /* constant */
+	bool durable;               /* constant: writes wait for a replica */
 	struct worker lease;        /* renews the lease key */
 };
 
@@ -111,6 +112,7 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 		base_free(d);
 		return ret;
 	}
+	d->durable = !(o && o->no_wait);
 	lease_renew(d); /* before the first key: remote-gc never sees keys without it */
 	worker_init(&d->lease);
 	if ((ret = worker_start(&d->lease, "lease", lease_main, d))) {
@@ -175,7 +177,7 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 			cmds[i].argvlen[2] = redis_page_pack(pages[i], buf[i]);
 		}
 	}
-	if (op == BACKING_WRITE)
+	if (op == BACKING_WRITE && d->durable)
 		rc_run_durable(d->rc, cmds, n); /* a replica has them when it returns */
 	else
 		rc_run(d->rc, cmds, n);

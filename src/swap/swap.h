@@ -113,6 +113,7 @@ struct rc_url_opts {
 				       "": USWAP_REDIS_USER and USWAP_REDIS_PASSWORD */
 	unsigned timeout_ms;        /* 0: RC_DEFAULT_TIMEOUT_MS */
 	unsigned retry_ms;          /* 0: RC_DEFAULT_RETRY_MS */
+	bool no_wait;               /* writes do not wait for a replica (redis_wait=off) */
 };
 
 #define RC_DEFAULT_TIMEOUT_MS 1000
