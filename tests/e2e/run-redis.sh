@@ -33,28 +33,27 @@ grep -q "swapfile_size" "$work/err" || fail "the refusal does not name swapfile_
   fail "a URL where no cluster answers was accepted"
 grep -q "CLUSTER SLOTS" "$work/err" || fail "the refusal does not say the cluster did not answer: $(cat "$work/err")"
 
-"$u" run --limit 32M --swapfile "$url" -o swapfile_size=1G,max_pool_percent=10 --stats \
-  --stats-file "$work/stats.json" -- "$h" 128 >"$work/out" 2>"$work/err" ||
-  fail "fill-helper with the cluster as its swap device: $(cat "$work/err")"
-check_stats 32M 10000
-python3 -c "import json,sys; d=json.load(open(sys.argv[1])); n=sum(p['uswap']['pswpin'] for p in d); print('pages back from the cluster:', n); sys.exit(n == 0)" \
-  "$work/stats.json" || fail "no page came back from the cluster"
-grep -q "removed the keys of 1 ended processes" "$work/err" || fail "uswap run did not remove the keys: $(cat "$work/err")"
-n=$(keys)
-[ "$n" = 0 ] || fail "$n keys left on the cluster after the program ended"
-echo "no key left on the cluster"
+# fill_on WHAT uswap-run-options...: fill-helper 128 under 32M with those
+# devices; every page right, pages came back, and no key left after it.
+fill_on() {
+  local what=$1; shift
+  "$u" run --limit 32M "$@" --stats --stats-file "$work/stats.json" -- "$h" 128 >"$work/out" 2>"$work/err" ||
+    fail "fill-helper with $what: $(cat "$work/err")"
+  check_stats 32M 10000
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); n=sum(p['uswap']['pswpin'] for p in d); print('pages back:', n); sys.exit(n == 0)" \
+    "$work/stats.json" || fail "no page came back from $what"
+  grep -q "removed the keys of 1 ended processes" "$work/err" || fail "uswap run did not remove the keys: $(cat "$work/err")"
+  local n
+  n=$(keys)
+  [ "$n" = 0 ] || fail "$n keys left on the cluster after the run with $what"
+  echo "$what: no key left on the cluster"
+}
 
+fill_on "the cluster as its swap device" --swapfile "$url" -o swapfile_size=1G,max_pool_percent=10
 # Two tiers: a local swap file of 8 MiB first, the cluster behind it
 # (swapfile2); pages come back from both.
 semi=${url//,/;} # in an option list, ';' separates the seeds
-"$u" run --limit 32M -o "swapfile_size=8M,swapfile2=$semi,swapfile2_size=1G,max_pool_percent=10" --stats \
-  --stats-file "$work/stats.json" -- "$h" 128 >"$work/out" 2>"$work/err" ||
-  fail "fill-helper with a local file and the cluster behind it: $(cat "$work/err")"
-check_stats 32M 10000
-python3 -c "import json,sys; d=json.load(open(sys.argv[1])); n=sum(p['uswap']['pswpin'] for p in d); print('pages back from the two devices:', n); sys.exit(n == 0)" \
-  "$work/stats.json" || fail "no page came back from the devices"
-grep -q "removed the keys of 1 ended processes" "$work/err" || fail "uswap run did not remove the keys: $(cat "$work/err")"
-n=$(keys)
-[ "$n" = 0 ] || fail "$n keys left on the cluster after the two-tier run"
+fill_on "a local file and the cluster behind it" \
+  -o "swapfile_size=8M,swapfile2=$semi,swapfile2_size=1G,max_pool_percent=10"
 "$u" run --limit 32M -o swapfile2=/tmp/x -- true 2>"$work/err" && fail "a named swapfile2 was accepted under uswap run"
 echo ok
