@@ -271,15 +271,14 @@ static bool grow_in_place(struct chunk *c, uintptr_t addr, size_t old_n, size_t 
 	return true;
 }
 
-void *heap_remap(uintptr_t addr, size_t old_len, size_t new_len, int flags, uintptr_t new_addr)
+void *heap_remap(uintptr_t addr, size_t old_len, size_t new_len, int flags)
 {
 	size_t old_n = (old_len + PAGE_SIZE - 1) / PAGE_SIZE, new_n = (new_len + PAGE_SIZE - 1) / PAGE_SIZE;
 
-	if (addr % PAGE_SIZE || !new_len || (flags & MREMAP_FIXED) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED))) {
-		errno = EINVAL; /* MREMAP_FIXED and MREMAP_DONTUNMAP of heap memory: not supported */
+	if (addr % PAGE_SIZE || !new_len || (flags & ~MREMAP_MAYMOVE)) {
+		errno = EINVAL; /* MREMAP_DONTUNMAP of heap memory: not supported (MREMAP_FIXED: preload.c) */
 		return MAP_FAILED;
 	}
-	(void)new_addr;
 	if (new_n <= old_n) {
 		if (new_n < old_n)
 			heap_unmap(addr + new_n * PAGE_SIZE, (old_n - new_n) * PAGE_SIZE);

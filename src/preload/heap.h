@@ -34,7 +34,7 @@ int heap_unmap(uintptr_t addr, size_t len);
  * true when the heap served it (anonymous, private, read-write). */
 bool heap_map_fixed(uintptr_t addr, size_t len, bool plain_anon);
 /* mremap of a heap mapping: the new address, or MAP_FAILED with errno. */
-void *heap_remap(uintptr_t addr, size_t old_len, size_t new_len, int flags, uintptr_t new_addr);
+void *heap_remap(uintptr_t addr, size_t old_len, size_t new_len, int flags);
 void heap_stats(struct heap_stats *st);
 /* Every chunk, for a forked child's new instance to adopt. */
 unsigned heap_chunks(uintptr_t *start, size_t *len, size_t *used_len, unsigned max);

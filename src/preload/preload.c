@@ -129,6 +129,30 @@ EXPORT int munmap(void *addr, size_t len)
 	return ready() ? heap_unmap((uintptr_t)addr, len) : sys_munmap(addr, len);
 }
 
+/*
+ * MREMAP_FIXED of heap memory: the heap has no page tables to move, so a
+ * fresh mapping at to (mmap with MAP_FIXED: the heap serves it when to
+ * lies in a chunk, else the kernel), the old pages copied over (swapped
+ * ones fault in on the way), the old range unmapped.
+ */
+static void *remap_fixed(void *old, size_t old_len, size_t new_len, int flags, void *to)
+{
+	uintptr_t a = (uintptr_t)old, t = (uintptr_t)to;
+	size_t ol = (old_len + 4095) & ~(size_t)4095, nl = (new_len + 4095) & ~(size_t)4095;
+
+	if (!(flags & MREMAP_MAYMOVE) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || (a | t) % 4096 || !nl ||
+	    (t < a + ol && a < t + nl)) {
+		errno = EINVAL; /* as the kernel says for these; MREMAP_DONTUNMAP is not supported here */
+		return MAP_FAILED;
+	}
+	void *p = mmap(to, nl, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	memcpy(p, old, ol < nl ? ol : nl);
+	munmap(old, ol);
+	return p;
+}
+
 EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 {
 	void *new_addr = NULL;
@@ -140,7 +164,8 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		va_end(ap);
 	}
 	if (ready() && heap_owns((uintptr_t)old))
-		return heap_remap((uintptr_t)old, old_len, new_len, flags, (uintptr_t)new_addr);
+		return flags & MREMAP_FIXED ? remap_fixed(old, old_len, new_len, flags, new_addr)
+					    : heap_remap((uintptr_t)old, old_len, new_len, flags);
 	return sys_mremap(old, old_len, new_len, flags, new_addr);
 }
 

@@ -4,7 +4,7 @@
  * page-distinct contents, passes buffers to system calls, optionally
  * forks, and checks every byte.
  *
- *   fill-helper MIB [fork RESULT | hold SECONDS | mlock | mlockall]
+ *   fill-helper MIB [fork RESULT | hold SECONDS | mlock | mlockall | mremap]
  *
  * hold: after the first check, sleep, then check again (memory held while
  * a test looks at the budget). mlock: the first 8 MiB are mlock'ed once
@@ -12,6 +12,9 @@
  * and checked under a budget smaller than the whole. mlockall: once filled
  * and checked, mlockall(MCL_CURRENT | MCL_FUTURE): then every page must be
  * resident and right, also 8 MiB more allocated after it; munlockall.
+ * mremap: once filled and checked, a 16 MiB mapping is filled and moved
+ * with MREMAP_FIXED onto another 16 MiB mapping of its own, then onto an
+ * address reserved with PROT_NONE; each time every byte must be there.
  * fork: after filling, fork; the parent exits at once and the child waits
  * until it is gone, then checks every page (the parent's pages that were
  * evicted and written back must be in the child's copy) and writes "ok"
@@ -125,6 +128,38 @@ static int lock_all(unsigned char **blocks, size_t nblocks)
 	return munlockall() ? 2 : 0;
 }
 
+/* The mremap mode: 16 MiB moved twice with MREMAP_FIXED. */
+static int remap_fixed(void)
+{
+	size_t len = 16u << 20;
+	unsigned char *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *b = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *c = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (a == MAP_FAILED || b == MAP_FAILED || c == MAP_FAILED)
+		return 2;
+	for (size_t o = 0; o < len; o += PAGE)
+		fill(a + o, (1ull << 40) + o / PAGE);
+	unsigned char *to[2] = {b, c}, *from = a;
+	for (int k = 0; k < 2; k++) {
+		void *p = mremap(from, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to[k]);
+		if (p != to[k]) {
+			perror("fill-helper: mremap(MREMAP_FIXED)");
+			return 1;
+		}
+		for (size_t o = 0; o < len; o += PAGE) {
+			unsigned char want[PAGE];
+			fill(want, (1ull << 40) + o / PAGE);
+			if (memcmp(to[k] + o, want, PAGE)) {
+				fprintf(stderr, "fill-helper: page %zu wrong after mremap(MREMAP_FIXED) number %d\n", o / PAGE, k + 1);
+				return 1;
+			}
+		}
+		from = to[k];
+	}
+	return munmap(c, len) ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t nblocks = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
@@ -150,6 +185,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc > 2 && !strcmp(argv[2], "mlockall"))
 		return lock_all(blocks, nblocks);
+	if (argc > 2 && !strcmp(argv[2], "mremap"))
+		return remap_fixed() || check(blocks, nblocks, "after mremap");
 	if (argc > 3 && !strcmp(argv[2], "hold")) {
 		sleep((unsigned)atoi(argv[3]));
 		return check(blocks, nblocks, "after the hold");

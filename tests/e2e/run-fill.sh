@@ -7,7 +7,7 @@
 # the parent exits first, and the child finds every page. And mlock: the
 # locked pages stay resident under pressure, and uswap never even tries to
 # move them (the kernel would refuse: evict_refused). And mlockall: every
-# page comes back and stays.
+# page comes back and stays. And mremap with MREMAP_FIXED.
 set -uo pipefail
 . "$(dirname "$0")/../e2e-lib.sh"
 h=$root/build/tests/e2e/fill-helper
@@ -26,6 +26,11 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); r=sum(p['uswap']['e
 # every page comes back and stays, 8 MiB allocated after it too; said once.
 under 32M "$h" 64 mlockall || fail "fill-helper mlockall: $(cat "$work/err")"
 [ "$(grep -c 'locked its memory (mlockall)' "$work/err")" = 1 ] || fail "mlockall not said once: $(cat "$work/err")"
+
+# mremap with MREMAP_FIXED: 16 MiB moved onto another managed mapping,
+# then onto an address the kernel had reserved; every byte follows.
+under 32M "$h" 64 mremap || fail "fill-helper mremap: $(cat "$work/err")"
+check_stats 32M 1000
 
 rm -f "$work/child"
 under 64M "$h" 256 fork "$work/child" || fail "fill-helper fork: the parent failed: $(cat "$work/err")"
