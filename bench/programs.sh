@@ -4,6 +4,8 @@
 # and from uswap's statistics the resident high-water mark, the pool, the
 # managed share and the memory saved, per program.
 #   bench/programs.sh [LIMIT] [SCALE]   (defaults 256M, 1.0: about 1 GiB each)
+# ROW_TIMEOUT=SECONDS stops a program under uswap run after that long (a
+# workload that thrashes its budget) and says so in its row.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 limit=${1:-256M} scale=${2:-1.0}
@@ -16,8 +18,11 @@ n() { python3 -c "print(int($1 * $scale))"; }
 row() { # name, command...: time both, compare stdout, print a row
   local name=$1; shift
   /usr/bin/time -f "%e %M" -o "$w/t0" "$@" >"$w/want" 2>/dev/null || { echo "$name: failed without uswap"; return; }
-  /usr/bin/time -f "%e %M" -o "$w/t1" "$u" run --limit "$limit" --stats-file "$w/s.json" -- "$@" >"$w/got" 2>"$w/err" ||
-    { echo "$name: FAILED under uswap run: $(tail -3 "$w/err")"; return; }
+  local rc=0
+  timeout "${ROW_TIMEOUT:-0}" /usr/bin/time -f "%e %M" -o "$w/t1" "$u" run --limit "$limit" --stats-file "$w/s.json" -- "$@" \
+    >"$w/got" 2>"$w/err" || rc=$?
+  [ $rc = 124 ] && { echo "$name: stopped after ${ROW_TIMEOUT} s under uswap run (plain: $(cut -d' ' -f1 "$w/t0") s)"; return; }
+  [ $rc = 0 ] || { echo "$name: FAILED under uswap run: $(tail -3 "$w/err")"; return; }
   local same=same; cmp -s "$w/want" "$w/got" || same=DIFFERENT
   python3 - "$name" "$w/t0" "$w/t1" "$w/s.json" "$same" <<'PY'
 import json, sys
