@@ -290,8 +290,9 @@ static int auth_from_file(const char *path, char *user, size_t ulen, char *pass,
 	int ret = 0;
 
 	if (!f) {
-		snprintf(err, errlen, "redis_auth_file %s: %s", path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "redis_auth_file %s: %s", path, strerror(-ret));
+		return ret;
 	}
 	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
 		snprintf(err, errlen, "redis_auth_file %s: not a regular file only its owner can read (chmod 600 it)",
