@@ -9,8 +9,9 @@
  * freed when its last page is unmapped. Unmapping a piece of a chunk drops
  * its pages (MADV_DONTNEED: the kernel frees them, uswap drops their
  * swapped copies through the REMOVE event), and the pages are handed out
- * again later; the address space of a shared chunk is never returned. A
- * use after munmap therefore reads zeros instead of faulting.
+ * again later. A chunk left empty is freed (a shared one when another
+ * empty one is kept already); until then a use after munmap of its pages
+ * reads zeros instead of faulting.
  *
  * Mappings of 2 MiB and more start on a 2 MiB boundary: allocators such
  * as jemalloc ask for aligned extents and otherwise map twice as much and
@@ -188,14 +189,28 @@ bool heap_owns(uintptr_t addr)
 	return owns;
 }
 
-/* Drop and free pages [a, b) of chunk c. */
+/* Shared chunks with nothing handed out, c aside. */
+static unsigned empty_shared_besides(const struct chunk *c)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < nr_chunks; k++)
+		n += &chunks[k] != c && !chunks[k].dedicated && !chunks[k].used;
+	return n;
+}
+
+/* Drop and free pages [a, b) of chunk c. A chunk left empty goes back
+ * (its region, its page table, its address space): a dedicated one at
+ * once, a shared one when another empty shared chunk is kept already, so
+ * that a program mapping and unmapping one buffer does not make and
+ * unmake a region each time. */
 static void unmap_piece(struct chunk *c, uintptr_t a, uintptr_t b)
 {
 	sys_madvise((void *)a, b - a, MADV_DONTNEED);
 	size_t freed = mark(c, (a - c->start) / PAGE_SIZE, (b - a) / PAGE_SIZE, false);
 	c->used -= freed;
 	stats.mapped_bytes -= freed * PAGE_SIZE;
-	if (c->dedicated && !c->used)
+	if (!c->used && (c->dedicated || empty_shared_besides(c)))
 		chunk_free(c);
 }
 

@@ -4,7 +4,7 @@
  * page-distinct contents, passes buffers to system calls, optionally
  * forks, and checks every byte.
  *
- *   fill-helper MIB [fork RESULT | hold SECONDS | mlock | mlockall | mremap]
+ *   fill-helper MIB [fork RESULT | hold SECONDS | mlock | mlockall | mremap | unmap]
  *
  * hold: after the first check, sleep, then check again (memory held while
  * a test looks at the budget). mlock: the first 8 MiB are mlock'ed once
@@ -15,6 +15,9 @@
  * mremap: once filled and checked, a 16 MiB mapping is filled and moved
  * with MREMAP_FIXED onto another 16 MiB mapping of its own, then onto an
  * address reserved with PROT_NONE; each time every byte must be there.
+ * unmap: twelve mappings of 200 MiB (2.4 GiB of address space, a page
+ * of each touched) are made and unmapped again (uswap run's heap must
+ * give the emptied chunks back: the test reads heap_chunks).
  * fork: after filling, fork; the parent exits at once and the child waits
  * until it is gone, then checks every page (the parent's pages that were
  * evicted and written back must be in the child's copy) and writes "ok"
@@ -160,6 +163,23 @@ static int remap_fixed(void)
 	return munmap(c, len) ? 2 : 0;
 }
 
+/* The unmap mode. */
+static int map_unmap(void)
+{
+	size_t len = 200u << 20;
+	unsigned char *m[12];
+
+	for (int k = 0; k < 12; k++) {
+		if ((m[k] = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+			return 2;
+		m[k][len / 2] = (unsigned char)k;
+	}
+	for (int k = 0; k < 12; k++)
+		if (m[k][len / 2] != k || munmap(m[k], len))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t nblocks = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
@@ -185,6 +205,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc > 2 && !strcmp(argv[2], "mlockall"))
 		return lock_all(blocks, nblocks);
+	if (argc > 2 && !strcmp(argv[2], "unmap"))
+		return map_unmap() || check(blocks, nblocks, "after the unmaps");
 	if (argc > 2 && !strcmp(argv[2], "mremap"))
 		return remap_fixed() || check(blocks, nblocks, "after mremap");
 	if (argc > 3 && !strcmp(argv[2], "hold")) {
