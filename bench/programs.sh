@@ -5,7 +5,8 @@
 # managed share and the memory saved, per program.
 #   bench/programs.sh [LIMIT] [SCALE]   (defaults 256M, 1.0: about 1 GiB each)
 # ROW_TIMEOUT=SECONDS stops a program under uswap run after that long (a
-# workload that thrashes its budget) and says so in its row.
+# workload that thrashes its budget) and says so in its row. ONLY=REGEX
+# runs the rows whose name matches.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 limit=${1:-256M} scale=${2:-1.0}
@@ -15,8 +16,11 @@ w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 n() { python3 -c "print(int($1 * $scale))"; }
 
+want() { [ -z "${ONLY:-}" ] || [[ $1 =~ $ONLY ]]; }
+
 row() { # name, command...: time both, compare stdout, print a row
   local name=$1; shift
+  want "$name" || return 0
   /usr/bin/time -f "%e %M" -o "$w/t0" "$@" >"$w/want" 2>/dev/null || { echo "$name: failed without uswap"; return; }
   local rc=0
   timeout "${ROW_TIMEOUT:-0}" /usr/bin/time -f "%e %M" -o "$w/t1" "$u" run --limit "$limit" --stats-file "$w/s.json" -- "$@" \
@@ -41,9 +45,11 @@ PY
 echo "limit $limit for each program (its whole process tree); times in s, memory in MiB; rss: peak RSS without and with uswap; resid: uswap resident high-water mark; saved: memory saved at the largest; the statistics are those of the process that used the most"
 printf '%-34s %7s %8s %7s %8s %8s %8s %7s %7s %9s %4s  %s\n' program plain uswap ratio "rss" "rss(u)" resid managed saved swapouts lost output
 row "python3 lists/dicts/strings" "$py" scripts/demo-prog.py "$(n 3800000)"
-python3 scripts/sort-input.py "$w/in.txt" "$(n 15000000)"
-row "sort -S 800M ($(du -m "$w/in.txt" | cut -f1) MB)" env LC_ALL=C sort -S 800M "$w/in.txt"
-rm -f "$w/in.txt"
+if want "sort -S 800M"; then
+  python3 scripts/sort-input.py "$w/in.txt" "$(n 15000000)"
+  row "sort -S 800M ($(du -m "$w/in.txt" | cut -f1) MB)" env LC_ALL=C sort -S 800M "$w/in.txt"
+  rm -f "$w/in.txt"
+fi
 cat >"$w/q.sql" <<SQL
 PRAGMA cache_size = -2000000;
 CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, s TEXT);
