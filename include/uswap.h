@@ -77,9 +77,17 @@ typedef struct uswap uswap_t;
  * USWAP_<KEY> environment variables. Keys for regions: limit (budget,
  * K/M/G suffixes, 0 = none), pool_in_limit, compressor,
  * max_pool_percent, accept_threshold_percent, swapfile (a path, empty for
- * an unlinked 0600 file in $TMPDIR or /var/tmp, or "none"), swapfile_size,
- * writeback, fault_mode (handler|sigbus), threads, policy (clock|fifo),
- * page_cluster. NULL with errno: EINVAL (an unknown key or bad value:
+ * an unlinked 0600 file in $TMPDIR or /var/tmp, "none", or
+ * "redis://host:port;host:port" for a Redis Cluster, which needs
+ * swapfile_size), swapfile_size, swapfile2 and swapfile2_size (a second
+ * device used when the first is full: a local file first, a cluster
+ * behind it), writeback, fault_mode (handler|sigbus), threads, policy
+ * (clock|fifo), page_cluster; for a cluster redis_auth_file,
+ * redis_timeout_ms, redis_retry_ms, redis_wait (AUTH otherwise from
+ * USWAP_REDIS_USER and USWAP_REDIS_PASSWORD). uswap_close removes every
+ * key of the instance from the cluster; a process that ends without it
+ * leaves them under a lease for `uswap remote-gc`.
+ * NULL with errno: EINVAL (an unknown key or bad value:
  * the message names the key and what it accepts), EPERM (userfaultfd not
  * permitted: the message says which way to permit it applies here),
  * ENOSYS, ENOMEM, or the swap file's error.
