@@ -10,7 +10,9 @@
 # program in a memory cgroup (v1) of the same limit with the kernel's zswap
 # (lzo-rle, this kernel's zswap has no lz4; max_pool_percent 50) in front
 # of a 4 GiB swap file, and prints its time: the machine's swap state is
-# put back afterwards.
+# put back afterwards. The kernel's cgroup v1 does not charge the zswap
+# pool to the cgroup: for a like comparison give uswap the same with
+# UOPTS=pool_in_limit=off (UOPTS: options for uswap run's -o).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 limit=${1:-256M} scale=${2:-1.0}
@@ -47,7 +49,7 @@ row() { # name, command...: time both, compare stdout, print a row
   want "$name" || return 0
   /usr/bin/time -f "%e %M" -o "$w/t0" "$@" >"$w/want" 2>/dev/null || { echo "$name: failed without uswap"; return; }
   local rc=0
-  timeout "${ROW_TIMEOUT:-0}" /usr/bin/time -f "%e %M" -o "$w/t1" "$u" run --limit "$limit" --stats-file "$w/s.json" -- "$@" \
+  timeout "${ROW_TIMEOUT:-0}" /usr/bin/time -f "%e %M" -o "$w/t1" "$u" run --limit "$limit" ${UOPTS:+-o "$UOPTS"} --stats-file "$w/s.json" -- "$@" \
     >"$w/got" 2>"$w/err" || rc=$?
   [ $rc = 124 ] && { echo "$name: stopped after ${ROW_TIMEOUT} s under uswap run (plain: $(cut -d' ' -f1 "$w/t0") s)"; return; }
   [ $rc = 0 ] || { echo "$name: FAILED under uswap run: $(tail -3 "$w/err")"; return; }
