@@ -29,6 +29,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# The nodes' logs on stderr (a start that failed says why there).
+logs() {
+  for f in "$dir"/*.log; do [ -f "$f" ] && { echo "== $f" && tail -5 "$f"; } >&2; done
+}
+
 stop() {
   [ -d "$dir" ] || return 0
   for f in "$dir"/*.port; do
@@ -53,21 +58,21 @@ start() {
     redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file "$dir/nodes-$p.conf" \
       --cluster-node-timeout 1500 --cluster-require-full-coverage no --save "" --appendonly no \
       --daemonize yes --dir "$dir" --logfile "$dir/$p.log" --pidfile "$dir/$p.pid" >/dev/null ||
-      { echo "redis-cluster.sh: redis-server on port $p did not start" >&2; stop; exit 1; }
+      { echo "redis-cluster.sh: redis-server on port $p did not start" >&2; logs; stop; exit 1; }
     hosts+=("127.0.0.1:$p")
   done
   for ((i = 0; i < n; i++)); do
     for _ in $(seq 50); do redis-cli -p $((port + i)) ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
   done
   redis-cli --cluster create "${hosts[@]}" --cluster-replicas "$replicas" --cluster-yes >"$dir/create.log" 2>&1 ||
-    { cat "$dir/create.log" >&2; stop; exit 1; }
+    { cat "$dir/create.log" >&2; logs; stop; exit 1; }
   for ((i = 0; i < n; i++)); do
     local ok=
     for _ in $(seq 100); do
       redis-cli -p $((port + i)) cluster info 2>/dev/null | grep -q 'cluster_state:ok' && { ok=1; break; }
       sleep 0.2
     done
-    [ -n "$ok" ] || { echo "redis-cluster.sh: the cluster did not come up" >&2; stop; exit 1; }
+    [ -n "$ok" ] || { echo "redis-cluster.sh: the cluster did not come up" >&2; logs; stop; exit 1; }
   done
   echo "redis://127.0.0.1:$port,127.0.0.1:$((port + 1))"
 }

@@ -13,7 +13,7 @@ set -uo pipefail
 . "$(dirname "$0")/../e2e-lib.sh"
 h=$root/build/tests/e2e/fill-helper
 command -v redis-server >/dev/null || skip "no redis-server here"
-port=$((21000 + RANDOM % 20000))
+port=$((10000 + RANDOM % 12000)) # below the ephemeral ports (32768 on), cluster bus ports (+10000) too
 cdir=$work/cluster
 trap '"$root/scripts/redis-cluster.sh" stop "$cdir"; rm -rf "$work"' EXIT
 url=$("$root/scripts/redis-cluster.sh" start "$cdir" --port "$port") || fail "the cluster did not come up"

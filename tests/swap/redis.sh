@@ -33,7 +33,7 @@ bin=${REDIS_HELPER:-$root/build/tests/swap/redis-helper}
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { echo "no redis-server here"; exit 77; }
 tmp=$(mktemp -d /var/tmp/uswap-redis-XXXXXX)
 dir=$tmp/run
-base=$((21000 + RANDOM % 20000))
+base=$((10000 + RANDOM % 12000)) # below the ephemeral ports (32768 on), cluster bus ports (+10000) too
 ports=($base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)))
 cleanup() {
   "$root/scripts/redis-cluster.sh" stop "$tmp/cluster"
