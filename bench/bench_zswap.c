@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ struct zw_result {
 	size_t pages;
 	double store[2], load[2]; /* pages/s: [0] zswap, [1] raw; steady rounds (2..N) */
 	double load_only;         /* pages/s of zswap_load without the commit, steady */
+	size_t capture_pages;     /* heap: the pages of the capture the corpus draws from */
 	double store1, load1;     /* zswap / raw in round 1 (a fresh pool: page faults) */
 	double mt_store[2], mt_load[2]; /* --threads 2: pages/s on 1 and 2 threads (medians) */
 	double saving;
@@ -281,6 +283,7 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 		return -EINVAL;
 	}
 	corpus_fill(&cs, corpus, o->seed, pages, n);
+	size_t capture = cs.heap.len / PAGE_SIZE; /* 0 but for heap */
 	corpus_close(&cs);
 	zswap_swapon(z, 0);
 	const struct codec_ops *ops;
@@ -297,6 +300,7 @@ static int zw_measure(const struct zw_opts *o, const char *corpus, struct zw_res
 	memset(out, 0, n * SLOT); /* the raw side's output, faulted in before any timing */
 	r->corpus = corpus;
 	r->pages = n;
+	r->capture_pages = capture;
 	for (unsigned k = 0; k < o->rounds && !ps.fails; k++) {
 		if (k == 1) { /* round 1 apart: a fresh pool pays its page faults */
 			r->store1 = ts[1] / ts[0];
@@ -381,6 +385,13 @@ static void zw_print(const struct zw_opts *o, const struct zw_result *r, int n)
 				       "p99 %.2f us", opt_str(&o->opt, OPT_RECOMPRESS_CODEC), f->replaced, f->cpu_per_gib,
 				       f->saving[1], f->p50[1] / 1e3, f->p99[1] / 1e3);
 			printf("\n");
+		}
+	for (int i = 0; o->dedup && i < n; i++)
+		if (r[i].capture_pages) { /* expected distinct draws: M (1 - (1 - 1/M)^N) */
+			double m = (double)r[i].capture_pages, distinct = m * (1 - pow(1 - 1 / m, (double)r[i].pages));
+			printf("%s: its %zu pages are drawn with replacement from a capture of %zu, so about %.0f of them "
+			       "repeat another: dedup merges those, and its saving here says little of real programs\n",
+			       r[i].corpus, r[i].pages, r[i].capture_pages, (double)r[i].pages - distinct);
 		}
 	for (int i = 0; o->threads == 2 && i < n; i++)
 		printf("%s, 2 threads / 1 thread (medians of %u rounds): store %.2f (%.0f -> %.0f pages/s), "
