@@ -47,6 +47,7 @@ struct redis_cluster {
 	uint64_t retry_ms;           /* constant: how long a batch keeps trying */
 	char auth_user[64], auth_pass[256]; /* constant; never printed */
 	_Atomic int masters, down, unserved; /* atomic: rc_state's summary, set under lock */
+	bool state_stale;            /* the map or a node's state changed since the summary */
 };
 
 /* ---------------------------------------------------------------- slots */
@@ -96,13 +97,15 @@ static int node_find(struct redis_cluster *rc, const char *host, int port, bool 
 }
 
 /* Close n's connection after a failure (or at close). */
-static void node_drop(struct rc_node *n)
+static void node_drop(struct redis_cluster *rc, struct rc_node *n)
 {
 	if (n->c)
 		redisFree(n->c);
 	n->c = NULL;
-	if (!n->down_since_ms)
+	if (!n->down_since_ms) {
 		n->down_since_ms = now_ms();
+		rc->state_stale = true;
+	}
 }
 
 /* A reply that is not an error, or NULL (freed) with the node dropped on
@@ -113,7 +116,7 @@ static redisReply *node_command(struct redis_cluster *rc, struct rc_node *n, int
 	redisReply *r = redisCommandArgv(n->c, argc, argv, len);
 
 	if (!r)
-		node_drop(n);
+		node_drop(rc, n);
 	return r;
 }
 
@@ -126,10 +129,11 @@ static bool node_up(struct redis_cluster *rc, int i)
 		return true;
 	n->c = redisConnectWithTimeout(n->host, n->port, rc->timeout);
 	if (!n->c || n->c->err) {
-		node_drop(n);
+		node_drop(rc, n);
 		return false;
 	}
 	redisSetTimeout(n->c, rc->timeout);
+	rc->state_stale |= n->down_since_ms != 0;
 	n->down_since_ms = 0;
 	if (!rc->auth_pass[0])
 		return true;
@@ -141,13 +145,14 @@ static bool node_up(struct redis_cluster *rc, int i)
 	if (r)
 		freeReplyObject(r);
 	if (!ok)
-		node_drop(n);
+		node_drop(rc, n);
 	return ok;
 }
 
 /* Fill the map from one CLUSTER SLOTS reply. */
 static void map_from(struct redis_cluster *rc, const redisReply *r)
 {
+	rc->state_stale = true;
 	for (int s = 0; s < RC_SLOTS; s++)
 		rc->slot_node[s] = -1;
 	for (int i = 0; i < rc->nr_nodes; i++)
@@ -203,6 +208,7 @@ static void state_update_locked(struct redis_cluster *rc)
 	atomic_store_relaxed(&rc->masters, masters);
 	atomic_store_relaxed(&rc->down, down);
 	atomic_store_relaxed(&rc->unserved, unserved);
+	rc->state_stale = false;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -360,7 +366,7 @@ void rc_close(struct redis_cluster *rc)
 	if (!rc)
 		return;
 	for (int i = 0; i < rc->nr_nodes; i++)
-		node_drop(&rc->node[i]);
+		node_drop(rc, &rc->node[i]);
 	mutex_destroy(&rc->lock);
 	explicit_bzero(rc->auth_pass, sizeof(rc->auth_pass));
 	base_free(rc);
@@ -447,7 +453,7 @@ static bool round_node(struct redis_cluster *rc, int i, struct rc_cmd *cmds, int
 		freeReplyObject(w);
 	return true;
 failed:
-	node_drop(nd); /* its replies are lost: everything of it goes again */
+	node_drop(rc, nd); /* its replies are lost: everything of it goes again */
 	*refresh = true;
 	return false;
 }
@@ -502,7 +508,8 @@ static int run(struct redis_cluster *rc, struct rc_cmd *cmds, int n, bool durabl
 			map_refresh(rc);
 		}
 	}
-	state_update_locked(rc);
+	if (rc->state_stale) /* a walk of every slot: not on every batch */
+		state_update_locked(rc);
 	mutex_unlock(&rc->lock);
 	return left ? -EHOSTUNREACH : 0;
 }
