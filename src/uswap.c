@@ -95,6 +95,24 @@ static uint64_t pool_budget(const struct options *o)
 	return sysinfo(&si) ? 1ull << 30 : (uint64_t)si.totalram * si.mem_unit;
 }
 
+/* Open a swap device (a sparse default size when none is given) and
+ * swap on to it; 0 or -errno with err set. */
+static int open_device(struct uswap *u, struct swap_backing_config *bc, struct swap_backing **b, const char *what,
+		       char *err, size_t errlen)
+{
+	int ret;
+
+	if (!bc->size)
+		bc->size = DEFAULT_SWAPFILE_SIZE;
+	if ((ret = swap_backing_open(bc, b, err, errlen)))
+		return ret;
+	if ((ret = swap_sys_swapon(u->swap, *b)) < 0) { /* else its index */
+		snprintf(err, errlen, "swapon of %s: %s", what, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
 static int open_layers(struct uswap *u, char *err, size_t errlen)
 {
 	struct zswap_config zc;
@@ -119,25 +137,12 @@ static int open_layers(struct uswap *u, char *err, size_t errlen)
 	swap_sys_set_page_cluster(u->swap, (unsigned)opt_num(&u->opt, OPT_PAGE_CLUSTER));
 	if (!options_no_swapfile(&u->opt)) {
 		options_backing_config(&u->opt, &bc);
-		if (!bc.size)
-			bc.size = DEFAULT_SWAPFILE_SIZE;
-		if ((ret = swap_backing_open(&bc, &u->backing, err, errlen)) ||
-		    (ret = swap_sys_swapon(u->swap, u->backing))) {
-			if (ret && !*err)
-				snprintf(err, errlen, "swapon: %s", strerror(-ret));
+		if ((ret = open_device(u, &bc, &u->backing, "swapfile", err, errlen)))
 			return ret;
-		}
 	}
-	if (options_backing2_config(&u->opt, &bc)) {
-		if (!bc.size)
-			bc.size = DEFAULT_SWAPFILE_SIZE;
-		if ((ret = swap_backing_open(&bc, &u->backing2, err, errlen)) ||
-		    (ret = MIN(swap_sys_swapon(u->swap, u->backing2), 0))) { /* its index: 1 */
-			if (ret && !*err)
-				snprintf(err, errlen, "swapon of swapfile2: %s", strerror(-ret));
-			return ret;
-		}
-	}
+	if (options_backing2_config(&u->opt, &bc) &&
+	    (ret = open_device(u, &bc, &u->backing2, "swapfile2", err, errlen)))
+		return ret;
 	options_vm_config(&u->opt, &vc);
 	return vm_create(&vc, u->swap, u->z, &u->vm, err, errlen);
 }
