@@ -240,24 +240,6 @@ static int check_program(const char *name)
 }
 
 /* Where the swap file goes must take one (an unlinked file). */
-/* A Redis Cluster device: a size, and a cluster that answers, before the
- * program runs (each process opens an instance of its own on it). */
-static int check_remote(const struct swap_backing_config *bc, const char *size_key)
-{
-	char err[512];
-
-	if (bc->size < 4096) {
-		fprintf(stderr, "uswap run: %s: say how much the program may keep on the cluster with "
-				"-o %s=SIZE (each process gets that much)\n", bc->path, size_key);
-		return 2;
-	}
-	if (redis_remote_drop(bc->path, &bc->remote, NULL, 0, err, sizeof(err))) {
-		fprintf(stderr, "uswap run: %s: %s\n", bc->path, err);
-		return 2;
-	}
-	return 0;
-}
-
 /* The swap devices that are clusters: their configurations into bc[2];
  * returns how many. */
 static int remote_devices(const struct options *o, struct swap_backing_config bc[2])
@@ -269,6 +251,25 @@ static int remote_devices(const struct options *o, struct swap_backing_config bc
 	if (options_backing2_config(o, &bc[n]))
 		n += swap_backing_is_remote_path(bc[n].path);
 	return n;
+}
+
+/* A Redis Cluster device: a size, and a cluster that answers, before the
+ * program runs (each process opens an instance of its own on it). */
+static int check_remote(const struct options *o, const struct swap_backing_config *bc)
+{
+	const char *size_key = strcmp(bc->path, opt_str(o, OPT_SWAPFILE)) ? "swapfile2_size" : "swapfile_size";
+	char err[512];
+
+	if (bc->size < 4096) {
+		fprintf(stderr, "uswap run: %s: say how much the program may keep on the cluster with "
+				"-o %s=SIZE (each process gets that much)\n", bc->path, size_key);
+		return 2;
+	}
+	if (redis_remote_drop(bc->path, &bc->remote, NULL, 0, err, sizeof(err))) { /* no ids: a probe */
+		fprintf(stderr, "uswap run: %s: %s\n", bc->path, err);
+		return 2;
+	}
+	return 0;
 }
 
 /* The keys of the program's processes that have ended (each noted its
@@ -311,16 +312,8 @@ static int check_swap_dir(const struct options *o)
 	const char *sf = opt_str(o, OPT_SWAPFILE), *dir = opt_str(o, OPT_SWAP_DIR);
 	char tmpl[PATH_MAX];
 
-	struct swap_backing_config bc;
-	int ret;
-	if (options_backing2_config(o, &bc) && swap_backing_is_remote_path(bc.path) &&
-	    (ret = check_remote(&bc, "swapfile2_size")))
-		return ret;
-	options_backing_config(o, &bc);
-	if (swap_backing_is_remote_path(sf))
-		return check_remote(&bc, "swapfile_size");
 	if (*sf)
-		return 0; /* a path, or none: uswap_open says what is wrong with it */
+		return 0; /* a path, a cluster or none: uswap_open says what is wrong with it */
 	if (!*dir)
 		dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
 	snprintf(tmpl, sizeof(tmpl), "%s/uswap-run-XXXXXX", dir);
@@ -333,6 +326,19 @@ static int check_swap_dir(const struct options *o)
 	close(fd);
 	unlink(tmpl);
 	return 0;
+}
+
+/* The swap devices, before the program runs: each cluster answers and
+ * has a size; the unlinked swap file's folder is writable. */
+static int check_devices(const struct options *o)
+{
+	struct swap_backing_config bc[2];
+	int ret, nr = remote_devices(o, bc);
+
+	for (int k = 0; k < nr; k++)
+		if ((ret = check_remote(o, &bc[k])))
+			return ret;
+	return check_swap_dir(o);
 }
 
 /* libuswap-preload.so beside this executable, or in ../lib, or where make
@@ -494,7 +500,7 @@ int run_main(int argc, char **argv)
 	else if (!strcmp(getenv("USWAP_FAULT_MODE"), "sigbus"))
 		fprintf(stderr, "uswap run: fault_mode=sigbus: a system call that touches an evicted page fails with "
 				"EFAULT in the program\n");
-	if ((ret = check_program(r.argv[0])) || (ret = check_swap_dir(&r.opt)))
+	if ((ret = check_program(r.argv[0])) || (ret = check_devices(&r.opt)))
 		goto out;
 	if (!userfaultfd_allowed(r.argv[0])) {
 		execvp(r.argv[0], r.argv);
