@@ -16,6 +16,7 @@
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  ((size_t)1 << PAGE_SHIFT)
+#define PAGE_ALIGN(n) (((n) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)) /* n rounded up to whole pages */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -220,7 +220,7 @@ int heap_unmap(uintptr_t addr, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
-	uintptr_t end = addr + ((len + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1));
+	uintptr_t end = addr + PAGE_ALIGN(len);
 	int ret = 0;
 
 	heap_lock();
@@ -243,7 +243,7 @@ int heap_unmap(uintptr_t addr, size_t len)
 
 bool heap_map_fixed(uintptr_t addr, size_t len, bool plain_anon)
 {
-	uintptr_t end = addr + ((len + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1));
+	uintptr_t end = addr + PAGE_ALIGN(len);
 	bool served = false;
 
 	heap_lock();

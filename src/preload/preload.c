@@ -57,6 +57,7 @@
 #include "preload/statfile.h"
 #include "preload/sys.h"
 #include "preload/tree.h"
+#include "swap/swap.h"
 #include "uswap.h"
 #include "uswap_internal.h"
 
@@ -138,9 +139,9 @@ EXPORT int munmap(void *addr, size_t len)
 static void *remap_fixed(void *old, size_t old_len, size_t new_len, int flags, void *to)
 {
 	uintptr_t a = (uintptr_t)old, t = (uintptr_t)to;
-	size_t ol = (old_len + 4095) & ~(size_t)4095, nl = (new_len + 4095) & ~(size_t)4095;
+	size_t ol = PAGE_ALIGN(old_len), nl = PAGE_ALIGN(new_len);
 
-	if (!(flags & MREMAP_MAYMOVE) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || (a | t) % 4096 || !nl ||
+	if (!(flags & MREMAP_MAYMOVE) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) || (a | t) % PAGE_SIZE || !nl ||
 	    (t < a + ol && a < t + nl)) {
 		errno = EINVAL; /* as the kernel says for these; MREMAP_DONTUNMAP is not supported here */
 		return MAP_FAILED;
@@ -440,7 +441,7 @@ static bool child_adopt(void)
 	const char *sf = getenv("USWAP_SWAPFILE");
 	/* A named swap file is the parent's: the child must not write its
 	 * slots. A cluster is everyone's: the child has keys of its own there. */
-	bool named = sf && *sf && strcmp(sf, "none") && strncmp(sf, "redis://", 8);
+	bool named = sf && *sf && strcmp(sf, "none") && !swap_backing_is_remote_path(sf);
 	uswap_t *u = uswap_open(named ? "swapfile=" : NULL);
 	unsigned n = heap_chunks(start, len, used, HEAP_MAX_CHUNKS);
 

@@ -23,7 +23,7 @@
 
 static size_t table_bytes(size_t npages, size_t each)
 {
-	return (npages * each + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	return PAGE_ALIGN(npages * each);
 }
 
 static void region_free(struct region *r)
@@ -137,7 +137,7 @@ static int region_publish(struct vm *vm, struct region *r)
  */
 int vm_region_add(struct vm *vm, size_t len, void **out, char *err, size_t errlen)
 {
-	len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	len = PAGE_ALIGN(len);
 	struct region *r = len ? region_new(len / PAGE_SIZE) : NULL;
 	int ret;
 
