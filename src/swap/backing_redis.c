@@ -58,9 +58,9 @@ static void slot_key(const struct redis_dev *d, uint64_t slot, char *key, size_t
 				(unsigned long long)slot);
 }
 
-static void lease_key(const struct redis_dev *d, char *key, size_t *len)
+static void lease_key(uint64_t instance, char *key, size_t *len)
 {
-	*len = (size_t)snprintf(key, KEY_MAX, "uswap:%016llx:lease", (unsigned long long)d->instance);
+	*len = (size_t)snprintf(key, KEY_MAX, "uswap:%016llx:lease", (unsigned long long)instance);
 }
 
 /* SET the lease key with an expiry. */
@@ -69,7 +69,7 @@ static void lease_renew(struct redis_dev *d)
 	char key[KEY_MAX], ms[24];
 	size_t klen;
 
-	lease_key(d, key, &klen);
+	lease_key(d->instance, key, &klen);
 	int mlen = snprintf(ms, sizeof(ms), "%d", LEASE_MS);
 	struct rc_cmd c = {.argc = 5, .argv = {"SET", key, "1", "PX", ms}, .argvlen = {3, klen, 1, 2, (size_t)mlen}};
 	rc_run(d->bg, &c, 1);
@@ -239,7 +239,7 @@ void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots
 		redis_dev_unlink(d, batch, n);
 	char key[KEY_MAX];
 	struct rc_cmd c = {.argc = 2, .argv = {"UNLINK", key}, .argvlen = {6, 0}};
-	lease_key(d, key, &c.argvlen[1]);
+	lease_key(d->instance, key, &c.argvlen[1]);
 	rc_run(d->bg, &c, 1);
 	rc_cmds_free(&c, 1);
 	rc_close(d->rc);
@@ -333,11 +333,10 @@ static int gc_unlink(struct gc *g, const redisReply *keys)
 /* Does instance id hold a lease? 1, 0, or -errno. */
 static int gc_leased(struct gc *g, uint64_t id)
 {
-	struct redis_dev d = {.instance = id};
 	char key[KEY_MAX];
 	size_t klen;
 
-	lease_key(&d, key, &klen);
+	lease_key(id, key, &klen);
 	struct rc_cmd c = {.argc = 2, .argv = {"EXISTS", key}, .argvlen = {6, klen}};
 	int ret = rc_run(g->rc, &c, 1);
 	if (!ret)

@@ -61,6 +61,11 @@ keys() { # the instance keys on the masters
   for p in $(masters); do n=$((n + $(redis-cli -p "$p" --scan --pattern 'uswap:*' | wc -l))); done
   echo "$n"
 }
+no_keys_left() { # after what: fail if the masters still hold keys of an instance
+  local got
+  got=$(keys)
+  [ "$got" = 0 ] || fail "$got keys left after $1"
+}
 url="redis://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}"
 
 uswap=$root/build/uswap
@@ -99,8 +104,7 @@ got=$(keys)
 go_on basic || fail "basic run failed"
 echo "the masters held $got keys of the instance before close (expected $expect)"
 [ "$got" = "$expect" ] || fail "freed slots left keys behind, or keys are missing"
-got=$(keys)
-[ "$got" = 0 ] || fail "$got keys left after close"
+no_keys_left close
 echo "after close: no key left"
 
 # 2. Failover: a master dies after the pages went out.
@@ -112,8 +116,7 @@ redis-cli -p "$victim" shutdown nosave >/dev/null 2>&1
 echo "killed the master on port $victim"
 for p in "${ports[@]}"; do [ "$p" = "$victim" ] || { cluster_ok "$p" && break; }; done
 go_on failover || fail "failover run failed"
-got=$(keys)
-[ "$got" = 0 ] || fail "$got keys left after close"
+no_keys_left close
 echo "failover: every page read back; after close no key left"
 
 # 2b. Resharding: pages go out, 3000 slots move from one master to another
@@ -128,8 +131,7 @@ redis-cli --cluster reshard "127.0.0.1:${ports[1]}" --cluster-from "$from" --clu
   --cluster-slots 3000 --cluster-yes >"$dir/reshard.log" 2>&1 || { tail -5 "$dir/reshard.log"; fail "reshard"; }
 echo "moved 3000 slots from $from to $to"
 go_on reshard || fail "reshard run failed"
-got=$(keys)
-[ "$got" = 0 ] || fail "$got keys left after close"
+no_keys_left close
 echo "reshard: every page read back; after close no key left"
 
 # 2c. ASK: pages go out, then 20 of the hash slots that hold them are left
@@ -161,15 +163,13 @@ asking=$(redis-cli -p "$dst" info commandstats | sed -n 's/^cmdstat_asking:calls
 for slot in $slots; do # finish the migration
   for p in "$src" "$dst"; do redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" >/dev/null; done
 done
-got=$(keys)
-[ "$got" = 0 ] || fail "$got keys left after close"
+no_keys_left close
 echo "ask: every page read back through ASK ($((asking - ${asking0:-0})) ASKING); after close no key left"
 
 # 3. The library: a region under a budget, its pages on the cluster.
 start api api
 go_on api || fail "api run failed"
-got=$(keys)
-[ "$got" = 0 ] || fail "$got keys left after uswap_close"
+no_keys_left uswap_close
 echo "api: every page read back; after uswap_close no key left"
 
 # 4. A crashed instance: its keys stay while its lease lives; remote-gc
