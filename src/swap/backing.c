@@ -387,12 +387,15 @@ static void discard_all_locked(struct swap_backing *b)
 	discard_pending_locked(b);
 }
 
-/* Discard every freed slot now (swapoff, statistics, a full store). */
+/* Discard every freed slot now (swapoff, statistics, a full store); on
+ * a cluster, also wait until a replica has every page written. */
 void swap_backing_flush(struct swap_backing *b)
 {
 	mutex_lock(&b->map_lock);
 	discard_all_locked(b);
 	mutex_unlock(&b->map_lock);
+	if (b->remote)
+		redis_dev_sync(b->remote);
 }
 
 /* Slots that are not free: in use, or freed and not yet discarded. */
@@ -773,4 +776,5 @@ void swap_backing_stats(struct swap_backing *b, struct swap_backing_stats *st)
 	st->write_errors = atomic_load_relaxed(&b->write_errors);
 	st->csum_errors = atomic_load_relaxed(&b->csum_errors);
 	st->discards = atomic_load_relaxed(&b->discards);
+	st->resent = b->remote ? redis_dev_resent(b->remote) : 0;
 }

@@ -22,9 +22,20 @@
  * in the environment (never from an option string, which may be printed,
  * nor from the command line): redis_cluster.c's rc_open_url.
  *
- * Lock order: the cluster's lock is a leaf; backing.c may hold map_lock
- * around an unlink batch; the lease worker's lock is not held while it
- * renews.
+ * The write window (redis_wait=on): a write returns once its master has
+ * acknowledged it, and the value stays in the window until a replica has
+ * it too: WAIT 1 on the connection that wrote it, once per WINDOW_CONFIRM
+ * pages rather than once per batch (a swap-out writes one page). A read
+ * of a slot in the window is served from it. A connection lost before its
+ * WAIT (a master killed, a failover) sends its pages in the window again,
+ * to their slots' owners now. So a page is never given up before a
+ * replica has acknowledged it, and a swap-out pays a master's round trip,
+ * not a replica's too. A full window (replicas not keeping up) sends the
+ * batch the old way, with WAIT in its pipeline.
+ *
+ * Lock order: window.lock, then the cluster's lock (a leaf); backing.c
+ * may hold map_lock around an unlink batch (which takes window.lock); the
+ * lease worker's lock is not held while it renews or confirms.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,6 +53,23 @@
 #define KIND_RAW  0
 #define KIND_LZ4  1
 #define BATCH     64 /* commands per pipeline round */
+#define WINDOW_MAX     128 /* pages written and not yet known to a replica */
+#define WINDOW_CONFIRM 64  /* WAIT once this many are in the window */
+
+struct window_page {
+	uint64_t slot;
+	int node;                   /* the master that acknowledged the write */
+	uint64_t conn;              /* on this connection of it (rc_wait) */
+	size_t len;
+	char val[PAGE_SIZE + 1];    /* what was SET */
+};
+
+struct window {
+	struct window_page *store;  /* constant: WINDOW_MAX pages */
+	mutex_t lock;               /* guards everything below */
+	struct window_page **page;  /* WINDOW_MAX into store; [0, nr) in use */
+	int nr, reserved;           /* reserved: batches being written, to add */
+};
 
 struct redis_dev {
 	struct redis_cluster *rc;   /* constant: page reads and writes */
@@ -49,8 +77,13 @@ struct redis_dev {
 				       own, so that a fault never waits behind them */
 	uint64_t instance;          /* constant */
 	bool durable;               /* constant: writes wait for a replica */
-	struct worker lease;        /* renews the lease key */
+	struct worker lease;        /* renews the lease key, confirms the window */
+	struct window win;          /* durable only */
+	_Atomic uint64_t resent;    /* atomic: pages the window sent again */
 };
+
+static int window_init(struct window *w);
+static void window_destroy(struct window *w);
 
 static void slot_key(const struct redis_dev *d, uint64_t slot, char *key, size_t *len)
 {
@@ -76,7 +109,8 @@ static void lease_renew(struct redis_dev *d)
 	rc_cmds_free(&c, 1);
 }
 
-/* The lease worker: renew every LEASE_MS / 4 until stopped. */
+/* The lease worker: renew every LEASE_MS / 4 until stopped, and drain
+ * the write window. */
 static void *lease_main(void *arg)
 {
 	struct redis_dev *d = arg;
@@ -90,6 +124,7 @@ static void *lease_main(void *arg)
 			break;
 		mutex_unlock(&d->lease.lock);
 		lease_renew(d);
+		redis_dev_sync(d);
 		mutex_lock(&d->lease.lock);
 	}
 	mutex_unlock(&d->lease.lock);
@@ -113,11 +148,19 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 		return ret;
 	}
 	d->durable = !(o && o->no_wait);
+	if (d->durable && (ret = window_init(&d->win))) {
+		snprintf(err, errlen, "redis: out of memory");
+		rc_close(d->rc);
+		rc_close(d->bg);
+		base_free(d);
+		return ret;
+	}
 	lease_renew(d); /* before the first key: remote-gc never sees keys without it */
 	worker_init(&d->lease);
 	if ((ret = worker_start(&d->lease, "lease", lease_main, d))) {
 		snprintf(err, errlen, "redis: cannot start the lease thread: %s", strerror(-ret));
 		worker_destroy(&d->lease);
+		window_destroy(&d->win);
 		rc_close(d->rc);
 		rc_close(d->bg);
 		base_free(d);
@@ -146,49 +189,249 @@ size_t redis_page_pack(const void *page, char *out)
 	return PAGE_SIZE + 1;
 }
 
-/* A GET reply into page: 0, or -EIO (missing, or not a page). */
-int redis_page_unpack(const redisReply *r, void *page)
+/* A value as packed into page: 0, or -EIO (not a page). */
+static int page_unpack(const char *v, size_t len, void *page)
 {
-	if (!r || r->type != REDIS_REPLY_STRING || r->len < 1)
-		return -EIO;
-	if (r->str[0] == KIND_RAW && r->len == PAGE_SIZE + 1) {
-		memcpy(page, r->str + 1, PAGE_SIZE);
+	if (len == PAGE_SIZE + 1 && v[0] == KIND_RAW) {
+		memcpy(page, v + 1, PAGE_SIZE);
 		return 0;
 	}
-	if (r->str[0] == KIND_LZ4 && LZ4_decompress_safe(r->str + 1, page, (int)r->len - 1, PAGE_SIZE) == PAGE_SIZE)
+	if (len >= 1 && v[0] == KIND_LZ4 && LZ4_decompress_safe(v + 1, page, (int)len - 1, PAGE_SIZE) == PAGE_SIZE)
 		return 0;
 	return -EIO;
 }
+
+/* A GET reply into page: 0, or -EIO (missing, or not a page). */
+int redis_page_unpack(const redisReply *r, void *page)
+{
+	if (!r || r->type != REDIS_REPLY_STRING)
+		return -EIO;
+	return page_unpack(r->str, r->len, page);
+}
+
+/* ---------------------------------------------------------------- the write window */
+
+static int window_init(struct window *w)
+{
+	w->store = base_calloc(WINDOW_MAX, sizeof(*w->store));
+	w->page = base_calloc(WINDOW_MAX, sizeof(*w->page));
+	if (!w->store || !w->page) {
+		base_free(w->store);
+		base_free(w->page);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < WINDOW_MAX; i++)
+		w->page[i] = &w->store[i];
+	mutex_init(&w->lock);
+	return 0;
+}
+
+static void window_destroy(struct window *w)
+{
+	if (!w->page)
+		return;
+	base_free(w->store);
+	base_free(w->page);
+	mutex_destroy(&w->lock);
+}
+
+static int window_find_locked(struct window *w, uint64_t slot)
+{
+	for (int i = 0; i < w->nr; i++)
+		if (w->page[i]->slot == slot)
+			return i;
+	return -1;
+}
+
+static void window_remove_locked(struct window *w, int i)
+{
+	struct window_page *p = w->page[i];
+
+	w->page[i] = w->page[--w->nr];
+	w->page[w->nr] = p;
+}
+
+/* Send the window's pages again, to their slots' owners now (their
+ * connection went before a replica acknowledged them). */
+static void window_resend_locked(struct redis_dev *d)
+{
+	struct window *w = &d->win;
+	char keys[WINDOW_MAX][KEY_MAX];
+	struct rc_cmd cmds[WINDOW_MAX];
+
+	for (int i = 0; i < w->nr; i++) {
+		size_t klen;
+		slot_key(d, w->page[i]->slot, keys[i], &klen);
+		cmds[i] = (struct rc_cmd){.argc = 3, .argv = {"SET", keys[i], w->page[i]->val},
+					  .argvlen = {3, klen, w->page[i]->len}};
+	}
+	rc_run(d->rc, cmds, w->nr);
+	for (int i = 0; i < w->nr; i++)
+		if (cmds[i].reply && cmds[i].reply->type == REDIS_REPLY_STATUS) {
+			w->page[i]->node = cmds[i].node;
+			w->page[i]->conn = cmds[i].conn;
+		}
+	rc_cmds_free(cmds, w->nr);
+	atomic_add_relaxed(&d->resent, (uint64_t)w->nr);
+}
+
+/* Drop from the window every page a replica has; send again the pages
+ * whose connection is gone, and wait for those once more. Pages whose
+ * replica did not answer in time stay. Caller holds window.lock. */
+static void window_confirm_locked(struct redis_dev *d)
+{
+	struct window *w = &d->win;
+
+	for (int round = 0; round < 2 && w->nr; round++) {
+		int verdict[WINDOW_MAX]; /* rc_wait's, per page: 1 has it, 0 not yet, -1 gone, 2 unasked */
+		bool gone = false;
+		for (int i = 0; i < w->nr; i++)
+			verdict[i] = 2;
+		for (int i = 0; i < w->nr; i++) {
+			if (verdict[i] != 2)
+				continue;
+			int v = rc_wait(d->rc, w->page[i]->node, w->page[i]->conn);
+			for (int j = i; j < w->nr; j++)
+				if (verdict[j] == 2 && w->page[j]->node == w->page[i]->node &&
+				    w->page[j]->conn == w->page[i]->conn)
+					verdict[j] = v;
+		}
+		for (int i = w->nr - 1; i >= 0; i--) { /* from the end: a removal moves a judged page */
+			gone |= verdict[i] < 0;
+			if (verdict[i] == 1)
+				window_remove_locked(w, i);
+		}
+		if (!gone)
+			break;
+		window_resend_locked(d);
+	}
+}
+
+/* Room for n pages being written? false: the window is full even after
+ * a confirmation; the batch goes the old way. */
+static bool window_reserve(struct redis_dev *d, int n)
+{
+	struct window *w = &d->win;
+
+	mutex_lock(&w->lock);
+	if (w->nr + w->reserved + n > WINDOW_MAX)
+		window_confirm_locked(d);
+	bool ok = w->nr + w->reserved + n <= WINDOW_MAX;
+	w->reserved += ok ? n : 0;
+	mutex_unlock(&w->lock);
+	return ok;
+}
+
+/* The n writes reserved for, done: the acknowledged ones (cmds with
+ * their replies) into the window. */
+static void window_add(struct redis_dev *d, const uint64_t *slots, const struct rc_cmd *cmds, int n)
+{
+	struct window *w = &d->win;
+
+	mutex_lock(&w->lock);
+	w->reserved -= n;
+	for (int k = 0; k < n; k++) {
+		if (!cmds[k].reply || cmds[k].reply->type != REDIS_REPLY_STATUS)
+			continue;
+		int i = window_find_locked(w, slots[k]);
+		struct window_page *p = w->page[i < 0 ? w->nr++ : i];
+		p->slot = slots[k];
+		p->node = cmds[k].node;
+		p->conn = cmds[k].conn;
+		p->len = cmds[k].argvlen[2];
+		memcpy(p->val, cmds[k].argv[2], p->len);
+	}
+	if (w->nr >= WINDOW_CONFIRM)
+		window_confirm_locked(d);
+	mutex_unlock(&w->lock);
+}
+
+/* Reads of slots in the window, from it: res[i] = 0 or -EIO; 1 for a
+ * slot not there (it goes to the cluster). Returns how many were. */
+static int window_read(struct redis_dev *d, const uint64_t *slots, void **pages, int n, int *res)
+{
+	struct window *w = &d->win;
+	int served = 0;
+
+	mutex_lock(&w->lock);
+	for (int k = 0; k < n; k++) {
+		int i = window_find_locked(w, slots[k]);
+		res[k] = i < 0 ? 1 : page_unpack(w->page[i]->val, w->page[i]->len, pages[k]);
+		served += i >= 0;
+	}
+	mutex_unlock(&w->lock);
+	return served;
+}
+
+/* Freed slots leave the window. */
+static void window_drop(struct redis_dev *d, const uint64_t *slots, int n)
+{
+	struct window *w = &d->win;
+
+	mutex_lock(&w->lock);
+	for (int k = 0; k < n && w->nr; k++) {
+		int i = window_find_locked(w, slots[k]);
+		if (i >= 0)
+			window_remove_locked(w, i);
+	}
+	mutex_unlock(&w->lock);
+}
+
+/* Wait until a replica has every page written so far (or its connection
+ * went and it was sent again): a flush's, and the lease thread's now and
+ * then, so that an idle device's window drains. */
+void redis_dev_sync(struct redis_dev *d)
+{
+	if (!d->durable)
+		return;
+	mutex_lock(&d->win.lock);
+	window_confirm_locked(d);
+	mutex_unlock(&d->win.lock);
+}
+
+/* Pages the window sent again, their connection lost before a replica
+ * had them. */
+uint64_t redis_dev_resent(struct redis_dev *d) { return atomic_load_relaxed(&d->resent); }
 
 /* Up to BATCH operations, one pipeline. */
 static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
 {
 	static _Thread_local char buf[BATCH][PAGE_SIZE + 1], keys[BATCH][KEY_MAX];
 	struct rc_cmd cmds[BATCH];
+	int at[BATCH], m = 0; /* cmds[j] is operation at[j] */
 
+	if (op == BACKING_READ && d->durable && window_read(d, slots, pages, n, res) == n)
+		return;
 	for (int i = 0; i < n; i++) {
 		size_t klen;
+		if (op == BACKING_READ && d->durable && res[i] != 1)
+			continue; /* served by the window */
 		slot_key(d, slots[i], keys[i], &klen);
-		cmds[i] = (struct rc_cmd){.argc = 2, .argv = {"GET", keys[i]}, .argvlen = {3, klen}};
+		cmds[m] = (struct rc_cmd){.argc = 2, .argv = {"GET", keys[i]}, .argvlen = {3, klen}};
 		if (op == BACKING_WRITE) {
-			cmds[i].argc = 3;
-			cmds[i].argv[0] = "SET";
-			cmds[i].argv[2] = buf[i];
-			cmds[i].argvlen[2] = redis_page_pack(pages[i], buf[i]);
+			cmds[m].argc = 3;
+			cmds[m].argv[0] = "SET";
+			cmds[m].argv[2] = buf[i];
+			cmds[m].argvlen[2] = redis_page_pack(pages[i], buf[i]);
 		}
+		at[m++] = i;
 	}
-	if (op == BACKING_WRITE && d->durable)
-		rc_run_durable(d->rc, cmds, n); /* a replica has them when it returns */
-	else
-		rc_run(d->rc, cmds, n);
-	for (int i = 0; i < n; i++) {
-		const redisReply *r = cmds[i].reply;
+	if (op == BACKING_WRITE && d->durable && window_reserve(d, m)) {
+		rc_run(d->rc, cmds, m);
+		window_add(d, slots, cmds, m); /* a replica's acknowledgement comes later */
+	} else if (op == BACKING_WRITE && d->durable) {
+		rc_run_durable(d->rc, cmds, m); /* a replica has them when it returns */
+	} else {
+		rc_run(d->rc, cmds, m);
+	}
+	for (int j = 0; j < m; j++) {
+		const redisReply *r = cmds[j].reply;
 		if (op == BACKING_READ)
-			res[i] = redis_page_unpack(r, pages[i]);
+			res[at[j]] = redis_page_unpack(r, pages[at[j]]);
 		else
-			res[i] = r && r->type == REDIS_REPLY_STATUS ? 0 : -EIO;
+			res[at[j]] = r && r->type == REDIS_REPLY_STATUS ? 0 : -EIO;
 	}
-	rc_cmds_free(cmds, n);
+	rc_cmds_free(cmds, m);
 }
 
 /* n page reads or writes; res[i] = 0 or -errno. */
@@ -204,6 +447,8 @@ void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n)
 	char keys[BATCH][KEY_MAX];
 	struct rc_cmd cmds[BATCH];
 
+	if (d->durable)
+		window_drop(d, slots, n);
 	for (int k = 0; k < n; k += BATCH) {
 		int m = MIN(BATCH, n - k);
 		for (int i = 0; i < m; i++) {
@@ -242,6 +487,7 @@ void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots
 	lease_key(d->instance, key, &c.argvlen[1]);
 	rc_run(d->bg, &c, 1);
 	rc_cmds_free(&c, 1);
+	window_destroy(&d->win);
 	rc_close(d->rc);
 	rc_close(d->bg);
 	base_free(d);

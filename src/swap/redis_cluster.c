@@ -34,6 +34,8 @@ struct rc_node {
 	char host[64];
 	int port;
 	redisContext *c;             /* NULL: not connected */
+	uint64_t conn;               /* c's number (rc.conns when it connected): a WAIT covers
+					only the writes of the connection it is sent on */
 	int replicas;                /* as a master, in the last slot map */
 	uint64_t down_since_ms;      /* when its connection failed or timed out (0: up) */
 };
@@ -48,6 +50,7 @@ struct redis_cluster {
 	char auth_user[64], auth_pass[256]; /* constant; never printed */
 	_Atomic int masters, down, unserved; /* atomic: rc_state's summary, set under lock */
 	bool state_stale;            /* the map or a node's state changed since the summary */
+	uint64_t conns;              /* connections made so far */
 };
 
 /* ---------------------------------------------------------------- slots */
@@ -133,6 +136,7 @@ static bool node_up(struct redis_cluster *rc, int i)
 		return false;
 	}
 	redisSetTimeout(n->c, rc->timeout);
+	n->conn = ++rc->conns;
 	rc->state_stale |= n->down_since_ms != 0;
 	n->down_since_ms = 0;
 	if (!rc->auth_pass[0])
@@ -444,6 +448,7 @@ static bool round_node(struct redis_cluster *rc, int i, struct rc_cmd *cmds, int
 		} else {
 			cmds[k].reply = r;
 			cmds[k].node = i;
+			cmds[k].conn = nd->conn;
 		}
 	}
 	redisReply *w = NULL;
@@ -522,6 +527,36 @@ static int run(struct redis_cluster *rc, struct rc_cmd *cmds, int n, bool durabl
  * every command got a reply, else -EHOSTUNREACH.
  */
 int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n) { return run(rc, cmds, n, false); }
+
+/*
+ * Has a replica of node the writes made on its connection conn (an
+ * rc_cmd's node and conn after rc_run)? WAIT 1 on that connection, when
+ * the node has a replica in the slot map. 1: yes (or it has no replica:
+ * its copy is all there is, as with a file); 0: no replica acknowledged
+ * them within WAIT_MS; -1: the connection is gone (the node failed, or
+ * was reconnected since), so the writes may be lost with it and must go
+ * again.
+ */
+int rc_wait(struct redis_cluster *rc, int node, uint64_t conn)
+{
+	redisReply *r = NULL;
+	int ret = -1;
+
+	mutex_lock(&rc->lock);
+	struct rc_node *nd = node >= 0 && node < rc->nr_nodes ? &rc->node[node] : NULL;
+	if (nd && nd->c && nd->conn == conn && !nd->replicas) {
+		ret = 1;
+	} else if (nd && nd->c && nd->conn == conn) {
+		r = node_command(rc, nd, 3, (const char *[]){"WAIT", "1", WAIT_MS}, NULL);
+		ret = !r || r->type != REDIS_REPLY_INTEGER ? -1 : r->integer > 0;
+	}
+	if (ret < 0 && nd && nd->c && nd->conn == conn)
+		node_drop(rc, nd); /* an error reply (a master turned replica): its writes go again */
+	mutex_unlock(&rc->lock);
+	if (r)
+		freeReplyObject(r);
+	return ret;
+}
 
 /* rc_run for writes that must survive a failover: each node's pipeline
  * ends with WAIT 1 (when it has a replica in the slot map), so a master

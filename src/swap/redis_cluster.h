@@ -27,6 +27,7 @@ struct rc_cmd {
 	size_t argvlen[5];
 	redisReply *reply;          /* rc_run's result: NULL if none came */
 	int node;                   /* rc_run's result: the node that replied */
+	uint64_t conn;              /* rc_run's result: on which of its connections (rc_wait) */
 	int ask_node;               /* rc_run's own */
 };
 
@@ -39,6 +40,7 @@ void rc_close(struct redis_cluster *rc);
 unsigned rc_keyslot(const char *key, size_t len);
 int rc_run(struct redis_cluster *rc, struct rc_cmd *cmds, int n);
 int rc_run_durable(struct redis_cluster *rc, struct rc_cmd *cmds, int n);
+int rc_wait(struct redis_cluster *rc, int node, uint64_t conn);
 void rc_cmds_free(struct rc_cmd *cmds, int n);
 int rc_masters(struct redis_cluster *rc, int *nodes, int max);
 int rc_scan(struct redis_cluster *rc, int node, unsigned long long *cursor, const char *pattern, redisReply **keys);

@@ -176,9 +176,13 @@ uint64_t redis_dev_instance(struct redis_dev *d);
 void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots);
 void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res);
 void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n);
+void redis_dev_sync(struct redis_dev *d);
+uint64_t redis_dev_resent(struct redis_dev *d);
 
 struct swap_backing_stats {
 	uint64_t reads, writes, read_errors, write_errors, csum_errors, discards;
+	uint64_t resent;            /* a cluster's: pages sent again, their master's connection
+				       lost before a replica acknowledged them */
 };
 void swap_backing_stats(struct swap_backing *b, struct swap_backing_stats *st);
 

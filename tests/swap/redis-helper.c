@@ -13,6 +13,15 @@
  *                        line on stdin (the script kills a master
  *                        meanwhile and waits for its replica to take
  *                        over); then every page must read back right.
+ *   helper URL unreplicated: on the device alone, UNREPL pages written
+ *                        (fewer than the write window holds) between
+ *                        OPEN and READY, while the script has cut one
+ *                        master off its replica; the script then kills
+ *                        that master and waits for the replica to take
+ *                        over; a flush must send the master's pages again
+ *                        (the window kept them), so that every page
+ *                        reads back right from the cluster; prints SYNCED
+ *                        and waits while the script counts the keys.
  *   helper URL crash:    pages swapped out; prints READY, waits for a
  *                        line, and exits without closing anything (as a
  *                        crash): its keys and lease stay for remote-gc.
@@ -68,14 +77,51 @@ static int check(struct swap_sys *s, size_t i, bool may_lose)
 	return 0;
 }
 
-static void wait_for_go(void)
+static void wait_for(const char *say)
 {
 	char line[16];
 
-	printf("READY\n");
+	printf("%s\n", say);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		exit(T_EXIT_FAIL);
+}
+
+static void wait_for_go(void) { wait_for("READY"); }
+
+#define UNREPL 60 /* < the device's WINDOW_CONFIRM: nothing waits for a replica meanwhile */
+
+/* The unreplicated mode (see the top). */
+static int unreplicated(struct swap_backing *b)
+{
+	static struct swap_seal seal[UNREPL];
+	static unsigned char page[4096], want[4096];
+	int64_t slot[UNREPL];
+	struct swap_backing_stats st;
+
+	wait_for("OPEN"); /* the script stops a replica and cuts its master's link */
+	for (int i = 0; i < UNREPL; i++) {
+		fill(page, (size_t)i);
+		T_ASSERT((slot[i] = swap_backing_alloc(b)) >= 0);
+		T_ASSERT_EQ(swap_backing_write(b, (uint64_t)slot[i], page, &seal[i]), 0);
+	}
+	wait_for_go(); /* the master is killed, the replica takes over */
+	swap_backing_flush(b);
+	swap_backing_stats(b, &st);
+	printf("%llu pages sent again after their master was lost\n", (unsigned long long)st.resent);
+	T_ASSERT(st.resent > 0);
+	for (int i = 0; i < UNREPL; i++) {
+		fill(want, (size_t)i);
+		int r = swap_backing_read(b, (uint64_t)slot[i], page, &seal[i]);
+		if (r || memcmp(page, want, 4096)) {
+			fprintf(stderr, "unreplicated: page %d lost (%s)\n", i, r ? strerror(-r) : "wrong bytes");
+			return T_EXIT_FAIL;
+		}
+	}
+	printf("unreplicated: every page read back right\n");
+	wait_for("SYNCED"); /* the script counts the instance's keys on the masters */
+	swap_backing_close(b);
+	return T_EXIT_PASS;
 }
 
 /* The lost mode's reads: each page right, or lost (EIO, counted). */
@@ -188,6 +234,12 @@ int main(int argc, char **argv)
 	if (swap_backing_open(&bc, &b, err, sizeof(err))) {
 		fprintf(stderr, "open %s: %s\n", argv[1], err);
 		return T_EXIT_FAIL;
+	}
+	if (!strcmp(argv[2], "unreplicated")) {
+		int rc = unreplicated(b);
+		swap_sys_destroy(s);
+		zswap_destroy(z);
+		return rc;
 	}
 	T_ASSERT_EQ(swap_sys_swapon(s, b), 0);
 	for (size_t i = 0; i < PAGES; i++) {

@@ -10,6 +10,12 @@
 #   2. pages go out, a master is killed at once, its replica takes over, and
 #      every page still reads back right (writes waited for a replica's
 #      acknowledgement; the client follows the new slot map);
+#   2a. a master cut off its replica (the replica stopped, the link
+#      killed) acknowledges pages, then dies, and the replica takes over
+#      without them: the device's write window kept them, a flush sends
+#      them again, and every page reads back right from the cluster
+#      (without the window they would be lost: nothing waits for the
+#      replica's acknowledgement per page);
 #   2b. pages go out, 3000 hash slots move to another master (resharding:
 #      their keys migrate), and every page still reads back right (MOVED);
 #   2c. pages go out, 20 slots are left half-migrated with their keys
@@ -118,6 +124,39 @@ for p in "${ports[@]}"; do [ "$p" = "$victim" ] || { cluster_ok "$p" && break; }
 go_on failover || fail "failover run failed"
 no_keys_left close
 echo "failover: every page read back; after close no key left"
+
+# 2a. A master acknowledges pages its replica never gets, and dies.
+start unrepl unreplicated
+wait_line unrepl OPEN
+victim="" replica=""
+for m in $(masters); do # a master with a replica (the failover above left one without), not a seed
+  [ "$m" = "${ports[0]}" ] || [ "$m" = "${ports[1]}" ] && continue
+  replica=$(redis-cli -p "$m" role | awk 'NR > 3 && /^[0-9]+$/ {print; exit}')
+  [ -n "$replica" ] && { victim=$m; break; }
+done
+[ -n "$victim" ] || fail "no master with a replica left"
+pid_of() { redis-cli -p "$1" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p' | tr -d '\r'; }
+replica_pid=$(pid_of "$replica") victim_pid=$(pid_of "$victim")
+kill -STOP "$replica_pid"
+redis-cli -p "$victim" client kill type replica >/dev/null
+echo "stopped the replica on port $replica and cut its master's ($victim) link"
+fd=$fd_unrepl; echo go >&"$fd"
+wait_line unrepl READY
+kill -9 "$victim_pid"
+kill -CONT "$replica_pid"
+echo "killed the master on port $victim; the replica resumes"
+for _ in $(seq 150); do
+  redis-cli -p "$replica" role 2>/dev/null | head -1 | grep -qx master && break; sleep 0.2
+done
+redis-cli -p "$replica" role | head -1 | grep -qx master || fail "the replica on port $replica did not take over"
+cluster_ok "$replica" || fail "the cluster did not recover"
+echo go >&"$fd"
+wait_line unrepl SYNCED
+got=$(keys)
+go_on unrepl || fail "unreplicated run failed"
+[ "$got" = 61 ] || fail "the masters held $got keys of the instance, not 60 pages + the lease"
+no_keys_left close
+echo "unreplicated: every page sent again and read back from the cluster; after close no key left"
 
 # 2b. Resharding: pages go out, 3000 slots move from one master to another
 # (redis-cli --cluster reshard migrates their keys), and every page still
