@@ -168,7 +168,7 @@ static int zw_scaling(const struct zw_opts *o, struct zswap *z, unsigned char *p
 /* --recompress: zswap_recompress claims slots through the swap layer;
  * here nothing else runs, so every claim succeeds. */
 static int rc_claim(void *arg, swp_entry_t e) { return 0; }
-static void rc_write(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res)
+static void rc_write(void *arg, const swp_entry_t *e, void *const *pages, const struct zswap_obj *objs, int n, int *res)
 {
 	for (int i = 0; i < n; i++)
 		res[i] = -EIO;

@@ -545,7 +545,7 @@ static int io_done(struct swap_backing *b, enum backing_op op, int *res, int n)
 static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
 {
 	if (b->remote)
-		redis_dev_io(b->remote, op, slots, pages, n, res);
+		redis_dev_io(b->remote, op, slots, pages, NULL, n, res);
 	else if (n == 1)
 		res[0] = sync_io(b, op, slots[0], pages[0]);
 	else
@@ -571,7 +571,7 @@ int swap_backing_write(struct swap_backing *b, uint64_t slot, const void *page, 
 {
 	int res;
 
-	swap_backing_writev(b, &slot, (void *const *)&page, 1, &res, seal);
+	swap_backing_writev(b, &slot, (void *const *)&page, NULL, 1, &res, seal);
 	return res;
 }
 
@@ -651,16 +651,28 @@ static void writev_raw(struct swap_backing *b, const uint64_t *slots, void *cons
  * anyway (which a write without a checksum pays too); hashed first, the
  * hash paid the cold misses (2.2-2.9 us a page here) and the copy found it
  * warm. The caller owns the pages meanwhile; were one to change, its read
- * would fail the check, never return wrong data. */
-void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res,
-			 struct swap_seal *seal)
+ * would fail the check, never return wrong data. objs (or NULL): the
+ * pages' compressed copies (zswap writeback's); a cluster without a
+ * cipher stores them as they are, instead of compressing each page again.
+ * The checksum is still the page's, and stays in memory. */
+void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages,
+			 const struct zswap_obj *objs, int n, int *res, struct swap_seal *seal)
 {
 	void *data[RING_DEPTH];
 	struct seal_buf *sb = NULL;
 
 	if (n > RING_DEPTH) {
 		for (int k = 0; k < n; k += RING_DEPTH)
-			swap_backing_writev(b, slots + k, pages + k, MIN(RING_DEPTH, n - k), res + k, seal + k);
+			swap_backing_writev(b, slots + k, pages + k, objs ? objs + k : NULL, MIN(RING_DEPTH, n - k),
+					    res + k, seal + k);
+		return;
+	}
+	if (b->remote && objs && !b->cipher) {
+		redis_dev_io(b->remote, BACKING_WRITE, slots, (void **)pages, objs, n, res);
+		io_done(b, BACKING_WRITE, res, n);
+		for (int i = 0; i < n; i++)
+			if (!res[i])
+				swap_seal_checksum(NULL, pages[i], &seal[i]);
 		return;
 	}
 	if (b->cipher && !(sb = seal_buf_get(b))) {
@@ -777,4 +789,5 @@ void swap_backing_stats(struct swap_backing *b, struct swap_backing_stats *st)
 	st->csum_errors = atomic_load_relaxed(&b->csum_errors);
 	st->discards = atomic_load_relaxed(&b->discards);
 	st->resent = b->remote ? redis_dev_resent(b->remote) : 0;
+	st->objects = b->remote ? redis_dev_objects(b->remote) : 0;
 }

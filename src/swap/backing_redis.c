@@ -5,9 +5,16 @@
  * backing.c keeps the slots (the same bitmap as for a file); a slot's
  * page is the value of the key "uswap:<instance>:<slot>", where the
  * instance is 64 random bits per open, so instances never meet. What
- * travels is the page as backing.c seals it (ciphertext with encrypt=on),
- * LZ4-compressed when that saves anything: one byte of kind, then the
- * bytes. The checksum or tag stays in memory with the entry, as for a
+ * travels, after one byte of kind:
+ *   KIND_OBJ  zswap's compressed copy as writeback hands it on: its
+ *             compressor's name, a NUL, the object's bytes (no second
+ *             compression of a page the pool compressed already, and a
+ *             page the recompressor made smaller stays smaller);
+ *   KIND_LZ4  a page swapped out directly, LZ4-compressed here;
+ *   KIND_RAW  a page that LZ4 does not shrink (ciphertext with
+ *             encrypt=on always: backing.c seals the page first, and then
+ *             only ciphertext travels).
+ * The page's checksum or tag stays in memory with the entry, as for a
  * file: a value changed or lost on the cluster is an error for that page.
  * Batches (swap-out, writeback, readahead) go as one pipeline per node
  * (redis_cluster.c). Freed slots are unlinked in batches (backing.c's
@@ -45,6 +52,7 @@
 #include <string.h>
 
 #include "base/worker.h"
+#include "codec/codec.h"
 #include "swap/redis_cluster.h"
 #include "swap/swap.h"
 
@@ -52,6 +60,8 @@
 #define LEASE_MS  60000
 #define KIND_RAW  0
 #define KIND_LZ4  1
+#define KIND_OBJ  2
+#define MAX_CODECS 8 /* compressors whose objects a device decodes */
 #define BATCH     64 /* commands per pipeline round */
 #define WINDOW_MAX     128 /* pages written and not yet known to a replica */
 #define WINDOW_CONFIRM 64  /* WAIT once this many are in the window */
@@ -80,6 +90,9 @@ struct redis_dev {
 	struct worker lease;        /* renews the lease key, confirms the window */
 	struct window win;          /* durable only */
 	_Atomic uint64_t resent;    /* atomic: pages the window sent again */
+	_Atomic uint64_t objects;   /* atomic: pages that went as the pool's compressed copy */
+	mutex_t codec_lock;         /* guards codec[]: made at the first object of each kind */
+	struct codec_pool *codec[MAX_CODECS];
 };
 
 static int window_init(struct window *w);
@@ -148,6 +161,7 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 		return ret;
 	}
 	d->durable = !(o && o->no_wait);
+	mutex_init(&d->codec_lock);
 	if (d->durable && (ret = window_init(&d->win))) {
 		snprintf(err, errlen, "redis: out of memory");
 		rc_close(d->rc);
@@ -189,8 +203,47 @@ size_t redis_page_pack(const void *page, char *out)
 	return PAGE_SIZE + 1;
 }
 
-/* A value as packed into page: 0, or -EIO (not a page). */
-static int page_unpack(const char *v, size_t len, void *page)
+/* Pack page's compressed copy o into out: its length. */
+static size_t obj_pack(const struct zswap_obj *o, char *out)
+{
+	size_t n = strlen(o->codec) + 1;
+
+	out[0] = KIND_OBJ;
+	memcpy(out + 1, o->codec, n);
+	memcpy(out + 1 + n, o->data, o->len);
+	return 1 + n + o->len;
+}
+
+/* The device's decompressor for objects of codec name (made at its
+ * first object), or NULL. */
+static struct codec_pool *codec_for(struct redis_dev *d, const char *name)
+{
+	struct codec_pool *p = NULL;
+	char err[128];
+	int i;
+
+	mutex_lock(&d->codec_lock);
+	for (i = 0; i < MAX_CODECS && d->codec[i] && !p; i++)
+		if (!strcmp(d->codec[i]->ops->name, name))
+			p = d->codec[i];
+	if (!p && i < MAX_CODECS && codec_find(name) && !codec_pool_create(name, &d->codec[i], err, sizeof(err)))
+		p = d->codec[i];
+	mutex_unlock(&d->codec_lock);
+	return p;
+}
+
+/* A KIND_OBJ value (after its kind byte) into page: 0 or -EIO. */
+static int obj_unpack(struct redis_dev *d, const char *v, size_t len, void *page)
+{
+	const char *nul = d ? memchr(v, 0, MIN(len, (size_t)32)) : NULL;
+	struct codec_pool *p = nul ? codec_for(d, v) : NULL;
+
+	return p && !codec_decompress(p, nul + 1, len - (size_t)(nul + 1 - v), page) ? 0 : -EIO;
+}
+
+/* A value as packed into page: 0, or -EIO (not a page). d NULL: no
+ * objects (a tool's own values). */
+static int page_unpack(struct redis_dev *d, const char *v, size_t len, void *page)
 {
 	if (len == PAGE_SIZE + 1 && v[0] == KIND_RAW) {
 		memcpy(page, v + 1, PAGE_SIZE);
@@ -198,15 +251,18 @@ static int page_unpack(const char *v, size_t len, void *page)
 	}
 	if (len >= 1 && v[0] == KIND_LZ4 && LZ4_decompress_safe(v + 1, page, (int)len - 1, PAGE_SIZE) == PAGE_SIZE)
 		return 0;
+	if (len >= 1 && v[0] == KIND_OBJ)
+		return obj_unpack(d, v + 1, len - 1, page);
 	return -EIO;
 }
 
-/* A GET reply into page: 0, or -EIO (missing, or not a page). */
-int redis_page_unpack(const redisReply *r, void *page)
+/* A GET reply into page: 0, or -EIO (missing, or not a page). d: the
+ * device that wrote it, or NULL (redis_page_pack's values alone). */
+int redis_page_unpack(struct redis_dev *d, const redisReply *r, void *page)
 {
 	if (!r || r->type != REDIS_REPLY_STRING)
 		return -EIO;
-	return page_unpack(r->str, r->len, page);
+	return page_unpack(d, r->str, r->len, page);
 }
 
 /* ---------------------------------------------------------------- the write window */
@@ -356,7 +412,7 @@ static int window_read(struct redis_dev *d, const uint64_t *slots, void **pages,
 	mutex_lock(&w->lock);
 	for (int k = 0; k < n; k++) {
 		int i = window_find_locked(w, slots[k]);
-		res[k] = i < 0 ? 1 : page_unpack(w->page[i]->val, w->page[i]->len, pages[k]);
+		res[k] = i < 0 ? 1 : page_unpack(d, w->page[i]->val, w->page[i]->len, pages[k]);
 		served += i >= 0;
 	}
 	mutex_unlock(&w->lock);
@@ -393,8 +449,12 @@ void redis_dev_sync(struct redis_dev *d)
  * had them. */
 uint64_t redis_dev_resent(struct redis_dev *d) { return atomic_load_relaxed(&d->resent); }
 
+/* Pages that went as the pool's compressed copy. */
+uint64_t redis_dev_objects(struct redis_dev *d) { return atomic_load_relaxed(&d->objects); }
+
 /* Up to BATCH operations, one pipeline. */
-static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
+static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages,
+		     const struct zswap_obj *objs, int n, int *res)
 {
 	static _Thread_local char buf[BATCH][PAGE_SIZE + 1], keys[BATCH][KEY_MAX];
 	struct rc_cmd cmds[BATCH];
@@ -412,7 +472,9 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 			cmds[m].argc = 3;
 			cmds[m].argv[0] = "SET";
 			cmds[m].argv[2] = buf[i];
-			cmds[m].argvlen[2] = redis_page_pack(pages[i], buf[i]);
+			bool obj = objs && objs[i].data && objs[i].len < PAGE_SIZE - 40;
+			cmds[m].argvlen[2] = obj ? obj_pack(&objs[i], buf[i]) : redis_page_pack(pages[i], buf[i]);
+			atomic_add_relaxed(&d->objects, obj);
 		}
 		at[m++] = i;
 	}
@@ -427,18 +489,20 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 	for (int j = 0; j < m; j++) {
 		const redisReply *r = cmds[j].reply;
 		if (op == BACKING_READ)
-			res[at[j]] = redis_page_unpack(r, pages[at[j]]);
+			res[at[j]] = redis_page_unpack(d, r, pages[at[j]]);
 		else
 			res[at[j]] = r && r->type == REDIS_REPLY_STATUS ? 0 : -EIO;
 	}
 	rc_cmds_free(cmds, m);
 }
 
-/* n page reads or writes; res[i] = 0 or -errno. */
-void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
+/* n page reads or writes; res[i] = 0 or -errno. objs (writes, or NULL):
+ * the pages' compressed copies, sent instead of packing the pages. */
+void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages,
+		  const struct zswap_obj *objs, int n, int *res)
 {
 	for (int k = 0; k < n; k += BATCH)
-		io_batch(d, op, slots + k, pages + k, MIN(BATCH, n - k), res + k);
+		io_batch(d, op, slots + k, pages + k, objs ? objs + k : NULL, MIN(BATCH, n - k), res + k);
 }
 
 /* Delete the keys of n freed slots (UNLINK: the server frees them later). */
@@ -488,6 +552,9 @@ void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots
 	rc_run(d->bg, &c, 1);
 	rc_cmds_free(&c, 1);
 	window_destroy(&d->win);
+	for (int i = 0; i < MAX_CODECS && d->codec[i]; i++)
+		codec_pool_destroy(d->codec[i]);
+	mutex_destroy(&d->codec_lock);
 	rc_close(d->rc);
 	rc_close(d->bg);
 	base_free(d);

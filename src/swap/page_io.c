@@ -82,18 +82,21 @@ int swap_write_device(struct swap_sys *s, swp_entry_t e, const void *page, struc
  * Write n pages, each for its claimed entry, to the best device in one
  * batch (the backing store submits them together); what does not fit
  * there or fails goes through swap_write_device one by one (other
- * devices). res[i] = 0 or -errno. Caller holds every entry's claim.
+ * devices). objs (or NULL): the pages' compressed copies, for a device
+ * that takes them as they are. res[i] = 0 or -errno. Caller holds every
+ * entry's claim.
  */
-void swap_write_batch(struct swap_sys *s, const swp_entry_t *e, void *const *pages, int n, int *res)
+void swap_write_batch(struct swap_sys *s, const swp_entry_t *e, void *const *pages, const struct zswap_obj *objs,
+		      int n, int *res)
 {
 	uint64_t slots[SWAP_WRITE_BATCH];
 	struct swap_seal seal[SWAP_WRITE_BATCH];
 	int k = 0;
 
 	if (n > SWAP_WRITE_BATCH) {
-		swap_write_batch(s, e, pages, SWAP_WRITE_BATCH, res);
-		swap_write_batch(s, e + SWAP_WRITE_BATCH, pages + SWAP_WRITE_BATCH, n - SWAP_WRITE_BATCH,
-				 res + SWAP_WRITE_BATCH);
+		swap_write_batch(s, e, pages, objs, SWAP_WRITE_BATCH, res);
+		swap_write_batch(s, e + SWAP_WRITE_BATCH, pages + SWAP_WRITE_BATCH, objs ? objs + SWAP_WRITE_BATCH : NULL,
+				 n - SWAP_WRITE_BATCH, res + SWAP_WRITE_BATCH);
 		return;
 	}
 	read_lock(&s->dev_lock);
@@ -102,7 +105,7 @@ void swap_write_batch(struct swap_sys *s, const swp_entry_t *e, void *const *pag
 		struct swap_device *d = dev_pin(s, best);
 		for (int64_t slot; k < n && (slot = swap_backing_alloc(d->b)) >= 0; k++)
 			slots[k] = (uint64_t)slot;
-		swap_backing_writev(d->b, slots, pages, k, res, seal);
+		swap_backing_writev(d->b, slots, pages, objs, k, res, seal);
 		for (int i = 0; i < k; i++) {
 			struct swap_meta *m = meta_get(s, e[i]);
 			if (!res[i] && m) {

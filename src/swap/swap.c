@@ -79,9 +79,10 @@ static int wb_claim(void *arg, swp_entry_t e)
 }
 
 /* A batch of claimed entries to the devices, together (page_io.c). */
-static void wb_write(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res)
+static void wb_write(void *arg, const swp_entry_t *e, void *const *pages, const struct zswap_obj *objs, int n,
+		     int *res)
 {
-	swap_write_batch(arg, e, pages, n, res);
+	swap_write_batch(arg, e, pages, objs, n, res);
 }
 
 static void wb_release(void *arg, swp_entry_t e, bool written)

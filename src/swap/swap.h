@@ -147,8 +147,8 @@ void swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pa
 /* n pages to n slots, submitted together; res[i] = 0 or -errno, seal[i]
  * what a read of each page must match. */
 #define SWAP_WRITE_BATCH 64
-void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages, int n, int *res,
-			 struct swap_seal *seal);
+void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages,
+			 const struct zswap_obj *objs, int n, int *res, struct swap_seal *seal);
 void swap_backing_inject(struct swap_backing *b, enum backing_op op, int err, long nth);
 uint64_t swap_backing_slots(struct swap_backing *b);
 const char *swap_backing_name(struct swap_backing *b); /* path, or "(unlinked file)" */
@@ -174,15 +174,18 @@ int redis_remote_drop(const char *url, const struct rc_url_opts *o, const uint64
 		      size_t errlen);
 uint64_t redis_dev_instance(struct redis_dev *d);
 void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots);
-void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res);
+void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages,
+		  const struct zswap_obj *objs, int n, int *res);
 void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n);
 void redis_dev_sync(struct redis_dev *d);
 uint64_t redis_dev_resent(struct redis_dev *d);
+uint64_t redis_dev_objects(struct redis_dev *d);
 
 struct swap_backing_stats {
 	uint64_t reads, writes, read_errors, write_errors, csum_errors, discards;
 	uint64_t resent;            /* a cluster's: pages sent again, their master's connection
 				       lost before a replica acknowledged them */
+	uint64_t objects;           /* a cluster's: pages that went as zswap's compressed copy */
 };
 void swap_backing_stats(struct swap_backing *b, struct swap_backing_stats *st);
 

@@ -106,7 +106,8 @@ static inline struct swap_device *entry_dev(struct swap_sys *s, const struct swa
 
 /* page_io.c */
 int swap_write_device(struct swap_sys *s, swp_entry_t e, const void *page, struct swap_meta *m);
-void swap_write_batch(struct swap_sys *s, const swp_entry_t *e, void *const *pages, int n, int *res);
+void swap_write_batch(struct swap_sys *s, const swp_entry_t *e, void *const *pages, const struct zswap_obj *objs,
+		      int n, int *res);
 int swap_read_result(struct swap_sys *s, int ret);
 int swap_read_device(struct swap_sys *s, swp_entry_t e, const struct swap_meta *m, void *page);
 

@@ -28,12 +28,22 @@ struct zswap_group;
  *   write   - write n decompressed pages, each to its claimed slot's
  *             backing store, in one batch where the store allows; res[i]
  *             = 0 or -errno. zswap frees a copy only after its success.
+ *             objs[i] is page i's compressed copy, for a store that keeps
+ *             compressed values (a Redis Cluster) to take as it is.
  *   release - drop the claim; written says whether the backing store now
  *             holds the page (else zswap still does).
  */
+/* A page's compressed copy, as writeback hands it on with the page. */
+struct zswap_obj {
+	const void *data;           /* NULL: none (the page was kept raw, or same-filled) */
+	uint32_t len;
+	const char *codec;          /* its compressor's name: "lz4", "zstd", ... */
+};
+
 struct zswap_wb_ops {
 	int (*claim)(void *arg, swp_entry_t e);
-	void (*write)(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res);
+	void (*write)(void *arg, const swp_entry_t *e, void *const *pages, const struct zswap_obj *objs, int n,
+		      int *res);
 	void (*release)(void *arg, swp_entry_t e, bool written);
 	void *arg;
 };

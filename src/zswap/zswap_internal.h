@@ -152,6 +152,8 @@ struct zswap_pool *zswap_pool_current_get(struct zswap *z);
 void zswap_pool_put(struct zswap *z, struct zswap_pool *p);
 void zswap_pool_put_many(struct zswap *z, struct zswap_pool *p, unsigned n);
 int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, void *page);
+int zswap_pool_copy_out(struct zswap_pool *p, const struct zswap_entry *e, void *page, void *buf,
+			struct zswap_obj *obj);
 
 /* zswap.c */
 struct zswap_entry *zswap_entry_alloc(struct zswap *z);

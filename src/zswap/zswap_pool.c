@@ -143,6 +143,22 @@ int zswap_pool_decompress(struct zswap_pool *p, const struct zswap_entry *e, voi
 	return zswap_pool_read(p, zswap_entry_handle(e), e->length, e->raw, page);
 }
 
+/* zswap_pool_decompress, and e's compressed bytes into buf (PAGE_SIZE)
+ * as *obj for writeback to hand on (none for a raw or same-filled page).
+ * 0 or -EIO. */
+int zswap_pool_copy_out(struct zswap_pool *p, const struct zswap_entry *e, void *page, void *buf,
+			struct zswap_obj *obj)
+{
+	*obj = (struct zswap_obj){0};
+	if (e->length == 0 || e->raw)
+		return zswap_pool_decompress(p, e, page);
+	zs_read(p->zs, zswap_entry_handle(e), buf, e->length);
+	if (codec_decompress(p->codec, buf, e->length, page))
+		return -EIO;
+	*obj = (struct zswap_obj){.data = buf, .len = e->length, .codec = p->codec->ops->name};
+	return 0;
+}
+
 /* Compact every pool: frees fragmented and empty zspages (zsmalloc keeps
  * some empty ones for reuse and frees others in batches; against a small
  * limit those matter). Returns the pages freed. */

@@ -100,15 +100,17 @@ struct wb_batch {
 	swp_entry_t id[WB_BATCH];
 	struct zswap_entry *e[WB_BATCH];
 	void *page[WB_BATCH];
+	struct zswap_obj obj[WB_BATCH]; /* the pages' compressed copies, handed on with them */
 	int res[WB_BATCH];
 	int n;
 };
 
 /* Steps 2-4a for the entry copied out as (id, token): claim it, check it
- * is still the slot's entry, decompress it into page. 0 with the claim
- * held and the entry in *out, or -errno with nothing held. */
-static int wb_prepare(struct zswap *z, swp_entry_t id, const struct zswap_entry *token, void *page,
-		      struct zswap_entry **out)
+ * is still the slot's entry, decompress it into page (its compressed
+ * bytes into buf, as *obj). 0 with the claim held and the entry in *out,
+ * or -errno with nothing held. */
+static int wb_prepare(struct zswap *z, swp_entry_t id, const struct zswap_entry *token, void *page, void *buf,
+		      struct zswap_obj *obj, struct zswap_entry **out)
 {
 	int err = z->wb.claim(z->wb.arg, id);
 
@@ -120,7 +122,7 @@ static int wb_prepare(struct zswap *z, swp_entry_t id, const struct zswap_entry 
 		z->wb.release(z->wb.arg, id, false);
 		return -EAGAIN;
 	}
-	if (zswap_pool_decompress(e->pool, e, page)) {
+	if (zswap_pool_copy_out(e->pool, e, page, buf, obj)) {
 		zswap_count(z, ZC_DECOMPRESS_FAIL);
 		z->wb.release(z->wb.arg, id, false);
 		return -EIO;
@@ -135,7 +137,7 @@ static long wb_finish(struct zswap *z, struct wb_batch *b)
 {
 	long written = 0;
 
-	z->wb.write(z->wb.arg, b->id, b->page, b->n, b->res);
+	z->wb.write(z->wb.arg, b->id, b->page, b->obj, b->n, b->res);
 	for (int i = 0; i < b->n; i++) {
 		if (b->res[i]) {
 			zswap_count(z, ZC_REJECT_RECLAIM_FAIL);
@@ -156,7 +158,8 @@ static long wb_finish(struct zswap *z, struct wb_batch *b)
 }
 
 /*
- * The batch's pages, per thread (64 KiB: writeback runs on the worker and
+ * The batch's pages and their compressed copies, per thread (128 KiB:
+ * writeback runs on the worker and
  * inline in stores over a group limit, on any thread, whose stack should
  * not pay for it), allocated at the thread's first writeback and freed
  * when it exits; NULL when out of memory.
@@ -169,7 +172,7 @@ static void wb_pages_key_init(void) { pthread_key_create(&wb_pages_key, base_fre
 
 static unsigned char *wb_pages(void)
 {
-	if (!wb_pages_buf && (wb_pages_buf = base_aligned_alloc(PAGE_SIZE, WB_BATCH * PAGE_SIZE))) {
+	if (!wb_pages_buf && (wb_pages_buf = base_aligned_alloc(PAGE_SIZE, 2 * WB_BATCH * PAGE_SIZE))) {
 		pthread_once(&wb_pages_once, wb_pages_key_init);
 		pthread_setspecific(wb_pages_key, wb_pages_buf);
 	}
@@ -218,7 +221,7 @@ static long shrink(struct zswap *z, long nr, struct zswap_group *only, unsigned 
 	mutex_lock(&z->lru_lock);
 	uint64_t budget = 2 * z->lru_len + 2;
 	mutex_unlock(&z->lru_lock);
-	static _Thread_local _Alignas(4096) unsigned char one[PAGE_SIZE];
+	static _Thread_local _Alignas(4096) unsigned char one[2 * PAGE_SIZE];
 	unsigned char *buf = wb_pages();
 	int cap = buf ? WB_BATCH : 1; /* no memory for a batch: one page at a time */
 	struct wb_batch b = {.n = 0};
@@ -230,8 +233,9 @@ static long shrink(struct zswap *z, long nr, struct zswap_group *only, unsigned 
 			break;
 		if (got == PASSED)
 			continue;
-		void *page = buf ? buf + (size_t)b.n * PAGE_SIZE : one;
-		if (wb_prepare(z, id, token, page, &b.e[b.n]) == 0) {
+		unsigned char *page = buf ? buf + (size_t)b.n * PAGE_SIZE : one;
+		unsigned char *obj = buf ? buf + (size_t)(WB_BATCH + b.n) * PAGE_SIZE : one + PAGE_SIZE;
+		if (wb_prepare(z, id, token, page, obj, &b.obj[b.n], &b.e[b.n]) == 0) {
 			b.id[b.n] = id;
 			b.page[b.n++] = page;
 		}

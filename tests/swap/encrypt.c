@@ -47,7 +47,7 @@ static void write_all(struct swap_backing *b)
 	}
 	for (int i = 0; i < SLOTS / 2; i++)
 		T_ASSERT_EQ(swap_backing_write(b, slot[i], page[i], &seal[i]), 0);
-	swap_backing_writev(b, slot + SLOTS / 2, pages + SLOTS / 2, SLOTS / 2, res, seal + SLOTS / 2);
+	swap_backing_writev(b, slot + SLOTS / 2, pages + SLOTS / 2, NULL, SLOTS / 2, res, seal + SLOTS / 2);
 	for (int i = 0; i < SLOTS / 2; i++)
 		T_ASSERT_EQ(res[i], 0);
 }

@@ -47,7 +47,7 @@ static int wb_claim(void *arg, swp_entry_t e)
 	return r;
 }
 
-static void wb_write(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res)
+static void wb_write(void *arg, const swp_entry_t *e, void *const *pages, const struct zswap_obj *objs, int n, int *res)
 {
 	for (int i = 0; i < n; i++) {
 		unsigned s = (unsigned)swp_offset(e[i]);

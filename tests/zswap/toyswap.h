@@ -51,7 +51,7 @@ static inline int toy_write_one(struct toy *t, swp_entry_t e, const void *page)
 	return 0;
 }
 
-static inline void toy_write(void *arg, const swp_entry_t *e, void *const *pages, int n, int *res)
+static inline void toy_write(void *arg, const swp_entry_t *e, void *const *pages, const struct zswap_obj *objs, int n, int *res)
 {
 	for (int i = 0; i < n; i++)
 		res[i] = toy_write_one(arg, e[i], pages[i]);
