@@ -121,9 +121,10 @@ static const struct opt_def table[OPT__COUNT] = {
 				"resharding before its pages count as failed (a write: the page stays in memory; a "
 				"read: the page is lost)"),
 	[OPT_REDIS_WAIT] = OPT("redis_wait", OPT_BOOL, "on", NULL, 0, 1, "swap",
-			    "redis://: a batch of writes waits until a replica has it (WAIT 1), so a master "
-			    "lost right after loses nothing; off: faster, and pages a master had not yet passed "
-			    "on when it died read as errors (never wrong data)"),
+			    "redis://: every page written stays in memory too until a replica has it (WAIT 1, "
+			    "once per 64 pages; up to 128 pages kept), and is sent again if its master is lost "
+			    "first, so a master lost loses nothing; off: no copy kept, and pages a master had "
+			    "not yet passed on when it died read as errors (never wrong data)"),
 	[OPT_SEED] = OPT("seed", OPT_UINT, "1", NULL, 0, UINT64_MAX, "bench", "corpus seed"),
 	[OPT_CORPUS_DIR] = OPT("corpus_dir", OPT_STRING, "", NULL, 0, 0, "bench",
 			    "corpus files folder (empty: $USWAP_CORPUS_DIR, else /var/tmp/uswap-corpus)"),
