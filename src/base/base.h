@@ -79,6 +79,7 @@ int os_madvise(void *p, size_t len, int advice);
  * vector copy here: span_copy was 44% of bench zsmalloc's time). */
 void *os_memcpy(void *dst, const void *src, size_t n);
 uint64_t os_now_ns(void);
+uint64_t os_now_coarse_ns(void);
 /* CLOCK_REALTIME ns from now, for pthread_cond_timedwait. */
 void os_deadline(struct timespec *ts, uint64_t ns);
 

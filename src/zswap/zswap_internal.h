@@ -167,7 +167,10 @@ void zswap_count(struct zswap *z, enum zswap_counter c);
 /* Seconds since the pool was made, modulo 2^16 (entry ages: an entry
  * seems young again after 18 hours, and idle writeback takes it a day
  * later at most). */
-static inline uint16_t zswap_now_s(const struct zswap *z) { return (uint16_t)((os_now_ns() - z->t0_ns) / 1000000000ull); }
+static inline uint16_t zswap_now_s(const struct zswap *z)
+{
+	return (uint16_t)((os_now_coarse_ns() - z->t0_ns) / 1000000000ull);
+}
 
 /* zswap_writeback.c */
 void zswap_lru_add(struct zswap *z, struct zswap_entry *e);
