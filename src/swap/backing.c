@@ -188,6 +188,8 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 	}
 	if (!ret && cfg->encrypt)
 		ret = swap_cipher_create(&b->cipher, err, errlen);
+	if (!ret && remote)
+		redis_dev_set_cipher(b->remote, b->cipher);
 	if (!ret && !remote && (ret = io_uring_queue_init(RING_DEPTH, &b->ring, 0)))
 		snprintf(err, errlen, "io_uring: %s", strerror(-ret));
 	if (ret) {
@@ -545,7 +547,7 @@ static int io_done(struct swap_backing *b, enum backing_op op, int *res, int n)
 static int ring_io(struct swap_backing *b, enum backing_op op, const uint64_t *slots, void **pages, int n, int *res)
 {
 	if (b->remote)
-		redis_dev_io(b->remote, op, slots, pages, NULL, n, res);
+		redis_dev_io(b->remote, op, slots, pages, NULL, NULL, n, res);
 	else if (n == 1)
 		res[0] = sync_io(b, op, slots[0], pages[0]);
 	else
@@ -652,9 +654,10 @@ static void writev_raw(struct swap_backing *b, const uint64_t *slots, void *cons
  * hash paid the cold misses (2.2-2.9 us a page here) and the copy found it
  * warm. The caller owns the pages meanwhile; were one to change, its read
  * would fail the check, never return wrong data. objs (or NULL): the
- * pages' compressed copies (zswap writeback's); a cluster without a
- * cipher stores them as they are, instead of compressing each page again.
- * The checksum is still the page's, and stays in memory. */
+ * pages' compressed copies (zswap writeback's); a cluster stores them as
+ * they are instead of compressing each page again (the checksum is still
+ * the page's), or with a cipher seals them itself (the seal is the
+ * object's). */
 void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *const *pages,
 			 const struct zswap_obj *objs, int n, int *res, struct swap_seal *seal)
 {
@@ -667,23 +670,22 @@ void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *co
 					    res + k, seal + k);
 		return;
 	}
-	if (b->remote && objs && !b->cipher) {
-		redis_dev_io(b->remote, BACKING_WRITE, slots, (void **)pages, objs, n, res);
-		io_done(b, BACKING_WRITE, res, n);
-		for (int i = 0; i < n; i++)
-			if (!res[i])
-				swap_seal_checksum(NULL, pages[i], &seal[i]);
-		return;
-	}
 	if (b->cipher && !(sb = seal_buf_get(b))) {
 		for (int i = 0; i < n; i++)
 			res[i] = -ENOMEM;
 		return;
 	}
-	for (int i = 0; i < n; i++)
-		data[i] = (void *)swap_seal_page(b->cipher, slots[i], pages[i], sb ? sb->pages + i * PAGE_SIZE : NULL,
-						 &seal[i]);
-	writev_raw(b, slots, data, n, res);
+	for (int i = 0; i < n; i++) /* a cluster seals the objects it sends itself */
+		data[i] = b->remote && objs && redis_obj_fits(&objs[i])
+				  ? pages[i]
+				  : (void *)swap_seal_page(b->cipher, slots[i], pages[i],
+							   sb ? sb->pages + i * PAGE_SIZE : NULL, &seal[i]);
+	if (b->remote && objs) {
+		redis_dev_io(b->remote, BACKING_WRITE, slots, data, objs, seal, n, res);
+		io_done(b, BACKING_WRITE, res, n);
+	} else {
+		writev_raw(b, slots, data, n, res);
+	}
 	for (int i = 0; i < n; i++)
 		if (!res[i])
 			swap_seal_checksum(b->cipher, pages[i], &seal[i]);
@@ -698,10 +700,6 @@ void swap_backing_writev(struct swap_backing *b, const uint64_t *slots, void *co
  */
 static void readv_raw(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res)
 {
-	if (b->remote) {
-		ring_io(b, BACKING_READ, slots, pages, n, res);
-		return;
-	}
 	for (int i = 0; b->direct && i < n; i++)
 		if (!page_aligned(pages[i])) { /* O_DIRECT: that page alone, through a bounce buffer */
 			readv_raw(b, slots, pages, i, res);
@@ -741,11 +739,43 @@ static void readv_raw(struct swap_backing *b, const uint64_t *slots, void **page
 	io_done(b, BACKING_READ, res, n);
 }
 
+/* swap_backing_readv on a cluster: a sealed object comes back opened and
+ * checked already (REDIS_OPENED), or found bad (-EBADMSG, counted as a
+ * checksum error); every other page is opened here. */
+static void remote_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res,
+			 const struct swap_seal *seal)
+{
+	int opened[RING_DEPTH];
+
+	for (int k = 0; k < n; k += RING_DEPTH) {
+		int m = MIN(RING_DEPTH, n - k);
+		redis_dev_io(b->remote, BACKING_READ, slots + k, pages + k, NULL, (struct swap_seal *)(seal + k), m,
+			     res + k);
+		for (int i = 0; i < m; i++) {
+			opened[i] = res[k + i] == REDIS_OPENED || res[k + i] == -EBADMSG ? res[k + i] : 0;
+			res[k + i] = opened[i] ? 0 : res[k + i];
+		}
+		io_done(b, BACKING_READ, res + k, m);
+		for (int i = 0; i < m; i++) {
+			if (opened[i] == -EBADMSG)
+				atomic_add_relaxed(&b->csum_errors, 1);
+			if (!res[k + i])
+				res[k + i] = opened[i] == REDIS_OPENED ? 0
+					     : opened[i] ? opened[i]
+							 : open_page(b, slots[k + i], pages[k + i], &seal[k + i]);
+		}
+	}
+}
+
 /* Read n slots (readahead), each checked against its seal (decrypted in
  * place with a cipher); res[i] = 0, -EBADMSG or an I/O error per page. */
 void swap_backing_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res,
 			const struct swap_seal *seal)
 {
+	if (b->remote) {
+		remote_readv(b, slots, pages, n, res, seal);
+		return;
+	}
 	readv_raw(b, slots, pages, n, res);
 	for (int i = 0; i < n; i++)
 		if (!res[i])

@@ -10,12 +10,16 @@
  *             compressor's name, a NUL, the object's bytes (no second
  *             compression of a page the pool compressed already, and a
  *             page the recompressor made smaller stays smaller);
+ *   KIND_SOBJ with encrypt=on: the same, sealed (name, NUL and bytes all
+ *             ciphertext, the nonce and tag in the entry's seal), opened
+ *             here on a read: only ciphertext travels, half a page of it
+ *             for a page that compresses by two;
  *   KIND_LZ4  a page swapped out directly, LZ4-compressed here;
  *   KIND_RAW  a page that LZ4 does not shrink (ciphertext with
- *             encrypt=on always: backing.c seals the page first, and then
- *             only ciphertext travels).
- * The page's checksum or tag stays in memory with the entry, as for a
- * file: a value changed or lost on the cluster is an error for that page.
+ *             encrypt=on always: backing.c seals the page first).
+ * The page's checksum or tag (the object's, for KIND_SOBJ) stays in memory
+ * with the entry, as for a file: a value changed or lost on the cluster is
+ * an error for that page.
  * Batches (swap-out, writeback, readahead) go as one pipeline per node
  * (redis_cluster.c). Freed slots are unlinked in batches (backing.c's
  * discard path); close unlinks every key still in use and the instance's
@@ -61,6 +65,8 @@
 #define KIND_RAW  0
 #define KIND_LZ4  1
 #define KIND_OBJ  2
+#define KIND_SOBJ 3
+#define WINDOW_MISS 2 /* window_read's res: not in the window (REDIS_OPENED is 1) */
 #define MAX_CODECS 8 /* compressors whose objects a device decodes */
 #define BATCH     64 /* commands per pipeline round */
 #define WINDOW_MAX     128 /* pages written and not yet known to a replica */
@@ -91,6 +97,7 @@ struct redis_dev {
 	struct window win;          /* durable only */
 	_Atomic uint64_t resent;    /* atomic: pages the window sent again */
 	_Atomic uint64_t objects;   /* atomic: pages that went as the pool's compressed copy */
+	struct swap_cipher *cipher; /* constant once set: seals objects (KIND_SOBJ), or NULL */
 	mutex_t codec_lock;         /* guards codec[]: made at the first object of each kind */
 	struct codec_pool *codec[MAX_CODECS];
 };
@@ -241,10 +248,31 @@ static int obj_unpack(struct redis_dev *d, const char *v, size_t len, void *page
 	return p && !codec_decompress(p, nul + 1, len - (size_t)(nul + 1 - v), page) ? 0 : -EIO;
 }
 
-/* A value as packed into page: 0, or -EIO (not a page). d NULL: no
- * objects (a tool's own values). */
-static int page_unpack(struct redis_dev *d, const char *v, size_t len, void *page)
+/* A KIND_SOBJ value (after its kind byte) for slot: opened with seal,
+ * then decompressed into page. REDIS_OPENED, -EBADMSG (not what was
+ * sealed) or -EIO. */
+static int sobj_unpack(struct redis_dev *d, uint64_t slot, const struct swap_seal *seal, const char *v, size_t len,
+		       void *page)
 {
+	static _Thread_local char buf[PAGE_SIZE];
+
+	if (!d || !d->cipher || !seal || len > sizeof(buf))
+		return -EIO;
+	memcpy(buf, v, len);
+	if (swap_seal_open_buf(d->cipher, slot, buf, len, seal))
+		return -EBADMSG;
+	return obj_unpack(d, buf, len, page) ? -EIO : REDIS_OPENED;
+}
+
+/* A value as packed into page: 0 (page to be checked or opened against
+ * its seal by backing.c), REDIS_OPENED (opened and checked here), or
+ * -errno. d NULL: no objects (a tool's own values); seal NULL: no sealed
+ * objects. */
+static int page_unpack(struct redis_dev *d, uint64_t slot, const struct swap_seal *seal, const char *v, size_t len,
+		       void *page)
+{
+	if (len >= 1 && v[0] == KIND_SOBJ)
+		return sobj_unpack(d, slot, seal, v + 1, len - 1, page);
 	if (len == PAGE_SIZE + 1 && v[0] == KIND_RAW) {
 		memcpy(page, v + 1, PAGE_SIZE);
 		return 0;
@@ -256,13 +284,19 @@ static int page_unpack(struct redis_dev *d, const char *v, size_t len, void *pag
 	return -EIO;
 }
 
+static int reply_unpack(struct redis_dev *d, uint64_t slot, const struct swap_seal *seal, const redisReply *r,
+			void *page)
+{
+	if (!r || r->type != REDIS_REPLY_STRING)
+		return -EIO;
+	return page_unpack(d, slot, seal, r->str, r->len, page);
+}
+
 /* A GET reply into page: 0, or -EIO (missing, or not a page). d: the
  * device that wrote it, or NULL (redis_page_pack's values alone). */
 int redis_page_unpack(struct redis_dev *d, const redisReply *r, void *page)
 {
-	if (!r || r->type != REDIS_REPLY_STRING)
-		return -EIO;
-	return page_unpack(d, r->str, r->len, page);
+	return reply_unpack(d, 0, NULL, r, page);
 }
 
 /* ---------------------------------------------------------------- the write window */
@@ -402,9 +436,11 @@ static void window_add(struct redis_dev *d, const uint64_t *slots, const struct 
 	mutex_unlock(&w->lock);
 }
 
-/* Reads of slots in the window, from it: res[i] = 0 or -EIO; 1 for a
- * slot not there (it goes to the cluster). Returns how many were. */
-static int window_read(struct redis_dev *d, const uint64_t *slots, void **pages, int n, int *res)
+/* Reads of slots in the window, from it: res[i] as page_unpack's;
+ * WINDOW_MISS for a slot not there (it goes to the cluster). Returns how
+ * many were. */
+static int window_read(struct redis_dev *d, const uint64_t *slots, void **pages, const struct swap_seal *seal,
+		       int n, int *res)
 {
 	struct window *w = &d->win;
 	int served = 0;
@@ -412,7 +448,9 @@ static int window_read(struct redis_dev *d, const uint64_t *slots, void **pages,
 	mutex_lock(&w->lock);
 	for (int k = 0; k < n; k++) {
 		int i = window_find_locked(w, slots[k]);
-		res[k] = i < 0 ? 1 : page_unpack(d, w->page[i]->val, w->page[i]->len, pages[k]);
+		res[k] = i < 0 ? WINDOW_MISS
+			       : page_unpack(d, slots[k], seal ? &seal[k] : NULL, w->page[i]->val, w->page[i]->len,
+					     pages[k]);
 		served += i >= 0;
 	}
 	mutex_unlock(&w->lock);
@@ -452,19 +490,41 @@ uint64_t redis_dev_resent(struct redis_dev *d) { return atomic_load_relaxed(&d->
 /* Pages that went as the pool's compressed copy. */
 uint64_t redis_dev_objects(struct redis_dev *d) { return atomic_load_relaxed(&d->objects); }
 
+/* Does the device send o as it is (else the page goes)? */
+bool redis_obj_fits(const struct zswap_obj *o) { return o && o->data && o->len < PAGE_SIZE - 40; }
+
+/* The value to SET for a page (its compressed copy o, or NULL) into out
+ * (PAGE_SIZE + 1): its length. With a cipher an object is sealed for
+ * slot, into *seal. */
+static size_t value_pack(struct redis_dev *d, uint64_t slot, const void *page, const struct zswap_obj *o,
+			 struct swap_seal *seal, char *out)
+{
+	static _Thread_local char plain[PAGE_SIZE + 1];
+
+	if (!redis_obj_fits(o) || (d->cipher && !seal))
+		return redis_page_pack(page, out); /* with a cipher, page is ciphertext (backing.c) */
+	atomic_add_relaxed(&d->objects, 1);
+	if (!d->cipher)
+		return obj_pack(o, out);
+	size_t len = obj_pack(o, plain);
+	out[0] = KIND_SOBJ;
+	swap_seal_buf(d->cipher, slot, plain + 1, len - 1, out + 1, seal);
+	return len;
+}
+
 /* Up to BATCH operations, one pipeline. */
 static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages,
-		     const struct zswap_obj *objs, int n, int *res)
+		     const struct zswap_obj *objs, struct swap_seal *seal, int n, int *res)
 {
 	static _Thread_local char buf[BATCH][PAGE_SIZE + 1], keys[BATCH][KEY_MAX];
 	struct rc_cmd cmds[BATCH];
 	int at[BATCH], m = 0; /* cmds[j] is operation at[j] */
 
-	if (op == BACKING_READ && d->durable && window_read(d, slots, pages, n, res) == n)
+	if (op == BACKING_READ && d->durable && window_read(d, slots, pages, seal, n, res) == n)
 		return;
 	for (int i = 0; i < n; i++) {
 		size_t klen;
-		if (op == BACKING_READ && d->durable && res[i] != 1)
+		if (op == BACKING_READ && d->durable && res[i] != WINDOW_MISS)
 			continue; /* served by the window */
 		slot_key(d, slots[i], keys[i], &klen);
 		cmds[m] = (struct rc_cmd){.argc = 2, .argv = {"GET", keys[i]}, .argvlen = {3, klen}};
@@ -472,9 +532,8 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 			cmds[m].argc = 3;
 			cmds[m].argv[0] = "SET";
 			cmds[m].argv[2] = buf[i];
-			bool obj = objs && objs[i].data && objs[i].len < PAGE_SIZE - 40;
-			cmds[m].argvlen[2] = obj ? obj_pack(&objs[i], buf[i]) : redis_page_pack(pages[i], buf[i]);
-			atomic_add_relaxed(&d->objects, obj);
+			cmds[m].argvlen[2] = value_pack(d, slots[i], pages[i], objs ? &objs[i] : NULL,
+							seal ? &seal[i] : NULL, buf[i]);
 		}
 		at[m++] = i;
 	}
@@ -489,21 +548,30 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 	for (int j = 0; j < m; j++) {
 		const redisReply *r = cmds[j].reply;
 		if (op == BACKING_READ)
-			res[at[j]] = redis_page_unpack(d, r, pages[at[j]]);
+			res[at[j]] = reply_unpack(d, slots[at[j]], seal ? &seal[at[j]] : NULL, r, pages[at[j]]);
 		else
 			res[at[j]] = r && r->type == REDIS_REPLY_STATUS ? 0 : -EIO;
 	}
 	rc_cmds_free(cmds, m);
 }
 
-/* n page reads or writes; res[i] = 0 or -errno. objs (writes, or NULL):
- * the pages' compressed copies, sent instead of packing the pages. */
+/*
+ * n page reads or writes; res[i] = 0, REDIS_OPENED (a read this function
+ * opened and checked already: a sealed object) or -errno. objs (writes,
+ * or NULL): the pages' compressed copies, sent instead of packing the
+ * pages; with a cipher each is sealed into seal[i]. seal (or NULL): for
+ * reads, what sealed objects must open with.
+ */
 void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages,
-		  const struct zswap_obj *objs, int n, int *res)
+		  const struct zswap_obj *objs, struct swap_seal *seal, int n, int *res)
 {
 	for (int k = 0; k < n; k += BATCH)
-		io_batch(d, op, slots + k, pages + k, objs ? objs + k : NULL, MIN(BATCH, n - k), res + k);
+		io_batch(d, op, slots + k, pages + k, objs ? objs + k : NULL, seal ? seal + k : NULL, MIN(BATCH, n - k),
+			 res + k);
 }
+
+/* The cipher that seals objects (backing.c's, made after the open). */
+void redis_dev_set_cipher(struct redis_dev *d, struct swap_cipher *c) { d->cipher = c; }
 
 /* Delete the keys of n freed slots (UNLINK: the server frees them later). */
 void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n)

@@ -129,9 +129,13 @@ static void slot_bytes(uint64_t slot, unsigned char out[8])
 		out[i] = (unsigned char)(slot >> (8 * i));
 }
 
-/* Seal page for slot: the ciphertext into out (a page), nonce and tag
- * into *seal. */
-static void encrypt_page(struct swap_cipher *c, uint64_t slot, const void *page, void *out, struct swap_seal *seal)
+/*
+ * Seal len bytes of in for slot: the ciphertext into out (len bytes), a
+ * fresh nonce and the tag into *seal. A page, or a cluster device's
+ * compressed object (backing_redis.c).
+ */
+void swap_seal_buf(struct swap_cipher *c, uint64_t slot, const void *in, size_t len, void *out,
+		   struct swap_seal *seal)
 {
 	unsigned char npub[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES], ad[8];
 
@@ -139,16 +143,16 @@ static void encrypt_page(struct swap_cipher *c, uint64_t slot, const void *page,
 	nonce_bytes(seal->sum, npub);
 	slot_bytes(slot, ad);
 	if (c->kind == CIPHER_AES256GCM)
-		crypto_aead_aes256gcm_encrypt_detached_afternm(out, seal->tag, NULL, page, PAGE_SIZE, ad, sizeof(ad),
-							       NULL, npub, &c->secret->aes);
+		crypto_aead_aes256gcm_encrypt_detached_afternm(out, seal->tag, NULL, in, len, ad, sizeof(ad), NULL,
+							       npub, &c->secret->aes);
 	else
-		crypto_aead_xchacha20poly1305_ietf_encrypt_detached(out, seal->tag, NULL, page, PAGE_SIZE, ad,
-								    sizeof(ad), NULL, npub, c->secret->key);
+		crypto_aead_xchacha20poly1305_ietf_encrypt_detached(out, seal->tag, NULL, in, len, ad, sizeof(ad),
+								    NULL, npub, c->secret->key);
 }
 
-/* Open the ciphertext in page, in place. 0 or -EBADMSG (the page's content
- * is then undefined: the caller must not use it). */
-static int decrypt_page(struct swap_cipher *c, uint64_t slot, void *page, const struct swap_seal *seal)
+/* Open len bytes of ciphertext in buf for slot, in place. 0 or -EBADMSG
+ * (buf's content is then undefined: the caller must not use it). */
+int swap_seal_open_buf(struct swap_cipher *c, uint64_t slot, void *buf, size_t len, const struct swap_seal *seal)
 {
 	unsigned char npub[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES], ad[8];
 	int r;
@@ -156,10 +160,10 @@ static int decrypt_page(struct swap_cipher *c, uint64_t slot, void *page, const 
 	nonce_bytes(seal->sum, npub);
 	slot_bytes(slot, ad);
 	if (c->kind == CIPHER_AES256GCM)
-		r = crypto_aead_aes256gcm_decrypt_detached_afternm(page, NULL, page, PAGE_SIZE, seal->tag, ad,
-								   sizeof(ad), npub, &c->secret->aes);
+		r = crypto_aead_aes256gcm_decrypt_detached_afternm(buf, NULL, buf, len, seal->tag, ad, sizeof(ad),
+								   npub, &c->secret->aes);
 	else
-		r = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(page, NULL, page, PAGE_SIZE, seal->tag, ad,
+		r = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(buf, NULL, buf, len, seal->tag, ad,
 									sizeof(ad), npub, c->secret->key);
 	return r ? -EBADMSG : 0;
 }
@@ -175,7 +179,7 @@ const void *swap_seal_page(struct swap_cipher *c, uint64_t slot, const void *pag
 {
 	if (!c)
 		return page;
-	encrypt_page(c, slot, page, out, seal);
+	swap_seal_buf(c, slot, page, PAGE_SIZE, out, seal);
 	return out;
 }
 
@@ -191,6 +195,6 @@ void swap_seal_checksum(struct swap_cipher *c, const void *page, struct swap_sea
 int swap_seal_open(struct swap_cipher *c, uint64_t slot, void *page, const struct swap_seal *seal)
 {
 	if (c)
-		return decrypt_page(c, slot, page, seal);
+		return swap_seal_open_buf(c, slot, page, PAGE_SIZE, seal);
 	return swap_checksum(page) == seal->sum ? 0 : -EBADMSG;
 }

@@ -101,6 +101,9 @@ const void *swap_seal_page(struct swap_cipher *c, uint64_t slot, const void *pag
 			   struct swap_seal *seal);
 void swap_seal_checksum(struct swap_cipher *c, const void *page, struct swap_seal *seal);
 int swap_seal_open(struct swap_cipher *c, uint64_t slot, void *page, const struct swap_seal *seal);
+void swap_seal_buf(struct swap_cipher *c, uint64_t slot, const void *in, size_t len, void *out,
+		   struct swap_seal *seal);
+int swap_seal_open_buf(struct swap_cipher *c, uint64_t slot, void *buf, size_t len, const struct swap_seal *seal);
 uint64_t swap_checksum(const void *page);
 
 /* backing.c: a backing file (or block device) of page slots, I/O through
@@ -175,7 +178,10 @@ int redis_remote_drop(const char *url, const struct rc_url_opts *o, const uint64
 uint64_t redis_dev_instance(struct redis_dev *d);
 void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots);
 void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages,
-		  const struct zswap_obj *objs, int n, int *res);
+		  const struct zswap_obj *objs, struct swap_seal *seal, int n, int *res);
+void redis_dev_set_cipher(struct redis_dev *d, struct swap_cipher *c);
+bool redis_obj_fits(const struct zswap_obj *o);
+#define REDIS_OPENED 1 /* redis_dev_io's res: a read already opened and checked (a sealed object) */
 void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n);
 void redis_dev_sync(struct redis_dev *d);
 uint64_t redis_dev_resent(struct redis_dev *d);

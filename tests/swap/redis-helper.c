@@ -22,6 +22,12 @@
  *                        (the window kept them), so that every page
  *                        reads back right from the cluster; prints SYNCED
  *                        and waits while the script counts the keys.
+ *   helper URL sealed:   as failover, with encrypt=on: writeback's pages
+ *                        go as sealed objects; after READY the script has
+ *                        checked that no value holds a plain object and
+ *                        has changed one sealed object on the cluster:
+ *                        that page alone fails (a checksum error), every
+ *                        other page reads back right.
  *   helper URL crash:    pages swapped out; prints READY, waits for a
  *                        line, and exits without closing anything (as a
  *                        crash): its keys and lease stay for remote-gc.
@@ -232,6 +238,7 @@ int main(int argc, char **argv)
 				 sizeof(err)), 0);
 	T_ASSERT_EQ(swap_sys_create(z, 1 << 16, &s), 0);
 	struct swap_backing_config bc = {.path = argv[1], .size = 64 << 20};
+	bc.encrypt = !strcmp(argv[2], "sealed");
 	if (!strcmp(argv[2], "lost")) /* give up on the lost master soon */
 		bc.remote = (struct rc_url_opts){.timeout_ms = 300, .retry_ms = 1500};
 	if (swap_backing_open(&bc, &b, err, sizeof(err))) {
@@ -259,8 +266,23 @@ int main(int argc, char **argv)
 	       (unsigned long long)bst.objects, codec);
 	T_ASSERT(st.pswpout > PAGES / 2);
 	T_ASSERT(bst.objects > 0); /* writeback's pages went as the pool compressed them */
+	if (!strcmp(argv[2], "sealed"))
+		swap_backing_flush(b); /* every page on a replica: none is read from the write window */
 	if (strcmp(argv[2], "basic"))
 		wait_for_go();
+	if (!strcmp(argv[2], "sealed")) {
+		size_t bad = 0;
+		for (size_t i = 0; i < PAGES; i++)
+			bad += check(s, i, true) != 0;
+		swap_sys_stats(s, &st);
+		printf("sealed: %zu page failed its check (csum_errors %llu), every other page read back right\n", bad,
+		       (unsigned long long)st.csum_errors);
+		T_ASSERT(bad == 1 && st.csum_errors == 1);
+		swap_sys_destroy(s);
+		swap_backing_close(b);
+		zswap_destroy(z);
+		return T_EXIT_PASS;
+	}
 	if (!strcmp(argv[2], "crash"))
 		_exit(T_EXIT_PASS); /* no close: the keys and the lease stay */
 	if (!strcmp(argv[2], "lost")) {

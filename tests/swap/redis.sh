@@ -7,6 +7,9 @@
 #      batches) and every one reads back right; freed slots' keys are
 #      unlinked (the masters hold exactly the keys the helper expects), and
 #      after close no key of the instance is left;
+#   1b. with encrypt=on, writeback's pages go as sealed objects: no value
+#      holds a plain object, and a sealed value changed on the cluster
+#      fails that page alone;
 #   2. pages go out, a master is killed at once, its replica takes over, and
 #      every page still reads back right (writes waited for a replica's
 #      acknowledgement; the client follows the new slot map);
@@ -112,6 +115,31 @@ echo "the masters held $got keys of the instance before close (expected $expect)
 [ "$got" = "$expect" ] || fail "freed slots left keys behind, or keys are missing"
 no_keys_left close
 echo "after close: no key left"
+
+# 1b. Encryption at rest: writeback's pages go as sealed objects. No value
+# on the cluster is a plain object (kind byte 2, the compressor's name in
+# clear); some are sealed ones (kind 3). One sealed value is changed on
+# the cluster: that page alone fails its check.
+start sealed sealed
+wait_line sealed READY
+plain=0 sealed=0 victim=""
+for m in $(masters); do
+  for k in $(redis-cli -p "$m" --scan --pattern 'uswap:*' | grep -v lease | head -150); do
+    kind=$(redis-cli -p "$m" --raw getrange "$k" 0 0 | head -c1 | od -An -tu1 | tr -d ' ')
+    case $kind in
+      2) plain=$((plain + 1)) ;;
+      3) sealed=$((sealed + 1)); [ -n "$victim" ] || victim="$m $k" ;;
+    esac
+  done
+done
+echo "values looked at: $sealed sealed objects, $plain plain objects"
+[ "$plain" = 0 ] || fail "$plain values on the cluster are objects in clear under encrypt=on"
+[ -n "$victim" ] || fail "no sealed object on the cluster"
+read -r vm vk <<<"$victim"
+redis-cli -p "$vm" setrange "$vk" 8 "XYZ" >/dev/null
+go_on sealed || fail "sealed run failed"
+no_keys_left close
+echo "sealed: only sealed objects in the values looked at; the changed one failed alone; after close no key left"
 
 # 2. Failover: a master dies after the pages went out.
 start failover failover
