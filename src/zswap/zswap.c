@@ -231,8 +231,12 @@ bool zswap_over_limit(struct zswap *z, uint64_t threshold_pct)
  * ADMIT_WINDOW entries out, or ADMIT_WINDOW_NS, whichever ends first), new
  * pages go straight to the device, as zswap's refusals do; one in
  * ADMIT_SAMPLE is still stored, so the pool keeps taking fresh pages and
- * sees loads come back (and a quiet window admits again). Below the accept
- * threshold every page is admitted.
+ * sees loads come back. A quiet window (no writeback, no loads) keeps the
+ * last verdict: it learned nothing, and admitting every page again for a
+ * window refilled the pool with pages that were then written back (a 10%
+ * pool's swap-out rose from 0.50-0.53 to 0.54-0.55 of pwrite, writeback
+ * from ~7,500 pages to ~2,200). Below the accept threshold every page is
+ * admitted.
  */
 #define ADMIT_WINDOW    1024
 #define ADMIT_WINDOW_NS 50000000ull /* 50 ms */
@@ -245,8 +249,10 @@ static bool admit(struct zswap *z)
 	uint64_t wb0 = atomic_load_relaxed(&z->adm_wb), in0 = atomic_load_relaxed(&z->adm_in), now = os_now_ns();
 
 	if ((wb - wb0) + (in - in0) >= ADMIT_WINDOW || now - atomic_load_relaxed(&z->adm_start) >= ADMIT_WINDOW_NS) {
-		/* a window ends (two threads may both end it: harmless) */
-		atomic_store_relaxed(&z->adm_streaming, wb - wb0 > 4 * (in - in0));
+		/* a window ends (two threads may both end it: harmless); one
+		 * with neither writeback nor loads says nothing new */
+		if (wb != wb0 || in != in0)
+			atomic_store_relaxed(&z->adm_streaming, wb - wb0 > 4 * (in - in0));
 		atomic_store_relaxed(&z->adm_wb, wb);
 		atomic_store_relaxed(&z->adm_in, in);
 		atomic_store_relaxed(&z->adm_start, now);

@@ -5,7 +5,9 @@
  * instead of being compressed only to be written back, while every page
  * stays recoverable (from zswap or the disk). When loads come back and
  * empty the pool (here: every page is read back right after it is
- * stored), stores are admitted again within a window.
+ * stored), stores are admitted again within a window. A quiet window in
+ * between (no writeback, no loads: nothing new learned) keeps the stream's
+ * verdict: before, it admitted every store again for a window.
  */
 #include <unistd.h>
 
@@ -49,6 +51,19 @@ int main(void)
 	T_ASSERT(st.written_back_pages > 0);
 	T_ASSERT(st.reject_streaming > N / 4);           /* most of the stream went straight to the disk */
 	T_ASSERT(st.zswpout < N / 2);
+	/* Quiet: one window ends on the worker's last writeback, the next on
+	 * nothing at all; the stream resumes and must still go to the disk. */
+	usleep(60000);
+	swap_out_slot(z, N);
+	usleep(60000);
+	zswap_stats(z, &st);
+	for (unsigned s = N + 1; s < N + 257; s++)
+		swap_out_slot(z, s);
+	zswap_stats(z, &st2);
+	printf("after a quiet window: 256 more pages, reject_streaming +%llu, pool_limit_hit +%llu\n",
+	       (unsigned long long)(st2.reject_streaming - st.reject_streaming),
+	       (unsigned long long)(st2.pool_limit_hit - st.pool_limit_hit));
+	T_ASSERT(st2.reject_streaming - st.reject_streaming > 128);
 	/* Loads come back: each new page is read back soon after. */
 	for (unsigned s = N; s < 2 * N; s++) {
 		if (s == N + N / 2)
