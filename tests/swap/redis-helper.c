@@ -105,6 +105,7 @@ static int unreplicated(struct swap_backing *b)
 	int64_t slot[UNREPL];
 	struct swap_backing_stats st;
 
+	printf("instance %016llx\n", (unsigned long long)swap_backing_remote_id(b));
 	wait_for("OPEN"); /* the script stops a replica and cuts its master's link */
 	for (int i = 0; i < UNREPL; i++) {
 		fill(page, (size_t)i);
