@@ -65,6 +65,25 @@ cluster_ok() { # port
 echo "cluster: masters and replicas on ports ${ports[*]}"
 
 masters() { for p in "${ports[@]}"; do redis-cli -p "$p" role 2>/dev/null | head -1 | grep -qx master && echo "$p"; done; }
+pid_of() { redis-cli -p "$1" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p' | tr -d '\r'; }
+info_num() { redis-cli -p "$1" info replication | sed -n "s/^$2:\([0-9]*\).*/\1/p" | tr -d '\r'; }
+replica_of() { redis-cli -p "$1" role | awk 'NR > 3 && /^[0-9]+$/ {print; exit}'; } # a master's first replica's port
+caught_up() { # master replica: wait until the replica has what the master had
+  # (Redis replicates asynchronously: a replica behind by earlier tests'
+  # deletes would bring their keys back when promoted)
+  local want
+  want=$(info_num "$1" master_repl_offset)
+  for _ in $(seq 100); do
+    [ "$(info_num "$2" slave_repl_offset)" -ge "$want" ] 2>/dev/null && return 0; sleep 0.1
+  done
+  return 1
+}
+took_over() { # port: wait until it is a master and the cluster serves every slot
+  for _ in $(seq 150); do
+    redis-cli -p "$1" role 2>/dev/null | head -1 | grep -qx master && break; sleep 0.2
+  done
+  redis-cli -p "$1" role | head -1 | grep -qx master && cluster_ok "$1"
+}
 keys() { # the instance keys on the masters
   local n=0
   for p in $(masters); do n=$((n + $(redis-cli -p "$p" --scan --pattern 'uswap:*' | wc -l))); done
@@ -146,9 +165,12 @@ start failover failover
 wait_line failover READY
 victim=$(masters | head -1)
 [ -n "$victim" ] || fail "no master"
-redis-cli -p "$victim" shutdown nosave >/dev/null 2>&1
+heir=$(replica_of "$victim")
+[ -n "$heir" ] || fail "the master on port $victim has no replica"
+caught_up "$victim" "$heir" || fail "the replica on port $heir does not catch up"
+kill -9 "$(pid_of "$victim")" # at once (SHUTDOWN would wait for a lagging replica, writes paused)
 echo "killed the master on port $victim"
-for p in "${ports[@]}"; do [ "$p" = "$victim" ] || { cluster_ok "$p" && break; }; done
+took_over "$heir" || fail "the replica on port $heir did not take over"
 go_on failover || fail "failover run failed"
 no_keys_left close
 echo "failover: every page read back; after close no key left"
@@ -159,20 +181,12 @@ wait_line unrepl OPEN
 victim="" replica=""
 for m in $(masters); do # a master with a replica (the failover above left one without), not a seed
   [ "$m" = "${ports[0]}" ] || [ "$m" = "${ports[1]}" ] && continue
-  replica=$(redis-cli -p "$m" role | awk 'NR > 3 && /^[0-9]+$/ {print; exit}')
+  replica=$(replica_of "$m")
   [ -n "$replica" ] && { victim=$m; break; }
 done
 [ -n "$victim" ] || fail "no master with a replica left"
-pid_of() { redis-cli -p "$1" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p' | tr -d '\r'; }
-info_num() { redis-cli -p "$1" info replication | sed -n "s/^$2:\([0-9]*\).*/\1/p" | tr -d '\r'; }
 replica_pid=$(pid_of "$replica") victim_pid=$(pid_of "$victim")
-# The replica first catches up: what it lacks must be this run's pages
-# alone (a replica behind by earlier tests' deletes would bring their keys
-# back when promoted: Redis replicates asynchronously).
-want=$(info_num "$victim" master_repl_offset)
-for _ in $(seq 100); do
-  [ "$(info_num "$replica" slave_repl_offset)" -ge "$want" ] 2>/dev/null && break; sleep 0.1
-done
+caught_up "$victim" "$replica" || fail "the replica on port $replica does not catch up" # then only this run's pages are missing
 kill -STOP "$replica_pid"
 redis-cli -p "$victim" client kill type replica >/dev/null
 echo "stopped the replica on port $replica and cut its master's ($victim) link"
@@ -181,11 +195,7 @@ wait_line unrepl READY
 kill -9 "$victim_pid"
 kill -CONT "$replica_pid"
 echo "killed the master on port $victim; the replica resumes"
-for _ in $(seq 150); do
-  redis-cli -p "$replica" role 2>/dev/null | head -1 | grep -qx master && break; sleep 0.2
-done
-redis-cli -p "$replica" role | head -1 | grep -qx master || fail "the replica on port $replica did not take over"
-cluster_ok "$replica" || fail "the cluster did not recover"
+took_over "$replica" || fail "the replica on port $replica did not take over"
 echo go >&"$fd"
 wait_line unrepl SYNCED
 id=$(sed -n 's/^instance \([0-9a-f]*\)$/\1/p' "$dir/unrepl.out")
