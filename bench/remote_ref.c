@@ -74,7 +74,7 @@ int remote_ref_get(struct remote_ref *r, const size_t *idx, int n, unsigned char
 	}
 	rc_run(r->rc, r->cmds, n);
 	for (int k = 0; k < n; k++)
-		fails += redis_page_unpack(NULL, r->cmds[k].reply, dest + idx[k] * PAGE_SIZE) != 0;
+		fails += redis_page_unpack(r->cmds[k].reply, dest + idx[k] * PAGE_SIZE) != 0;
 	rc_cmds_free(r->cmds, n);
 	return fails;
 }

@@ -745,24 +745,21 @@ static void readv_raw(struct swap_backing *b, const uint64_t *slots, void **page
 static void remote_readv(struct swap_backing *b, const uint64_t *slots, void **pages, int n, int *res,
 			 const struct swap_seal *seal)
 {
-	int opened[RING_DEPTH];
+	int checked[RING_DEPTH]; /* the device's verdict: REDIS_OPENED, -EBADMSG, or 0 (open it here) */
 
 	for (int k = 0; k < n; k += RING_DEPTH) {
-		int m = MIN(RING_DEPTH, n - k);
-		redis_dev_io(b->remote, BACKING_READ, slots + k, pages + k, NULL, (struct swap_seal *)(seal + k), m,
-			     res + k);
-		for (int i = 0; i < m; i++) {
-			opened[i] = res[k + i] == REDIS_OPENED || res[k + i] == -EBADMSG ? res[k + i] : 0;
-			res[k + i] = opened[i] ? 0 : res[k + i];
+		int m = MIN(RING_DEPTH, n - k), *r = res + k;
+		redis_dev_io(b->remote, BACKING_READ, slots + k, pages + k, NULL, (struct swap_seal *)(seal + k), m, r);
+		for (int i = 0; i < m; i++) { /* a read that came back counts as a read, bad or not */
+			checked[i] = r[i] == REDIS_OPENED || r[i] == -EBADMSG ? r[i] : 0;
+			r[i] = checked[i] ? 0 : r[i];
 		}
-		io_done(b, BACKING_READ, res + k, m);
+		io_done(b, BACKING_READ, r, m);
 		for (int i = 0; i < m; i++) {
-			if (opened[i] == -EBADMSG)
+			if (checked[i] == -EBADMSG)
 				atomic_add_relaxed(&b->csum_errors, 1);
-			if (!res[k + i])
-				res[k + i] = opened[i] == REDIS_OPENED ? 0
-					     : opened[i] ? opened[i]
-							 : open_page(b, slots[k + i], pages[k + i], &seal[k + i]);
+			if (!r[i] && checked[i] != REDIS_OPENED)
+				r[i] = checked[i] ? checked[i] : open_page(b, slots[k + i], pages[k + i], &seal[k + i]);
 		}
 	}
 }

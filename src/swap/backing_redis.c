@@ -153,6 +153,18 @@ static void *lease_main(void *arg)
 
 bool swap_backing_is_remote_path(const char *path) { return path && !strncmp(path, "redis://", 8); }
 
+/* The device's memory and connections (its keys are the caller's). */
+static void dev_free(struct redis_dev *d)
+{
+	window_destroy(&d->win);
+	for (int i = 0; i < MAX_CODECS && d->codec[i]; i++)
+		codec_pool_destroy(d->codec[i]);
+	mutex_destroy(&d->codec_lock);
+	rc_close(d->rc);
+	rc_close(d->bg);
+	base_free(d);
+}
+
 int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_dev **out, char *err, size_t errlen)
 {
 	struct redis_dev *d = base_calloc(1, sizeof(*d));
@@ -160,20 +172,17 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 
 	if (!d)
 		return -ENOMEM;
+	mutex_init(&d->codec_lock);
+	d->durable = !(o && o->no_wait);
 	uint64_t unused;
 	if ((ret = rc_open_url(url, o, &d->rc, &d->instance, err, errlen)) ||
 	    (ret = rc_open_url(url, o, &d->bg, &unused, err, errlen))) {
-		rc_close(d->rc);
-		base_free(d);
+		dev_free(d);
 		return ret;
 	}
-	d->durable = !(o && o->no_wait);
-	mutex_init(&d->codec_lock);
 	if (d->durable && (ret = window_init(&d->win))) {
 		snprintf(err, errlen, "redis: out of memory");
-		rc_close(d->rc);
-		rc_close(d->bg);
-		base_free(d);
+		dev_free(d);
 		return ret;
 	}
 	lease_renew(d); /* before the first key: remote-gc never sees keys without it */
@@ -181,10 +190,7 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 	if ((ret = worker_start(&d->lease, "lease", lease_main, d))) {
 		snprintf(err, errlen, "redis: cannot start the lease thread: %s", strerror(-ret));
 		worker_destroy(&d->lease);
-		window_destroy(&d->win);
-		rc_close(d->rc);
-		rc_close(d->bg);
-		base_free(d);
+		dev_free(d);
 		return ret;
 	}
 	*out = d;
@@ -292,12 +298,9 @@ static int reply_unpack(struct redis_dev *d, uint64_t slot, const struct swap_se
 	return page_unpack(d, slot, seal, r->str, r->len, page);
 }
 
-/* A GET reply into page: 0, or -EIO (missing, or not a page). d: the
- * device that wrote it, or NULL (redis_page_pack's values alone). */
-int redis_page_unpack(struct redis_dev *d, const redisReply *r, void *page)
-{
-	return reply_unpack(d, 0, NULL, r, page);
-}
+/* A GET reply of a redis_page_pack value into page: 0, or -EIO (missing,
+ * or not such a value). */
+int redis_page_unpack(const redisReply *r, void *page) { return reply_unpack(NULL, 0, NULL, r, page); }
 
 /* ---------------------------------------------------------------- the write window */
 
@@ -619,13 +622,7 @@ void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots
 	lease_key(d->instance, key, &c.argvlen[1]);
 	rc_run(d->bg, &c, 1);
 	rc_cmds_free(&c, 1);
-	window_destroy(&d->win);
-	for (int i = 0; i < MAX_CODECS && d->codec[i]; i++)
-		codec_pool_destroy(d->codec[i]);
-	mutex_destroy(&d->codec_lock);
-	rc_close(d->rc);
-	rc_close(d->bg);
-	base_free(d);
+	dev_free(d);
 }
 
 /* ---------------------------------------------------------------- remote gc */

@@ -48,6 +48,6 @@ void rc_state(struct redis_cluster *rc, char *buf, size_t len);
 
 /* backing_redis.c: a page as it travels (1 byte of kind, LZ4 or raw). */
 size_t redis_page_pack(const void *page, char *out);
-int redis_page_unpack(struct redis_dev *d, const redisReply *r, void *page);
+int redis_page_unpack(const redisReply *r, void *page);
 
 #endif
