@@ -86,6 +86,9 @@ static const struct opt_def table[OPT__COUNT] = {
 				  "(0: at once, inline in frees)"),
 	[OPT_FREE_WATERMARK] = OPT("free_watermark", OPT_SIZE, XSTR(PG_DEFAULT_FREE_WATERMARK), "bytes", 0,
 				1ull << 40, "page", "free pool memory kept resident before any goes back to the OS"),
+	[OPT_POPULATE] = OPT("populate", OPT_BOOL, "on", NULL, 0, 1, "page",
+			  "fault pool pages in a batch at a time (MADV_POPULATE_WRITE) before use, "
+			  "instead of one page fault per page on first touch"),
 	[OPT_SWAPFILE] = OPT("swapfile", OPT_STRING, "", NULL, 0, 0, "swap",
 			  "a file or block device to swap to (empty: an unlinked 0600 file in swap_dir; "
 			  "none: no swap file, the pool may fill the budget; redis://host:port;host:port: "
@@ -432,6 +435,7 @@ void options_zs_config(const struct options *o, struct zs_config *c)
 		.compact_min_pages = opt_num(o, OPT_COMPACT_MIN_PAGES),
 		.trim_interval_ms = trim ? (int)trim : -1,
 		.free_watermark = opt_num(o, OPT_FREE_WATERMARK),
+		.no_populate = !opt_bool(o, OPT_POPULATE),
 	};
 }
 

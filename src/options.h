@@ -52,6 +52,7 @@ enum opt_id {
 	/* page/ */
 	OPT_TRIM_INTERVAL_MS,
 	OPT_FREE_WATERMARK,
+	OPT_POPULATE,
 	/* swap/ */
 	OPT_SWAPFILE,
 	OPT_SWAPFILE_SIZE,

@@ -321,15 +321,35 @@ static bool over_limit(struct pg_pool *p, unsigned n)
 	return max && atomic_load_relaxed(&p->used_pages) + n > max;
 }
 
+/* Fault in pages that were released (or never touched) in one system call
+ * per run of adjacent pages, before they are handed out: a first touch
+ * costs a page fault each (10-11 us on the PVM guests), MADV_POPULATE_WRITE
+ * does the same work for 5.6-6 us a page. Best effort: a kernel without it
+ * (before 5.14) or a refusal leaves the pages to fault as before. */
+static void populate_pages(void **pages, unsigned n)
+{
+	for (unsigned i = 0; i < n;) {
+		unsigned j = i + 1;
+		while (j < n && (char *)pages[j] == (char *)pages[j - 1] + PAGE_SIZE)
+			j++;
+		os_madvise(pages[i], (size_t)(j - i) << PAGE_SHIFT, MADV_POPULATE_WRITE);
+		i = j;
+	}
+}
+
 /* Move free pages from the lists into cache c until it holds n: resident
- * pages first, then released ones, then a new chunk. Caller holds c->lock. */
+ * pages first, then released ones, then a new chunk. Caller holds c->lock;
+ * the released ones are populated after pool.lock is dropped. */
 static void pcp_refill(struct pg_pool *p, struct pcpu_cache *c, unsigned n)
 {
+	void *fresh[PCP_MAX];
+	unsigned nr_fresh = 0;
+
 	mutex_lock(&p->lock);
 	while (c->nr < n) {
 		struct pg_desc *d = list_pop(&p->free);
-		if (!d)
-			d = list_pop(&p->released);
+		if (!d && (d = list_pop(&p->released)))
+			fresh[nr_fresh++] = page_of(d);
 		if (!d) {
 			if (chunk_add_locked(p))
 				break;
@@ -342,6 +362,8 @@ static void pcp_refill(struct pg_pool *p, struct pcpu_cache *c, unsigned n)
 	}
 	p->min_free = MIN(p->min_free, atomic_load_relaxed(&p->free.len));
 	mutex_unlock(&p->lock);
+	if (p->cfg.populate)
+		populate_pages(fresh, nr_fresh);
 }
 
 /* Give one page back to the lists. Caller holds pool.lock. Returns the

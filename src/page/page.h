@@ -23,6 +23,8 @@ struct pg_config {
 	size_t free_watermark;  /* free resident bytes kept before returning to the OS;
 				   0 = PG_DEFAULT_FREE_WATERMARK */
 	bool use_madv_free;     /* MADV_FREE (lazy) instead of MADV_DONTNEED (exact RSS) */
+	bool populate;          /* fault released and new pages in a batch at a time
+				   (MADV_POPULATE_WRITE) as they are handed out */
 	unsigned trim_interval_ms; /* > 0: a background thread returns free pages above the
 				      watermark that stayed free this many ms, and pg_free
 				      never makes a system call; 0: pg_free trims inline */

@@ -719,7 +719,7 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 		mutex_init(&pool->hcache[i].lock);
 	pool->inline_maint = pool->cfg.trim_interval_ms < 0;
 	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes, .tick = zs_tick, .tick_arg = pool,
-			       .free_watermark = pool->cfg.free_watermark,
+			       .free_watermark = pool->cfg.free_watermark, .populate = !pool->cfg.no_populate,
 			       .trim_interval_ms = pool->cfg.trim_interval_ms < 0 ? 0
 						   : pool->cfg.trim_interval_ms ? (unsigned)pool->cfg.trim_interval_ms
 										: ZS_DEFAULT_TRIM_INTERVAL_MS};

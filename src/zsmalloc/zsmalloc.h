@@ -39,6 +39,7 @@ struct zs_config {
 					a background thread; 0 = ZS_DEFAULT_TRIM_INTERVAL_MS,
 					< 0 = inline in frees */
 	size_t free_watermark;       /* page/'s free_watermark; 0 = its default */
+	bool no_populate;            /* page/ leaves new pages to fault on first touch */
 };
 
 struct zs_class_stats {

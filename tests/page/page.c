@@ -2,7 +2,9 @@
  * Description: page/ hands out distinct, writable, page-aligned pages,
  * accounts exactly (chunks * 512 == used + free + released), refuses
  * allocation at max_bytes, gives free memory back to the OS (mincore shows
- * released pages non-resident) and unmaps chunks with nothing out.
+ * released pages non-resident) and unmaps chunks with nothing out. With
+ * populate, a page is resident when handed out, before its first touch,
+ * whether new or released; without, it is not.
  */
 #include <sys/mman.h>
 #include <unistd.h>
@@ -92,6 +94,26 @@ int main(void)
 	for (int i = 0; i < N; i++)
 		T_ASSERT(pg_alloc(p));
 	pg_pool_destroy(p);
+
+	/* populate: new and released pages come resident; without it they do not. */
+	for (int on = 0; on < 2; on++) {
+		T_ASSERT_EQ(pg_pool_create(&(struct pg_config){.populate = on}, &p), 0);
+		void *keep = pg_alloc(p); /* its chunk stays mapped: round 1 reuses released pages */
+		for (int round = 0; round < 2; round++) {
+			int res = 0;
+			for (int i = 0; i < 100; i++)
+				res += resident(pages[i] = pg_alloc(p));
+			T_ASSERT_EQ(res, on ? 100 : 0);
+			for (int i = 0; i < 100; i++)
+				pg_free(p, pages[i]);
+			pg_trim(p, true); /* released: round 1 takes them again */
+			pg_stats(p, &st);
+			T_ASSERT_EQ(st.free_pages, 0);
+			T_ASSERT_EQ(st.chunks, 1);
+		}
+		pg_free(p, keep);
+		pg_pool_destroy(p);
+	}
 
 	/* Metadata allocation failure: refused cleanly, pool still works. */
 	T_ASSERT_EQ(pg_pool_create(NULL, &p), 0);
