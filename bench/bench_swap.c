@@ -463,11 +463,11 @@ static void sw_print(const struct sw_opts *o, const struct sw_result *r, int n)
 	printf("\n");
 	for (int i = 0; i < n; i++)
 		printf("%s: pswpout %llu, pswpin %llu, zswpout %llu, zswpin %llu, written_back_pages %llu, "
-		       "pool_limit_hit %llu, reject_streaming %llu\n", r[i].mode,
+		       "pool_limit_hit %llu, reject_streaming %llu, reject_compress_poor %llu\n", r[i].mode,
 		       (unsigned long long)r[i].st.pswpout, (unsigned long long)r[i].st.pswpin,
 		       (unsigned long long)r[i].zst.zswpout, (unsigned long long)r[i].zst.zswpin,
 		       (unsigned long long)r[i].zst.written_back_pages, (unsigned long long)r[i].zst.pool_limit_hit,
-		       (unsigned long long)r[i].zst.reject_streaming);
+		       (unsigned long long)r[i].zst.reject_streaming, (unsigned long long)r[i].zst.reject_compress_poor);
 }
 
 static void sw_json(const struct sw_opts *o, const struct sw_result *r, int n)

@@ -23,8 +23,18 @@
  * An empty zspage is not freed at once: it is flagged and queued, and the
  * queue is freed by the pool's maintenance tick (page/'s background
  * thread), which also runs the automatic compaction that frees ask for:
- * neither belongs on a swap-in path. Each class keeps one empty zspage for
- * reuse until the next compaction (the huge class keeps up to 32).
+ * neither belongs on a swap-in path.
+ *
+ * Empty zspages are kept for reuse, whole (pages, chain, registration),
+ * as page/ keeps free pages: a pool that drains and fills again (every
+ * page loaded, then as many stored) would otherwise tear down and rebuild
+ * every zspage, which cost 7% of a load+commit and 1-2% of a store. The
+ * tick frees those that stayed empty for a whole interval (all but one
+ * per class, 32 in the huge class); compaction frees them all, and so
+ * does an allocation that page/ refuses. They are not pool memory in
+ * zs_get_total_pages (limits and statistics see the objects' zspages, as
+ * in the kernel, which frees them at once): like page/'s free pages they
+ * are resident memory held for at most two intervals (empty_pages).
  *
  * Two CPUs: every CPU allocates from its own shard, a full set of classes,
  * so two threads never fill the same zspage or share a class lock; the
@@ -106,6 +116,7 @@ struct zspage {
 
 struct size_class {
 	mutex_t lock;
+	struct zs_pool *pool;        /* constant */
 	unsigned id;                 /* constant: rank among the shard's distinct classes */
 	unsigned size;               /* constant: bytes per object slot */
 	unsigned pages_per_zspage;   /* constant */
@@ -114,6 +125,7 @@ struct size_class {
 	struct zspage *group[ZS_NR_GROUPS]; /* lock: list heads */
 	_Atomic bool compact_wanted;         /* atomic: fragmentation crossed the threshold */
 	uint64_t nr_in_group[ZS_NR_GROUPS]; /* lock */
+	uint64_t min_empty;                  /* lock: fewest empty zspages since the last tick */
 	uint64_t nr_zspages, obj_used;       /* lock */
 };
 
@@ -156,6 +168,7 @@ struct zs_pool {
 					counter bounced between CPUs on every malloc and free) */
 	_Atomic uint64_t pages_compacted, compactions, pages_migrated, alloc_fail;
 	_Atomic size_t zspage_bytes;
+	_Atomic uint64_t empty_pages; /* pages of empty zspages kept for reuse (class locks) */
 };
 
 static void zs_tick(void *arg);
@@ -332,6 +345,8 @@ static unsigned group_of(const struct size_class *c, unsigned inuse)
 
 static void list_insert(struct size_class *c, struct zspage *z, unsigned g)
 {
+	if (g == 0)
+		atomic_add_relaxed(&c->pool->empty_pages, c->pages_per_zspage);
 	z->group = (uint8_t)g;
 	z->prev = NULL;
 	z->next = c->group[g];
@@ -351,6 +366,10 @@ static void list_remove(struct size_class *c, struct zspage *z)
 		z->next->prev = z->prev;
 	z->prev = z->next = NULL;
 	c->nr_in_group[z->group]--;
+	if (z->group == 0) {
+		atomic_sub_relaxed(&c->pool->empty_pages, c->pages_per_zspage);
+		c->min_empty = MIN(c->min_empty, c->nr_in_group[0]);
+	}
 }
 
 /* Move z to the group its inuse says. class.lock held. */
@@ -545,13 +564,14 @@ static unsigned best_chain(unsigned size, unsigned max_chain)
 	return best;
 }
 
-static struct size_class *class_new(unsigned size, unsigned pages, bool huge)
+static struct size_class *class_new(struct zs_pool *pool, unsigned size, unsigned pages, bool huge)
 {
 	struct size_class *c = base_calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	mutex_init(&c->lock);
+	c->pool = pool;
 	c->size = size;
 	c->pages_per_zspage = pages;
 	c->objs_per_zspage = (unsigned)(pages * PAGE_SIZE / size);
@@ -566,7 +586,7 @@ static int shard_init(struct zs_pool *pool, struct zs_shard *sh)
 {
 	struct size_class *prev = NULL;
 
-	sh->huge = class_new(PAGE_SIZE, 1, true);
+	sh->huge = class_new(pool, PAGE_SIZE, 1, true);
 	if (!sh->huge)
 		return -ENOMEM;
 	for (int i = ZS_NR_CLASSES - 1; i >= 0; i--) {
@@ -583,7 +603,7 @@ static int shard_init(struct zs_pool *pool, struct zs_shard *sh)
 			sh->class_of[i] = prev;
 			continue;
 		}
-		prev = class_new(size, pages, false);
+		prev = class_new(pool, size, pages, false);
 		if (!prev)
 			return -ENOMEM;
 		sh->class_of[i] = prev;
@@ -739,6 +759,8 @@ size_t zs_huge_class_size(struct zs_pool *pool) { return pool->max_slot - HDR_SI
 /* ------------------------------------------------------- alloc / free */
 
 /* The fullest zspage of c with a free object. class.lock held. */
+static uint64_t drop_all_empty(struct zs_pool *pool);
+
 static struct zspage *find_zspage(struct size_class *c)
 {
 	for (int g = ZS_NR_GROUPS - 2; g >= 1; g--)
@@ -766,6 +788,8 @@ unsigned long zs_malloc(struct zs_pool *pool, size_t size)
 	if (!z) {
 		mutex_unlock(&c->lock);
 		z = zspage_create(pool, c);
+		if (!z && drop_all_empty(pool))
+			z = zspage_create(pool, c);
 		if (!z) {
 			handle_release(pool, h);
 			goto fail;
@@ -810,7 +834,12 @@ static void maybe_auto_compact(struct zs_pool *pool, struct size_class *c, uint6
 		zs_tick(pool);
 }
 
-/* What compaction could gain in c, not counting the empty zspage kept for
+/* Empty zspages a class keeps through ticks: one (a class hovering around
+ * a full zspage would otherwise build and tear one down per object), a
+ * few in the huge class, where every object is a zspage. */
+static uint64_t empty_keep(const struct size_class *c) { return c->huge ? HUGE_KEEP : 1; }
+
+/* What compaction could gain in c, not counting the empty zspages kept for
  * reuse; then drop c's lock. */
 static void class_unlock_seen(struct size_class *c, uint64_t *freeable, uint64_t *pages)
 {
@@ -850,11 +879,9 @@ void zs_free_batch(struct zs_pool *pool, const unsigned long *h, unsigned n)
 		}
 		obj_free(c, z, loc_idx(loc));
 		fix_fullness(c, z);
-		/* Keep an empty zspage for the next allocation (a few in the huge
-		 * class, where every object is a zspage): a class hovering around
-		 * a full zspage would otherwise build and tear down a zspage per
-		 * object. zs_compact gives them back. */
-		if (z->inuse == 0 && c->nr_in_group[0] > (c->huge ? HUGE_KEEP : 1)) {
+		/* Keep an empty zspage for the next allocation (see the top of
+		 * the file); without a tick to free them later, only a few. */
+		if (z->inuse == 0 && pool->inline_maint && c->nr_in_group[0] > empty_keep(c)) {
 			zspage_retire(c, z);
 			empty[ne++] = z;
 		}
@@ -1010,14 +1037,14 @@ static int compact_step(struct zs_pool *pool, struct size_class *c)
 	return ret;
 }
 
-/* Retire the class's empty zspages (kept for reuse by zs_free). */
-static uint64_t release_empty(struct zs_pool *pool, struct size_class *c)
+/* Retire up to max of the class's empty zspages (kept for reuse). */
+static uint64_t release_empty(struct zs_pool *pool, struct size_class *c, uint64_t max)
 {
 	struct zspage *list = NULL;
 	uint64_t freed = 0;
 
 	mutex_lock(&c->lock);
-	while (c->group[0]) {
+	for (; max && c->group[0]; max--) {
 		struct zspage *z = c->group[0];
 		zspage_retire(c, z);
 		z->next = list;
@@ -1029,7 +1056,6 @@ static uint64_t release_empty(struct zs_pool *pool, struct size_class *c)
 		next = z->next;
 		defer_commit(pool, z);
 	}
-	atomic_add_relaxed(&pool->pages_compacted, freed);
 	return freed;
 }
 
@@ -1037,18 +1063,50 @@ static uint64_t release_empty(struct zs_pool *pool, struct size_class *c)
  * in between. Each step fills or empties a zspage, so it terminates. */
 static uint64_t compact_class(struct zs_pool *pool, struct size_class *c)
 {
-	uint64_t released = release_empty(pool, c), freed = 0;
+	uint64_t released = release_empty(pool, c, UINT64_MAX), freed = 0;
 	int r;
 
 	while ((r = compact_step(pool, c)) >= 0)
 		freed += (uint64_t)r * c->pages_per_zspage;
-	atomic_add_relaxed(&pool->pages_compacted, freed);
+	atomic_add_relaxed(&pool->pages_compacted, released + freed);
 	return released + freed;
 }
 
 static void compact_one(struct zs_pool *pool, struct size_class *c, void *arg)
 {
-	*(uint64_t *)arg += c->huge ? release_empty(pool, c) : compact_class(pool, c);
+	uint64_t freed = c->huge ? release_empty(pool, c, UINT64_MAX) : compact_class(pool, c);
+
+	if (c->huge)
+		atomic_add_relaxed(&pool->pages_compacted, freed);
+	*(uint64_t *)arg += freed;
+}
+
+/* The tick's share of keeping empty zspages: free those of c beyond its
+ * keep that stayed empty for the whole interval since the last tick. */
+static void decay_empty(struct zs_pool *pool, struct size_class *c, void *arg)
+{
+	mutex_lock(&c->lock);
+	uint64_t stale = c->min_empty > empty_keep(c) ? c->min_empty - empty_keep(c) : 0;
+	c->min_empty = c->nr_in_group[0] - MIN(stale, c->nr_in_group[0]);
+	mutex_unlock(&c->lock);
+	if (stale)
+		release_empty(pool, c, stale);
+}
+
+static void drop_empty(struct zs_pool *pool, struct size_class *c, void *arg)
+{
+	*(uint64_t *)arg += release_empty(pool, c, UINT64_MAX);
+}
+
+/* Free every kept empty zspage now (page/ refused an allocation);
+ * returns the pages freed. */
+static uint64_t drop_all_empty(struct zs_pool *pool)
+{
+	uint64_t freed = 0;
+
+	for_each_class(pool, drop_empty, &freed);
+	deferred_free_run(pool);
+	return freed;
 }
 
 /*
@@ -1079,12 +1137,14 @@ static void compact_if_wanted(struct zs_pool *pool, struct size_class *c, void *
 
 /*
  * The pool's maintenance, run by page/'s background thread every
- * trim_interval_ms: free the queued empty zspages, and compact the classes
- * whose fragmentation crossed the threshold.
+ * trim_interval_ms: compact the classes whose fragmentation crossed the
+ * threshold, free the empty zspages that stayed empty since the last
+ * tick, and the queue of empty zspages.
  */
-static void zs_tick(void *arg)
+static void zs_tick(void *arg) { zs_maintain(arg); }
+
+void zs_maintain(struct zs_pool *pool)
 {
-	struct zs_pool *pool = arg;
 	bool yes = true, ran = false;
 
 	if (atomic_compare_exchange_strong(&pool->compact_wanted, &yes, false)) {
@@ -1094,6 +1154,7 @@ static void zs_tick(void *arg)
 			DEBUG_VALIDATE(zs_validate(pool));
 		}
 	}
+	for_each_class(pool, decay_empty, NULL);
 	deferred_free_run(pool);
 }
 
@@ -1158,12 +1219,20 @@ out:
 
 /* ------------------------------------------------------- statistics */
 
-uint64_t zs_get_total_pages(struct zs_pool *pool) { return pg_used_bytes(pool->pages) >> PAGE_SHIFT; }
+/* Pages of zspages holding objects: page/'s used pages less the empty
+ * zspages kept for reuse (read apart: clamped). */
+uint64_t zs_get_total_pages(struct zs_pool *pool)
+{
+	uint64_t used = pg_used_bytes(pool->pages) >> PAGE_SHIFT, empty = atomic_load_relaxed(&pool->empty_pages);
+
+	return used > empty ? used - empty : 0;
+}
 
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->pages = zs_get_total_pages(pool);
+	st->empty_pages = atomic_load_relaxed(&pool->empty_pages);
 	st->objs = (uint64_t)pcpu_counter_read(pool->objs, 0);
 	st->pages_compacted = atomic_load_relaxed(&pool->pages_compacted);
 	st->compactions = atomic_load_relaxed(&pool->compactions);

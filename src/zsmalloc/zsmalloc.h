@@ -53,7 +53,9 @@ struct zs_class_stats {
 };
 
 struct zs_pool_stats {
-	uint64_t pages;            /* pages held by zspages (== page/'s used pages) */
+	uint64_t pages;            /* pages of zspages holding objects */
+	uint64_t empty_pages;      /* pages of empty zspages kept for reuse (with pages:
+				      page/'s used pages) */
 	uint64_t objs;             /* live objects */
 	uint64_t obj_bytes;        /* bytes callers asked for, live */
 	uint64_t pages_compacted;  /* pages freed by compaction, cumulative */
@@ -80,6 +82,11 @@ uint64_t zs_compact(struct zs_pool *pool);
 /* Free the queued empty zspages now (they are otherwise freed in batches
  * by the maintenance tick), so zs_get_total_pages is current. */
 uint64_t zs_flush(struct zs_pool *pool); /* returns the pages freed */
+/* The maintenance tick's work, now (page/'s background thread runs it
+ * every trim_interval_ms): automatic compaction where asked for, then the
+ * empty zspages kept for reuse that stayed empty since the previous tick
+ * (all but one per class) and the queue are freed. */
+void zs_maintain(struct zs_pool *pool);
 int zs_migrate_page(struct zs_pool *pool, void *page);
 void *zs_handle_page(struct zs_pool *pool, unsigned long handle);
 void zs_pool_stats(struct zs_pool *pool, struct zs_pool_stats *st);
