@@ -738,13 +738,14 @@ int zs_create_pool(const char *name, const struct zs_config *cfg, struct zs_pool
 	for (unsigned i = 0; pool->hcache && i < pool->nr_hcache; i++)
 		mutex_init(&pool->hcache[i].lock);
 	pool->inline_maint = pool->cfg.trim_interval_ms < 0;
+	/* The classes first: page/'s thread runs the tick, which walks them. */
 	struct pg_config pc = {.max_bytes = pool->cfg.max_bytes, .tick = zs_tick, .tick_arg = pool,
 			       .free_watermark = pool->cfg.free_watermark, .populate = !pool->cfg.no_populate,
 			       .trim_interval_ms = pool->cfg.trim_interval_ms < 0 ? 0
 						   : pool->cfg.trim_interval_ms ? (unsigned)pool->cfg.trim_interval_ms
 										: ZS_DEFAULT_TRIM_INTERVAL_MS};
 	if (!pool->hchunk || !pool->page_owner || !pool->objs || !pool->hcache || prw_init(&pool->lock) ||
-	    pg_pool_create(&pc, &pool->pages) || classes_init(pool)) {
+	    classes_init(pool) || pg_pool_create(&pc, &pool->pages)) {
 		zs_destroy_pool(pool);
 		return -ENOMEM;
 	}
