@@ -4,7 +4,8 @@
  * its zspages as empty_pages; filling it again builds no zspage (page/'s
  * used pages do not grow). The maintenance tick frees the kept ones that
  * stayed empty for a whole interval (one per class stays), not those
- * emptied since the last tick. An allocation that page/ refuses at
+ * emptied since the last tick; automatic compaction leaves them too
+ * (explicit zs_compact frees them). An allocation that page/ refuses at
  * max_bytes frees every kept zspage and succeeds. Without a background
  * thread (trim_interval_ms < 0) only one per class is kept.
  */
@@ -78,6 +79,27 @@ int main(void)
 	st = stats(p);
 	T_ASSERT(st.empty_pages > 0 && st.empty_pages < full / 10);
 	T_ASSERT_EQ(zs_validate(p), 0);
+
+	/* Automatic compaction of a fragmented class keeps the empty ones:
+	 * the first half of the objects thinned out to one in 64, the second
+	 * half freed whole. */
+	fill(p, 1000);
+	for (int i = 0; i < N; i++)
+		if (i >= N / 2 || i % 64)
+			zs_free(p, h[i]);
+	st = stats(p);
+	uint64_t kept = st.empty_pages, runs = st.compactions;
+	T_ASSERT(kept > full / 3);
+	zs_maintain(p); /* the frees asked for compaction */
+	st = stats(p);
+	T_ASSERT_EQ(st.compactions, runs + 1);
+	T_ASSERT(st.pages_compacted > 0);
+	T_ASSERT_EQ(st.empty_pages, kept);
+	T_ASSERT_EQ(zs_validate(p), 0);
+	zs_compact(p); /* the explicit one frees them */
+	T_ASSERT_EQ(stats(p).empty_pages, 0);
+	for (int i = 0; i < N / 2; i += 64)
+		zs_free(p, h[i]);
 	zs_destroy_pool(p);
 
 	/* At page/'s limit the kept zspages make room for another class. */
