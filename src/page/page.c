@@ -321,18 +321,14 @@ static bool over_limit(struct pg_pool *p, unsigned n)
 	return max && atomic_load_relaxed(&p->used_pages) + n > max;
 }
 
-/* Fault in pages that were released (or never touched) in one system call
- * per run of adjacent pages, before they are handed out: a first touch
- * costs a page fault each (10-11 us on the PVM guests), MADV_POPULATE_WRITE
- * does the same work for 5.6-6 us a page. Best effort: a kernel without it
- * (before 5.14) or a refusal leaves the pages to fault as before. */
-static void populate_pages(void **pages, unsigned n)
+/* madvise(advice) the pages, one call per run of adjacent ones. */
+static void madvise_runs(void *const *pages, unsigned n, int advice)
 {
 	for (unsigned i = 0; i < n;) {
 		unsigned j = i + 1;
 		while (j < n && (char *)pages[j] == (char *)pages[j - 1] + PAGE_SIZE)
 			j++;
-		os_madvise(pages[i], (size_t)(j - i) << PAGE_SHIFT, MADV_POPULATE_WRITE);
+		os_madvise(pages[i], (size_t)(j - i) << PAGE_SHIFT, advice);
 		i = j;
 	}
 }
@@ -362,8 +358,13 @@ static void pcp_refill(struct pg_pool *p, struct pcpu_cache *c, unsigned n)
 	}
 	p->min_free = MIN(p->min_free, atomic_load_relaxed(&p->free.len));
 	mutex_unlock(&p->lock);
+	/* Fault in the pages that were released (or never touched) before they
+	 * are handed out: a first touch costs a page fault each (10-11 us on
+	 * the PVM guests), MADV_POPULATE_WRITE does the same work for 5.6-6 us
+	 * a page. Best effort: a kernel without it (before 5.14) or a refusal
+	 * leaves the pages to fault as before. */
 	if (p->cfg.populate)
-		populate_pages(fresh, nr_fresh);
+		madvise_runs(fresh, nr_fresh, MADV_POPULATE_WRITE);
 }
 
 /* Give one page back to the lists. Caller holds pool.lock. Returns the
@@ -437,18 +438,10 @@ void pg_free(struct pg_pool *p, void *page)
 		pg_trim(p, false);
 }
 
-/* Madvise a run of pages away; pages were unlinked by the caller. */
+/* Madvise pages away; they were unlinked by the caller. */
 static void release_pages(struct pg_pool *p, void **pages, unsigned n)
 {
-	int advice = p->cfg.use_madv_free ? MADV_FREE : MADV_DONTNEED;
-
-	for (unsigned i = 0; i < n;) {
-		unsigned j = i + 1;
-		while (j < n && (char *)pages[j] == (char *)pages[j - 1] + PAGE_SIZE)
-			j++;
-		os_madvise(pages[i], (size_t)(j - i) << PAGE_SHIFT, advice);
-		i = j;
-	}
+	madvise_runs(pages, n, p->cfg.use_madv_free ? MADV_FREE : MADV_DONTNEED);
 }
 
 static uint64_t chunk_free_pages(const struct pg_chunk *c)
