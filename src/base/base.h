@@ -86,6 +86,14 @@ void os_deadline(struct timespec *ts, uint64_t ns);
 /* percpu.c */
 unsigned pcpu_nr_possible(void); /* fixed for the life of the process */
 unsigned pcpu_current(void);     /* in [0, pcpu_nr_possible()) */
+/* Slots: n buffers of slot_bytes at base, busy[i] set while one is taken.
+ * pcpu_try_slot makes one pass from this CPU's slot on: a free one, taken
+ * (*idx), or NULL; pcpu_take_slot tries until one is free (their owners
+ * finish in microseconds); pcpu_put_slot gives it back. Lock-free and
+ * async-signal-safe. */
+void *pcpu_try_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx);
+void *pcpu_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx);
+void pcpu_put_slot(_Atomic bool *busy, unsigned idx);
 /* Tests: pin this thread's notion of "current CPU" (-1 = the real one). */
 void pcpu_set_override(int cpu);
 

@@ -51,3 +51,24 @@ unsigned pcpu_current(void)
 		return fallback_slot();
 	return (unsigned)cpu < n ? (unsigned)cpu : (unsigned)cpu % n;
 }
+
+void *pcpu_try_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
+{
+	for (unsigned k = 0, i = pcpu_current() % n; k < n; k++, i = (i + 1) % n)
+		if (!atomic_load_relaxed(&busy[i]) && !atomic_xchg_acq_rel(&busy[i], true)) {
+			*idx = i;
+			return base + (size_t)i * slot_bytes;
+		}
+	return NULL;
+}
+
+void *pcpu_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
+{
+	void *slot;
+
+	while (!(slot = pcpu_try_slot(busy, n, base, slot_bytes, idx)))
+		sched_yield();
+	return slot;
+}
+
+void pcpu_put_slot(_Atomic bool *busy, unsigned idx) { atomic_store_rel(&busy[idx], false); }

@@ -87,6 +87,17 @@ struct window {
 	int nr, reserved;           /* reserved: batches being written, to add */
 };
 
+/* The buffers of one pipeline round: its values and keys, and a value
+ * before it is sealed. A device has one set per CPU (pcpu_take_slot): as
+ * thread-local arrays they made every thread of every program under
+ * `uswap run` zero and fault in 264 KiB of TLS when it started, Redis or
+ * not. */
+struct io_bufs {
+	char val[BATCH][PAGE_SIZE + 1];
+	char keys[BATCH][KEY_MAX];
+	char plain[PAGE_SIZE + 1];
+};
+
 struct redis_dev {
 	struct redis_cluster *rc;   /* constant: page reads and writes */
 	struct redis_cluster *bg;   /* constant: unlinks and the lease, on connections of their
@@ -100,6 +111,9 @@ struct redis_dev {
 	struct swap_cipher *cipher; /* constant once set: seals objects (KIND_SOBJ), or NULL */
 	mutex_t codec_lock;         /* guards codec[]: made at the first object of each kind */
 	struct codec_pool *codec[MAX_CODECS];
+	unsigned nr_bufs;           /* constant: a round past them waits (pcpu_take_slot) */
+	_Atomic bool *bufs_busy;    /* [nr_bufs] atomic: a round holds bufs[i] */
+	struct io_bufs *bufs;       /* [nr_bufs] */
 };
 
 static int window_init(struct window *w);
@@ -162,6 +176,8 @@ static void dev_free(struct redis_dev *d)
 	mutex_destroy(&d->codec_lock);
 	rc_close(d->rc);
 	rc_close(d->bg);
+	base_free((void *)d->bufs_busy);
+	base_free(d->bufs);
 	base_free(d);
 }
 
@@ -174,6 +190,14 @@ int redis_dev_open(const char *url, const struct rc_url_opts *o, struct redis_de
 		return -ENOMEM;
 	mutex_init(&d->codec_lock);
 	d->durable = !(o && o->no_wait);
+	d->nr_bufs = 2 * pcpu_nr_possible() + 2; /* rounds wait on the network: more than CPUs */
+	d->bufs_busy = base_calloc(d->nr_bufs, sizeof(*d->bufs_busy));
+	d->bufs = base_malloc(d->nr_bufs * sizeof(*d->bufs));
+	if (!d->bufs_busy || !d->bufs) {
+		snprintf(err, errlen, "redis: out of memory");
+		dev_free(d);
+		return -ENOMEM;
+	}
 	uint64_t unused;
 	if ((ret = rc_open_url(url, o, &d->rc, &d->instance, err, errlen)) ||
 	    (ret = rc_open_url(url, o, &d->bg, &unused, err, errlen))) {
@@ -498,12 +522,10 @@ bool redis_obj_fits(const struct zswap_obj *o) { return o && o->data && o->len <
 
 /* The value to SET for a page (its compressed copy o, or NULL) into out
  * (PAGE_SIZE + 1): its length. With a cipher an object is sealed for
- * slot, into *seal. */
+ * slot, into *seal, by way of plain (PAGE_SIZE + 1). */
 static size_t value_pack(struct redis_dev *d, uint64_t slot, const void *page, const struct zswap_obj *o,
-			 struct swap_seal *seal, char *out)
+			 struct swap_seal *seal, char *out, char *plain)
 {
-	static _Thread_local char plain[PAGE_SIZE + 1];
-
 	if (!redis_obj_fits(o) || (d->cipher && !seal))
 		return redis_page_pack(page, out); /* with a cipher, page is ciphertext (backing.c) */
 	atomic_add_relaxed(&d->objects, 1);
@@ -519,24 +541,25 @@ static size_t value_pack(struct redis_dev *d, uint64_t slot, const void *page, c
 static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *slots, void **pages,
 		     const struct zswap_obj *objs, struct swap_seal *seal, int n, int *res)
 {
-	static _Thread_local char buf[BATCH][PAGE_SIZE + 1], keys[BATCH][KEY_MAX];
 	struct rc_cmd cmds[BATCH];
 	int at[BATCH], m = 0; /* cmds[j] is operation at[j] */
+	unsigned bi;
 
 	if (op == BACKING_READ && d->durable && window_read(d, slots, pages, seal, n, res) == n)
 		return;
+	struct io_bufs *b = pcpu_take_slot(d->bufs_busy, d->nr_bufs, (unsigned char *)d->bufs, sizeof(*b), &bi);
 	for (int i = 0; i < n; i++) {
 		size_t klen;
 		if (op == BACKING_READ && d->durable && res[i] != WINDOW_MISS)
 			continue; /* served by the window */
-		slot_key(d, slots[i], keys[i], &klen);
-		cmds[m] = (struct rc_cmd){.argc = 2, .argv = {"GET", keys[i]}, .argvlen = {3, klen}};
+		slot_key(d, slots[i], b->keys[i], &klen);
+		cmds[m] = (struct rc_cmd){.argc = 2, .argv = {"GET", b->keys[i]}, .argvlen = {3, klen}};
 		if (op == BACKING_WRITE) {
 			cmds[m].argc = 3;
 			cmds[m].argv[0] = "SET";
-			cmds[m].argv[2] = buf[i];
+			cmds[m].argv[2] = b->val[i];
 			cmds[m].argvlen[2] = value_pack(d, slots[i], pages[i], objs ? &objs[i] : NULL,
-							seal ? &seal[i] : NULL, buf[i]);
+							seal ? &seal[i] : NULL, b->val[i], b->plain);
 		}
 		at[m++] = i;
 	}
@@ -556,6 +579,7 @@ static void io_batch(struct redis_dev *d, enum backing_op op, const uint64_t *sl
 			res[at[j]] = r && r->type == REDIS_REPLY_STATUS ? 0 : -EIO;
 	}
 	rc_cmds_free(cmds, m);
+	pcpu_put_slot(d->bufs_busy, bi);
 }
 
 /*

@@ -119,7 +119,7 @@ static long evict_move(struct vm *vm, unsigned *b, struct region *r, size_t *idx
 {
 	unsigned slot, k = 0;
 	long evicted = 0;
-	unsigned char *park = vm_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
+	unsigned char *park = pcpu_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
 					   VM_EVICT_BATCH * PAGE_SIZE, &slot);
 	enum batch_page st[VM_EVICT_BATCH] = {STAYS};
 	int err = 0;
@@ -153,7 +153,7 @@ static long evict_move(struct vm *vm, unsigned *b, struct region *r, size_t *idx
 		}
 	}
 	os_madvise(park, VM_EVICT_BATCH * PAGE_SIZE, MADV_DONTNEED);
-	vm_put_slot(vm->parking_busy, slot);
+	pcpu_put_slot(vm->parking_busy, slot);
 	return evicted;
 }
 

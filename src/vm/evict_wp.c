@@ -276,10 +276,10 @@ long vm_evict_wp(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsi
 	unsigned slot;
 
 	if (protect(vm, b, r, idx, n, st)) {
-		unsigned char *park = vm_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
+		unsigned char *park = pcpu_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
 						   VM_EVICT_BATCH * PAGE_SIZE, &slot);
 		swap_batch(vm, r, idx, n, st, e, park);
-		vm_put_slot(vm->parking_busy, slot);
+		pcpu_put_slot(vm->parking_busy, slot);
 		for (unsigned k = 0; k < n; k++)
 			if (st[k] == WP_OUT) {
 				zap(vm, b, r, idx, n, st);

@@ -276,17 +276,17 @@ static int resolve_swapped(struct vm *vm, struct region *r, size_t i, uint64_t v
 	if (!pte_trylock(r, i, v))
 		return -EAGAIN;
 	want = ra_window(vm, r, i, room); /* once per fault that goes ahead, not per retry */
-	unsigned char *page = want > 1 ? vm_try_slot(vm->ra_busy, VM_RA_SLOTS, vm->ra_staging,
+	unsigned char *page = want > 1 ? pcpu_try_slot(vm->ra_busy, VM_RA_SLOTS, vm->ra_staging,
 						     VM_RA_MAX * PAGE_SIZE, &slot) : NULL;
 	if (page) {
 		busy = vm->ra_busy;
 		n = lock_swapped_run(r, i, want, vs);
 	} else {
-		page = vm_take_slot(busy, VM_STAGING, vm->staging, PAGE_SIZE, &slot);
+		page = pcpu_take_slot(busy, VM_STAGING, vm->staging, PAGE_SIZE, &slot);
 	}
 	size_t got = read_run(vm, vs, n, page, from, &ret);
 	done = got ? install_run(vm, r, i, page, got, wake, &err) : 0;
-	vm_put_slot(busy, slot);
+	pcpu_put_slot(busy, slot);
 	for (size_t k = 0; k < got; k++)
 		swap_in_done(vm->swap, pte_entry(vs[k]), from[k], k < done);
 	for (size_t k = done; k < n; k++)

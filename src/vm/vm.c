@@ -14,30 +14,6 @@
 
 #include "vm/vm.h"
 
-void vm_put_slot(_Atomic bool *busy, unsigned idx) { atomic_store_rel(&busy[idx], false); }
-
-/* One pass over n slots (each slot_bytes at base) from this CPU's: a free
- * one, taken, or NULL. Lock-free, async-signal-safe. */
-void *vm_try_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
-{
-	for (unsigned k = 0, i = pcpu_current() % n; k < n; k++, i = (i + 1) % n)
-		if (!atomic_load_relaxed(&busy[i]) && !atomic_xchg_acq_rel(&busy[i], true)) {
-			*idx = i;
-			return base + (size_t)i * slot_bytes;
-		}
-	return NULL;
-}
-
-/* A free slot: vm_try_slot until one is. */
-void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx)
-{
-	void *slot;
-
-	while (!(slot = vm_try_slot(busy, n, base, slot_bytes, idx)))
-		sched_yield(); /* every slot busy: their owners finish in microseconds */
-	return slot;
-}
-
 /* This vm's own usage: resident pages, and the pool when it counts. */
 uint64_t vm_own_pages(struct vm *vm)
 {

@@ -170,10 +170,6 @@ int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen);
 uint64_t vm_usage_pages(struct vm *vm); /* own + external: what counts against the limit, in pages */
 uint64_t vm_own_pages(struct vm *vm);   /* resident + (pool_in_limit) the pool, in pages */
 void vm_set_external(struct vm *vm, uint64_t pages);
-void *vm_take_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx);
-void vm_put_slot(_Atomic bool *busy, unsigned idx);
-/* One pass over the slots: NULL when all are busy. */
-void *vm_try_slot(_Atomic bool *busy, unsigned n, unsigned char *base, size_t slot_bytes, unsigned *idx);
 static inline unsigned vm_barrier_enter(struct vm *vm) { return prw_read_lock(&vm->barrier); }
 static inline void vm_barrier_exit(struct vm *vm, unsigned b) { prw_read_unlock(&vm->barrier, b); }
 
