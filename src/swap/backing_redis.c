@@ -88,7 +88,7 @@ struct window {
 };
 
 /* The buffers of one pipeline round: its values and keys, and a value
- * before it is sealed. A device has one set per CPU (pcpu_take_slot): as
+ * before it is sealed. A device has a few sets (pcpu_take_slot): as
  * thread-local arrays they made every thread of every program under
  * `uswap run` zero and fault in 264 KiB of TLS when it started, Redis or
  * not. */

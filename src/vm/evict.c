@@ -120,7 +120,7 @@ static long evict_move(struct vm *vm, unsigned *b, struct region *r, size_t *idx
 	unsigned slot, k = 0;
 	long evicted = 0;
 	unsigned char *park = pcpu_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
-					   VM_EVICT_BATCH * PAGE_SIZE, &slot);
+					     VM_EVICT_BATCH * PAGE_SIZE, &slot);
 	enum batch_page st[VM_EVICT_BATCH] = {STAYS};
 	int err = 0;
 

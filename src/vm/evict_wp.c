@@ -277,7 +277,7 @@ long vm_evict_wp(struct vm *vm, unsigned *b, struct region *r, size_t *idx, unsi
 
 	if (protect(vm, b, r, idx, n, st)) {
 		unsigned char *park = pcpu_take_slot(vm->parking_busy, VM_PARKING, vm->parking,
-						   VM_EVICT_BATCH * PAGE_SIZE, &slot);
+						     VM_EVICT_BATCH * PAGE_SIZE, &slot);
 		swap_batch(vm, r, idx, n, st, e, park);
 		pcpu_put_slot(vm->parking_busy, slot);
 		for (unsigned k = 0; k < n; k++)

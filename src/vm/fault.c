@@ -277,7 +277,7 @@ static int resolve_swapped(struct vm *vm, struct region *r, size_t i, uint64_t v
 		return -EAGAIN;
 	want = ra_window(vm, r, i, room); /* once per fault that goes ahead, not per retry */
 	unsigned char *page = want > 1 ? pcpu_try_slot(vm->ra_busy, VM_RA_SLOTS, vm->ra_staging,
-						     VM_RA_MAX * PAGE_SIZE, &slot) : NULL;
+						       VM_RA_MAX * PAGE_SIZE, &slot) : NULL;
 	if (page) {
 		busy = vm->ra_busy;
 		n = lock_swapped_run(r, i, want, vs);

@@ -29,12 +29,14 @@
  * as page/ keeps free pages: a pool that drains and fills again (every
  * page loaded, then as many stored) would otherwise tear down and rebuild
  * every zspage, which cost 7% of a load+commit and 1-2% of a store. The
- * tick frees those that stayed empty for a whole interval (all but one
- * per class, 32 in the huge class); compaction frees them all, and so
+ * tick frees those that stayed empty for a whole interval, beyond as many
+ * as the class took in it (one per class stays, 32 in the huge class);
+ * zs_compact frees them all (the automatic compaction does not), and so
  * does an allocation that page/ refuses. They are not pool memory in
  * zs_get_total_pages (limits and statistics see the objects' zspages, as
  * in the kernel, which frees them at once): like page/'s free pages they
- * are resident memory held for at most two intervals (empty_pages).
+ * are resident memory, held until a tick finds them unused for a whole
+ * interval (empty_pages).
  *
  * Two CPUs: every CPU allocates from its own shard, a full set of classes,
  * so two threads never fill the same zspage or share a class lock; the
@@ -761,9 +763,9 @@ size_t zs_huge_class_size(struct zs_pool *pool) { return pool->max_slot - HDR_SI
 
 /* ------------------------------------------------------- alloc / free */
 
-/* The fullest zspage of c with a free object. class.lock held. */
 static uint64_t drop_all_empty(struct zs_pool *pool);
 
+/* The fullest zspage of c with a free object. class.lock held. */
 static struct zspage *find_zspage(struct size_class *c)
 {
 	for (int g = ZS_NR_GROUPS - 2; g >= 1; g--)
@@ -1090,7 +1092,7 @@ static uint64_t compact_class(struct zs_pool *pool, struct size_class *c, bool k
 	uint64_t released = kept_too ? release_empty(pool, c, UINT64_MAX) : 0, freed = 0;
 	int r;
 
-	while ((r = compact_step(pool, c)) >= 0)
+	while (!c->huge && (r = compact_step(pool, c)) >= 0) /* a huge zspage holds one object */
 		freed += (uint64_t)r * c->pages_per_zspage;
 	atomic_add_relaxed(&pool->pages_compacted, released + freed);
 	return released + freed;
@@ -1098,11 +1100,7 @@ static uint64_t compact_class(struct zs_pool *pool, struct size_class *c, bool k
 
 static void compact_one(struct zs_pool *pool, struct size_class *c, void *arg)
 {
-	uint64_t freed = c->huge ? release_empty(pool, c, UINT64_MAX) : compact_class(pool, c, true);
-
-	if (c->huge)
-		atomic_add_relaxed(&pool->pages_compacted, freed);
-	*(uint64_t *)arg += freed;
+	*(uint64_t *)arg += compact_class(pool, c, true);
 }
 
 /* The tick's share of keeping empty zspages: free those of c that stayed

@@ -85,7 +85,8 @@ uint64_t zs_flush(struct zs_pool *pool); /* returns the pages freed */
 /* The maintenance tick's work, now (page/'s background thread runs it
  * every trim_interval_ms): automatic compaction where asked for, then the
  * empty zspages kept for reuse that stayed empty since the previous tick
- * (all but one per class) and the queue are freed. */
+ * (beyond as many as their class took meanwhile, and one per class) and
+ * the queue are freed. */
 void zs_maintain(struct zs_pool *pool);
 int zs_migrate_page(struct zs_pool *pool, void *page);
 void *zs_handle_page(struct zs_pool *pool, unsigned long handle);
