@@ -31,6 +31,12 @@
  * Lost data is never silent: a page whose swapped copy is corrupt or
  * unreadable raises SIGBUS when touched, never reads as zero or stale.
  * A range dropped with madvise(MADV_DONTNEED) reads as zero afterwards.
+ * MADV_FREE: the pages leave the budget, and those the program writes
+ * again count again (lazyfree_adopted) within a tick (100 ms), where the
+ * kernel has written bits (Linux 6.7+); a page written again before uswap
+ * has applied the madvise's event (microseconds) counts once it is
+ * written again after that; a page only read stays uncounted (the kernel
+ * may still free it).
  * Threads: every call is thread-safe; uswap_close and uswap_free need that
  * no thread touches the memory they release.
  */
@@ -144,7 +150,9 @@ int uswap_swapoff(uswap_t *u);
  * disagreed with what the parking range then held; uswap goes by the
  * latter), zero_refills (resident pages
  * found missing and refilled with zeros; MADV_DONTNEED and MADV_FREE come
- * as events first, so a count here means a bug), written_bits (1 when the
+ * as events first, so a count here means a bug), lazyfree_adopted (pages
+ * MADV_FREE left in place that the program wrote again, counted as
+ * resident again), written_bits (1 when the
  * replacement policy sees which pages the program wrote: policy=clock on
  * Linux 6.7+, through UFFD_FEATURE_WP_ASYNC and PAGEMAP_SCAN),
  * written_refs (resident pages the clock kept for another pass because

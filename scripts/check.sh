@@ -69,7 +69,8 @@ if build tsan SAN=tsan; then
   # region page, which neither malloc nor uswap's own code ever makes
   # (src/vm/fault.c explains). Every other TSan report still fails the run.
   USWAP_TEST_SCALE=0.3 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
-    tests/run.sh -j "$J" -l "[tsan]" $(find build/tsan/tests -type f -executable -name 'mt-*' | sort)
+    tests/run.sh -j "$J" -l "[tsan]" $(find build/tsan/tests -type f -executable -name 'mt-*' | sort) \
+    build/tsan/tests/vm/madv-free
   USWAP_DEBUG_UFFD_HIDE=MOVE,POISON,WP_ASYNC,WP_UNPOPULATED USWAP_TEST_SCALE=0.3 \
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0" \
     tests/run.sh -j "$J" -l "[tsan as 6.1]" build/tsan/tests/vm/mt-r6-api build/tsan/tests/vm/mt-dontneed

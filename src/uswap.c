@@ -335,7 +335,7 @@ static const struct stat_name {
 	VM_STAT(evict_fail), VM_STAT(poisoned), VM_STAT(direct_reclaims), VM_STAT(budget_overruns),
 	VM_STAT(fault_p50_ns), VM_STAT(fault_p99_ns), VM_STAT(fault_max_ns), VM_STAT(readahead_pages),
 	VM_STAT(zero_refills), VM_STAT(evict_refused), VM_STAT(evict_misreports),
-	VM_STAT(written_bits), VM_STAT(written_refs), VM_STAT(evict_wp),
+	VM_STAT(written_bits), VM_STAT(written_refs), VM_STAT(evict_wp), VM_STAT(lazyfree_adopted),
 	ZSWAP_STAT(pool_total_size), ZSWAP_STAT(stored_pages), ZSWAP_STAT(stored_incompressible_pages),
 	ZSWAP_STAT(same_filled_pages), ZSWAP_STAT(written_back_pages), ZSWAP_STAT(pool_limit_hit),
 	ZSWAP_STAT(reject_reclaim_fail), ZSWAP_STAT(reject_alloc_fail), ZSWAP_STAT(reject_kmemcache_fail),

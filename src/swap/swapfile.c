@@ -126,10 +126,16 @@ int swap_space_create(const struct swap_space_config *cfg, struct swap_space **o
 		s->cfg.max_entries = 1ull << 26;
 	s->nr_clusters = (s->cfg.max_entries + SWAP_CLUSTER - 1) / SWAP_CLUSTER;
 	s->clusters = base_calloc(s->nr_clusters, sizeof(*s->clusters));
+	/* Room for every cluster up front: a free can come from a SIGBUS
+	 * handler (vm/), which must not allocate. Untouched, it costs no
+	 * memory. */
+	s->cap_nonfull = s->nr_clusters;
+	s->nonfull = base_malloc(s->cap_nonfull * sizeof(*s->nonfull));
 	s->nr_cursors = pcpu_nr_possible();
 	s->cursors = base_aligned_alloc(CACHE_LINE, s->nr_cursors * sizeof(*s->cursors));
-	if (!s->clusters || !s->cursors) {
+	if (!s->clusters || !s->nonfull || !s->cursors) {
 		base_free((void *)s->clusters);
+		base_free(s->nonfull);
 		base_free(s->cursors);
 		base_free(s);
 		return -ENOMEM;
@@ -215,23 +221,14 @@ static uint64_t cluster_get(struct swap_space *s)
 	return idx;
 }
 
+/* Cluster idx got a free entry. The stack has room for every cluster; a
+ * push beyond it (a cluster pushed twice) is dropped: the stack is a hint,
+ * and the scan finds free entries without it. */
 static void cluster_put_nonfull(struct swap_space *s, uint64_t idx)
 {
 	mutex_lock(&s->lock);
-	if (s->nr_nonfull == s->cap_nonfull) {
-		size_t cap = s->cap_nonfull ? 2 * s->cap_nonfull : 64;
-		uint64_t *n = base_malloc(cap * sizeof(*n));
-		if (!n) { /* lost as a hint only: next_new keeps the space usable */
-			mutex_unlock(&s->lock);
-			return;
-		}
-		if (s->nr_nonfull)
-			memcpy(n, s->nonfull, s->nr_nonfull * sizeof(*n));
-		base_free(s->nonfull);
-		s->nonfull = n;
-		s->cap_nonfull = cap;
-	}
-	s->nonfull[s->nr_nonfull++] = idx;
+	if (s->nr_nonfull < s->cap_nonfull)
+		s->nonfull[s->nr_nonfull++] = idx;
 	mutex_unlock(&s->lock);
 }
 

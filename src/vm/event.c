@@ -10,20 +10,24 @@
  * every later one sees the page dropped. A page read after MADV_DONTNEED
  * is zero, never stale.
  *
- * REMOVE (MADV_DONTNEED, MADV_REMOVE) and UNMAP (munmap) drop the pages
- * of the range; REMAP (mremap) of a whole region moves the region; a
+ * REMOVE (MADV_DONTNEED, MADV_FREE, MADV_REMOVE) and UNMAP (munmap) drop
+ * the pages of the range (what MADV_FREE leaves in place and the program
+ * writes again is adopted later: access.c); REMAP (mremap) of a whole region moves the region; a
  * partial mremap drops the pages it moved (they are no longer registered
  * at the new address and read as zero there: documented in uswap.h).
  *
- * Lock order: vm.barrier (exclusive) -> vm.regions_lock -> PTE_LOCKED.
+ * Lock order: vm.barrier (exclusive) -> vm.regions_lock -> PTE_LOCKED;
+ * vm.lazy under the barrier (access.c).
  */
 #include <errno.h>
 #include <unistd.h>
 
 #include "vm/vm.h"
 
-/* Drop [start, start + len) from every region it overlaps. */
-static void drop_range(struct vm *vm, uintptr_t start, uint64_t len)
+typedef void range_fn(struct vm *vm, struct region *r, size_t first, size_t n);
+
+/* fn over the part of [start, start + len) in each region it overlaps. */
+static void each_region(struct vm *vm, uintptr_t start, uint64_t len, range_fn *fn)
 {
 	unsigned n = atomic_load_acq(&vm->nr_regions_hint);
 
@@ -34,8 +38,21 @@ static void drop_range(struct vm *vm, uintptr_t start, uint64_t len)
 		uintptr_t end = r->start + r->npages * PAGE_SIZE, lo = MAX(start, r->start),
 			  hi = MIN(start + len, end);
 		if (lo < hi)
-			vm_page_drop(vm, r, (lo - r->start) / PAGE_SIZE, (hi - lo) / PAGE_SIZE);
+			fn(vm, r, (lo - r->start) / PAGE_SIZE, (hi - lo) / PAGE_SIZE);
 	}
+}
+
+/* Drop the pages; for a REMOVE (MADV_FREE may have left them in place),
+ * also note the range (access.c). */
+static void drop_removed(struct vm *vm, struct region *r, size_t first, size_t n)
+{
+	vm_page_drop(vm, r, first, n);
+	vm_access_note(vm, r, first, n);
+}
+
+static void drop_range(struct vm *vm, uintptr_t start, uint64_t len)
+{
+	each_region(vm, start, len, vm_page_drop);
 }
 
 static void remap(struct vm *vm, uintptr_t from, uintptr_t to, uint64_t len)
@@ -56,7 +73,8 @@ static void apply(struct vm *vm, const struct uffd_msg *m)
 	switch (m->event) {
 	case UFFD_EVENT_REMOVE:
 	case UFFD_EVENT_UNMAP: /* same message layout */
-		drop_range(vm, m->arg.remove.start, m->arg.remove.end - m->arg.remove.start);
+		each_region(vm, m->arg.remove.start, m->arg.remove.end - m->arg.remove.start,
+			    m->event == UFFD_EVENT_REMOVE ? drop_removed : vm_page_drop);
 		break;
 	case UFFD_EVENT_REMAP:
 		remap(vm, m->arg.remap.from, m->arg.remap.to, m->arg.remap.len);
@@ -77,6 +95,10 @@ void vm_events_read(struct vm *vm, struct vm_fault_msg *faults, unsigned *nr_fau
 
 	prw_write_lock(&vm->barrier);
 	ssize_t got = read(vm->uffd, msg, sizeof(msg[0]) * MIN(max, ARRAY_SIZE(msg)));
+	for (ssize_t k = 0; got > 0 && k < got / (ssize_t)sizeof(msg[0]); k++) /* first: the madvise goes on */
+		if (msg[k].event == UFFD_EVENT_REMOVE)
+			each_region(vm, msg[k].arg.remove.start, msg[k].arg.remove.end - msg[k].arg.remove.start,
+				    vm_access_rearm);
 	for (ssize_t k = 0; got > 0 && k < got / (ssize_t)sizeof(msg[0]); k++) {
 		if (msg[k].event == UFFD_EVENT_PAGEFAULT)
 			faults[nf++] = (struct vm_fault_msg){

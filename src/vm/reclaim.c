@@ -278,6 +278,7 @@ static void *reclaim_main(void *arg)
 		mutex_unlock(&vm->reclaim.lock);
 		if (stop)
 			return NULL;
+		vm_access_lazy(vm);
 		uint64_t limit = atomic_load_relaxed(&vm->limit_pages);
 		if (limit && vm_usage_pages(vm) > high_wmark(limit))
 			reclaim_to(vm, low_wmark(limit));

@@ -322,9 +322,19 @@ int vm_region_remove(struct vm *vm, void *addr, char *err, size_t errlen)
  * page the table says is RESIDENT is present in the region, and every page
  * it says is NONE, SWAPPED or POISON is not (mincore). A page present
  * while its table says SWAPPED would be replaced by its stale copy at the
- * next eviction; a RESIDENT page missing would read as zeros. 0, or
+ * next eviction; a RESIDENT page missing would read as zeros. The one
+ * exception: a NONE page may be present in a range MADV_FREE left in
+ * place (vm.lazy, access.c) until the program writes it again. 0, or
  * -EUCLEAN with the first mismatch in err.
  */
+static bool in_lazy_range(struct vm *vm, uintptr_t addr)
+{
+	for (unsigned k = 0; k < atomic_load_relaxed(&vm->nr_lazy); k++)
+		if (addr >= vm->lazy[k].start && addr < vm->lazy[k].end)
+			return true;
+	return false;
+}
+
 int vm_validate(struct vm *vm, char *err, size_t errlen)
 {
 	int ret = 0;
@@ -340,7 +350,8 @@ int vm_validate(struct vm *vm, char *err, size_t errlen)
 		for (size_t i = 0; i < r->npages && !ret; i++) {
 			uint64_t v = atomic_load_acq(&r->pte[i]);
 			bool present = vec[i] & 1, resident = pte_state(v) == PTE_RESIDENT;
-			if (!(v & PTE_LOCKED) && present != resident) {
+			if (!(v & PTE_LOCKED) && present != resident &&
+			    !(v == PTE_NONE && in_lazy_range(vm, r->start + i * PAGE_SIZE))) {
 				snprintf(err, errlen, "region %u page %zu: the table says %s (word %#llx), the kernel %s",
 					 id, i, resident ? "resident" : pte_state(v) == PTE_SWAPPED ? "swapped" : "not resident",
 					 (unsigned long long)v, present ? "has it" : "has no page");

@@ -229,6 +229,7 @@ void vm_stats(struct vm *vm, struct vm_stats *st)
 		.evict_refused = atomic_load_relaxed(&vm->evict_refused),
 		.evict_misreports = atomic_load_relaxed(&vm->evict_misreports),
 		.written_refs = atomic_load_relaxed(&vm->written_refs),
+		.lazyfree_adopted = atomic_load_relaxed(&vm->lazyfree_adopted),
 		.written_bits = vm->written_bits,
 		.evict_wp = vm->evict_wp,
 	};

@@ -106,8 +106,16 @@ struct vm_stats {
 	uint64_t resident_bytes, limit, faults, major_faults, minor_faults, zero_faults, swapins, swapouts,
 		refaults, evict_fail, poisoned, direct_reclaims, budget_overruns, fault_p50_ns, fault_p99_ns,
 		fault_max_ns, resident_hwm, readahead_pages, zero_refills, evict_refused, evict_misreports,
-		written_refs, written_bits, evict_wp;
+		written_refs, written_bits, evict_wp, lazyfree_adopted;
 };
+
+/* A range a REMOVE event dropped, where MADV_FREE may have left pages
+ * (access.c); seq changes whenever the range is noted again. */
+struct vm_range {
+	uintptr_t start, end;
+	uint64_t seq;
+};
+#define VM_LAZY_RANGES 32
 
 struct vm {
 	struct vm_config cfg;
@@ -152,8 +160,10 @@ struct vm {
 	struct hist fault_ns;
 	_Atomic uint64_t faults, major_faults, minor_faults, zero_faults, refaults, swapouts, evict_fail,
 		poisoned, direct_reclaims, budget_overruns, readahead_pages, zero_refills, evict_refused, evict_misreports,
-		written_refs;
+		written_refs, lazyfree_adopted;
 	_Atomic bool overrun_warned;
+	struct vm_range lazy[VM_LAZY_RANGES]; /* vm.barrier exclusive (access.c) */
+	_Atomic unsigned nr_lazy;           /* atomic: written with vm.barrier exclusive */
 	_Atomic uint64_t futile_ns;         /* atomic: when a reclaim last swept in vain (reclaim.c); 0: not */
 	_Atomic unsigned frozen;            /* atomic: > 0 while a fork is prepared (fork.c): nothing is evicted */
 	struct unuse_loc *unuse_map;        /* the swapoff's thread alone (unuse.c): swapped pages by entry */
@@ -220,6 +230,9 @@ int vm_wp_range(struct vm *vm, uintptr_t addr, size_t len, bool protect);
 bool vm_access_open(struct vm *vm);
 void vm_access_close(struct vm *vm);
 unsigned vm_access_scan(struct vm *vm, struct region *r, size_t first, size_t n);
+void vm_access_rearm(struct vm *vm, struct region *r, size_t first, size_t n);
+void vm_access_note(struct vm *vm, struct region *r, size_t first, size_t n);
+void vm_access_lazy(struct vm *vm);
 
 /* pin.c */
 long vm_pin(struct vm *vm, uintptr_t addr, size_t len, bool pin);

@@ -4,7 +4,12 @@
  * it back, while reader threads fault the same pages in and a pager
  * evicts the region in a loop. A resolver that looked a page up before the
  * DONTNEED and installed it after would bring the old content back: a
- * page read after MADV_DONTNEED must always be zero.
+ * page read after MADV_DONTNEED must always be zero. Every third round a
+ * page is also MADV_FREE'd and written again first: its REMOVE event
+ * drops it like a DONTNEED's, the kernel keeps it, and uswap adopts it
+ * (vm/access.c) while the next DONTNEED of the same page races the
+ * clock's and the tick's scans: a page adopted before that DONTNEED's zap
+ * and then evicted would come back with its old bytes.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,6 +29,26 @@ static atomic_bool stop;
 static atomic_long checks;
 static long rounds;
 
+/* Write page i, MADV_FREE it, write it again once uswap has applied the
+ * event: the second value stays, also after an eviction. */
+static void lazy_free(uint64_t *p, unsigned long i, long r)
+{
+	uint64_t v = ((uint64_t)r << 32) | i | 2;
+
+	__atomic_store_n(p, v ^ 4, __ATOMIC_RELAXED);
+	T_ASSERT(!madvise(p, 4096, MADV_FREE));
+	uswap_pageout(u, p, 4096); /* waits for the event barrier: the write below is seen (madv-free.c) */
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	if (r & 1)
+		uswap_pageout(u, p, 4096);
+	uint64_t got = __atomic_load_n(p, __ATOMIC_RELAXED);
+	if (got != v) {
+		fprintf(stderr, "page %lu reads %#llx after MADV_FREE and a write of %#llx\n", i,
+			(unsigned long long)got, (unsigned long long)v);
+		exit(T_EXIT_FAIL);
+	}
+}
+
 static void *owner(void *arg)
 {
 	long t = (long)arg;
@@ -31,6 +56,8 @@ static void *owner(void *arg)
 	for (long r = 0; r < rounds; r++)
 		for (unsigned long i = (unsigned long)t; i < PAGES; i += OWNERS) {
 			uint64_t *p = (uint64_t *)(mem + i * 4096);
+			if (r % 3 == 2)
+				lazy_free(p, i, r);
 			__atomic_store_n(p, ((uint64_t)r << 32) | i | 1, __ATOMIC_RELAXED);
 			if (r & 1)
 				uswap_pageout(u, p, 4096);
@@ -85,11 +112,13 @@ static void run(const char *mode)
 	for (int i = 0; i < READERS; i++)
 		pthread_join(rd[i], NULL);
 	pthread_join(pg, NULL);
-	uint64_t faults = 0, swapouts = 0;
+	uint64_t faults = 0, swapouts = 0, adopted = 0;
 	T_ASSERT(!uswap_stat(u, "faults", &faults));
+	T_ASSERT(!uswap_stat(u, "lazyfree_adopted", &adopted));
 	T_ASSERT(!uswap_stat(u, "swapouts", &swapouts));
-	printf("%s: %ld pages read zero after MADV_DONTNEED (%llu faults, %llu swap-outs meanwhile)\n", mode,
-	       atomic_load(&checks), (unsigned long long)faults, (unsigned long long)swapouts);
+	printf("%s: %ld pages read zero after MADV_DONTNEED (%llu faults, %llu swap-outs, %llu MADV_FREE'd pages "
+	       "adopted meanwhile)\n", mode, atomic_load(&checks), (unsigned long long)faults,
+	       (unsigned long long)swapouts, (unsigned long long)adopted);
 	T_ASSERT(swapouts > PAGES && faults > PAGES);
 	uswap_close(u);
 }
