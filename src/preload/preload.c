@@ -65,6 +65,9 @@
 #define PRELOAD_MIN_MAP (64u << 10)
 #define TICK_MS         50 /* the tree budget's period (tree.c) */
 #define STATS_TICKS     20 /* the live statistics: every second */
+/* ... from the second tick on: a process that ends sooner (a shell's
+ * $(...) subshell, say) writes only its final statistics, at exit. */
+#define LIVE_FIRST_TICK 2
 
 enum { OFF, STARTING, READY, DISABLED };
 
@@ -344,7 +347,7 @@ static void *stats_main(void *arg)
 	for (unsigned tick = 0; !stats_worker.stop; tick++) {
 		mutex_unlock(&stats_worker.lock);
 		tree_publish(uswap_share_budget(inst, tree_others()));
-		if (live && tick % STATS_TICKS == 0)
+		if (live && tick % STATS_TICKS == LIVE_FIRST_TICK)
 			stats_write(path);
 		if (*run_path && tick % STATS_TICKS == STATS_TICKS - 1)
 			stats_write(run_path);
