@@ -80,3 +80,16 @@ void *base_aligned_alloc(size_t align, size_t size)
 }
 
 void base_free(void *p) { alloc.free(p); }
+
+void *base_zalloc_large(size_t size)
+{
+	void *p;
+
+	return should_fail() || os_mmap_anon(size, PAGE_SIZE, &p) ? NULL : p;
+}
+
+void base_free_large(void *p, size_t size)
+{
+	if (p)
+		os_munmap(p, size);
+}

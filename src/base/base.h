@@ -52,6 +52,11 @@ void *base_realloc(void *p, size_t size);
 char *base_strdup(const char *s);
 void *base_aligned_alloc(size_t align, size_t size); /* zeroed */
 void base_free(void *p);
+/* A large zeroed array straight from mmap: its pages are faulted in only
+ * as they are touched (calloc from a heap that grew before clears and so
+ * touches all of it). Freed with base_free_large and the same size. */
+void *base_zalloc_large(size_t size);
+void base_free_large(void *p, size_t size);
 /* Where base_* allocations come from (default: the process's malloc).
  * Call before the first allocation; see alloc.c. */
 struct base_allocator {

@@ -156,6 +156,9 @@ static void *unlinker_main(void *arg);
  * with a message in err (bad size, cannot create, no space, io_uring
  * unavailable). Close with swap_backing_close().
  */
+/* The slot bitmap's size (one bit a slot). */
+static size_t map_bytes(const struct swap_backing *b) { return MAX(1, (b->nr_slots + 63) / 64) * sizeof(uint64_t); }
+
 int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing **out, char *err, size_t errlen)
 {
 	struct swap_backing *b = base_calloc(1, sizeof(*b));
@@ -178,7 +181,7 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 		b->priority = cfg->priority;
 		b->discard = cfg->discard || remote; /* a freed slot's key is unlinked */
 		b->direct = cfg->direct;
-		b->map = base_calloc((b->nr_slots + 63) / 64, sizeof(uint64_t));
+		b->map = base_zalloc_large(map_bytes(b));
 		ret = b->map ? 0 : -ENOMEM;
 	}
 	if (!ret && remote) {
@@ -196,7 +199,7 @@ int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing
 		redis_dev_close(b->remote, NULL, 0);
 		if (b->fd >= 0)
 			close(b->fd);
-		base_free(b->map);
+		base_free_large(b->map, map_bytes(b));
 		base_free(b->queue);
 		base_free(b->inflight);
 		swap_cipher_destroy(b->cipher);
@@ -246,7 +249,7 @@ void swap_backing_close(struct swap_backing *b)
 		base_free(sb);
 	}
 	swap_cipher_destroy(b->cipher);
-	base_free(b->map);
+	base_free_large(b->map, map_bytes(b));
 	base_free(b->queue);
 	base_free(b->inflight);
 	base_free(b);
