@@ -193,11 +193,12 @@ void uswap_thaw(uswap_t *u) { vm_thaw(u->vm); }
 
 long uswap_pin(uswap_t *u, void *addr, size_t len, int pin) { return vm_pin(u->vm, (uintptr_t)addr, len, pin); }
 
-uint64_t uswap_share_budget(uswap_t *u, uint64_t others_bytes)
+void uswap_share_budget(uswap_t *u, _Atomic int64_t *total, _Atomic int64_t *mine, _Atomic int64_t *peak)
 {
-	vm_set_external(u->vm, others_bytes / PAGE_SIZE);
-	return vm_own_pages(u->vm) * PAGE_SIZE;
+	vm_set_share(u->vm, &(struct vm_share){total, mine, peak});
 }
+
+void uswap_share_sync(uswap_t *u) { vm_share_sync(u->vm); }
 
 void uswap_forget(uswap_t *u)
 {

@@ -6,6 +6,7 @@
 #ifndef USWAP_INTERNAL_H
 #define USWAP_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,10 +26,14 @@ void uswap_forget(uswap_t *u);
  * never touched and are not looked at. 0 or -errno. */
 int uswap_adopt(uswap_t *u, void *addr, size_t len, size_t used_len);
 
-/* Pages of the budget that others use (the other processes of a uswap run
- * tree): this instance keeps its own usage under limit - bytes. Returns
- * its own usage, in bytes, for the others to see. */
-uint64_t uswap_share_budget(uswap_t *u, uint64_t others_bytes);
+/* The budget is shared with other processes (a uswap run tree), through
+ * counters in memory they all map, in pages: total (what every sharer
+ * published), mine (this process's part) and peak (the highest total).
+ * The instance publishes its usage as it moves (a few pages behind at
+ * most) and keeps it under the limit less the others' part.
+ * uswap_share_sync publishes it exactly (a timer's tick). */
+void uswap_share_budget(uswap_t *u, _Atomic int64_t *total, _Atomic int64_t *mine, _Atomic int64_t *peak);
+void uswap_share_sync(uswap_t *u);
 
 /* The instance id of its Redis Cluster device (the namespace of its keys
  * there), or 0 when its swap device is not a cluster. */

@@ -30,7 +30,7 @@
 #include "vm/uffd.h"
 
 #define JEMALLOC "libjemalloc.so.2"
-#define TREE_FILE_BYTES (1 << 16) /* at least src/preload/tree.c's struct tree (4096 slots of 16 bytes) */
+#define TREE_FILE_BYTES (1 << 17) /* at least src/preload/tree.c's struct tree (64 bytes, 4096 slots of 16) */
 
 static void run_usage(FILE *f)
 {

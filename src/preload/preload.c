@@ -304,6 +304,8 @@ static void stats_json(FILE *f)
 		(unsigned long long)h.mapped_bytes, h.chunks, (unsigned long long)h.chunk_bytes,
 		(unsigned long long)h.maps, (unsigned long long)h.unmaps, (unsigned long long)h.remaps,
 		(unsigned long long)h.fixed_maps, (unsigned long long)h.lost_bytes);
+	if (tree_peak_bytes())
+		fprintf(f, "\"tree_peak\": %llu, ", (unsigned long long)tree_peak_bytes());
 	fprintf(f, "\"uswap\": ");
 	uswap_stats_print(inst, f, 1);
 	fprintf(f, "}\n");
@@ -332,8 +334,10 @@ static void run_stats_path(char *path, size_t len)
 		*path = 0;
 }
 
-/* Every tick: tell the tree what we use and learn what the others use;
- * every STATS_TICKS ticks: the live statistics file, and the same into
+/* Every tick: publish our usage to the tree exactly (faults publish it in
+ * steps: tree.c), and reclaim if the others' growth took us over; every
+ * STATS_TICKS ticks: dead processes' parts out of the tree's sum, the
+ * live statistics file, and the same into
  * `uswap run`'s folder, so that a process killed before its exit (SIGKILL:
  * stress-ng's workers end so under load) leaves its last second there. */
 static void *stats_main(void *arg)
@@ -346,7 +350,9 @@ static void *stats_main(void *arg)
 	mutex_lock(&stats_worker.lock);
 	for (unsigned tick = 0; !stats_worker.stop; tick++) {
 		mutex_unlock(&stats_worker.lock);
-		tree_publish(uswap_share_budget(inst, tree_others()));
+		uswap_share_sync(inst);
+		if (tick % STATS_TICKS == 0)
+			tree_reap();
 		if (live && tick % STATS_TICKS == LIVE_FIRST_TICK)
 			stats_write(path);
 		if (*run_path && tick % STATS_TICKS == STATS_TICKS - 1)
@@ -480,6 +486,7 @@ static void after_fork_child(void)
 		return;
 	}
 	tree_rejoin();
+	tree_share(inst);
 	atomic_store_rel(&state, READY);
 	worker_init(&stats_worker);
 	worker_start(&stats_worker, "stats", stats_main, NULL);
@@ -506,7 +513,7 @@ __attribute__((constructor)) static void preload_init(void)
 	heap_init(inst);
 	note_remote_instance(inst);
 	const char *budget = getenv("USWAP_RUN_BUDGET");
-	if (budget && *budget && !tree_join(budget))
+	if (budget && *budget && !(tree_join(budget) && tree_share(inst)))
 		say("uswap: cannot join the process tree's budget (%s): this process has a budget of its own\n", budget);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	worker_init(&stats_worker);

@@ -4,17 +4,19 @@
  *
  * uswap run makes a small file in its private directory (0700) and names
  * it in USWAP_RUN_BUDGET; every process of the tree maps it shared and
- * takes a slot, where it publishes what it uses (resident pages and, when
- * it counts, its pool) every TREE_PERIOD_MS (preload.c). Each process
- * keeps its own usage under the limit minus what the others published, so
- * the tree as a whole stays near the limit, and whoever needs memory
- * evicts its own coldest pages. The others' figures are at most one
- * period old: the budget can be overrun by what the tree allocates in
- * that time.
+ * takes a slot. The file holds, in pages, the sum of what the processes
+ * use, each process's part of it (its slot), and the highest sum seen.
+ * Each process publishes its usage as it moves, a few pages behind at
+ * most (vm/vm.c, VM_SHARE_STEP), and keeps its own usage under the limit
+ * minus the others' part, so the tree as a whole stays near the limit
+ * and whoever needs memory evicts its own coldest pages. (The sum was
+ * once gathered every 50 ms: four processes starting at once could each
+ * take the whole limit before they saw each other.)
  *
  * A slot belongs to a pid; a process killed before it could give its slot
- * back is found dead (kill(pid, 0)) and its slot reused. After exec the
- * process keeps its pid and finds its own slot again.
+ * back is found dead (kill(pid, 0)) and its part taken out of the sum.
+ * After exec the process keeps its pid and finds its own slot again: its
+ * first publication replaces the old image's part.
  *
  * Lock order: none; slots are claimed with a compare-and-swap of the pid.
  */
@@ -27,15 +29,19 @@
 
 #include "preload/sys.h"
 #include "preload/tree.h"
+#include "uswap_internal.h"
 
 #define TREE_SLOTS 4096
 
 struct tree_slot {
 	_Atomic int pid;          /* 0: free */
-	_Atomic uint64_t bytes;   /* what the process uses, as it last said */
+	_Atomic int64_t pages;    /* what the process uses, as it last published */
 };
 
 struct tree {
+	_Atomic int64_t total;    /* pages: the slots' sum */
+	_Atomic int64_t peak;     /* pages: the highest total */
+	char pad[48];
 	struct tree_slot slot[TREE_SLOTS];
 };
 
@@ -57,8 +63,6 @@ static void claim(void)
 		if ((pid == 0 || dead(pid)) && atomic_compare_exchange_strong(&tree->slot[i].pid, &pid, me))
 			mine = i;
 	}
-	if (mine >= 0)
-		atomic_store(&tree->slot[mine].bytes, 0);
 }
 
 bool tree_join(const char *path)
@@ -82,36 +86,38 @@ void tree_rejoin(void)
 		claim();
 }
 
+bool tree_share(uswap_t *u)
+{
+	if (!tree || mine < 0)
+		return false;
+	uswap_share_budget(u, &tree->total, &tree->slot[mine].pages, &tree->peak);
+	return true;
+}
+
+/* Slot i's part leaves the sum. */
+static void drop_part(int i)
+{
+	atomic_fetch_sub(&tree->total, atomic_exchange(&tree->slot[i].pages, 0));
+}
+
 void tree_leave(void)
 {
 	if (!tree || mine < 0)
 		return;
-	atomic_store(&tree->slot[mine].bytes, 0);
+	drop_part(mine);
 	atomic_store(&tree->slot[mine].pid, 0);
 	mine = -1;
 }
 
-uint64_t tree_others(void)
+void tree_reap(void)
 {
-	static unsigned tick;
-	uint64_t sum = 0;
-
-	if (!tree)
-		return 0;
-	bool check = ++tick % 20 == 0; /* a dead process's slot: about once a second */
-	for (int i = 0; i < TREE_SLOTS; i++) {
+	for (int i = 0; tree && i < TREE_SLOTS; i++) {
 		int pid = atomic_load_explicit(&tree->slot[i].pid, memory_order_relaxed);
-		if (!pid || i == mine)
-			continue;
-		if (check && dead(pid) && atomic_compare_exchange_strong(&tree->slot[i].pid, &pid, 0))
-			continue;
-		sum += atomic_load_explicit(&tree->slot[i].bytes, memory_order_relaxed);
+		if (pid && i != mine && dead(pid)) {
+			drop_part(i); /* first: a slot freed with a part in the sum would be taken with it */
+			atomic_compare_exchange_strong(&tree->slot[i].pid, &pid, 0);
+		}
 	}
-	return sum;
 }
 
-void tree_publish(uint64_t bytes)
-{
-	if (tree && mine >= 0)
-		atomic_store_explicit(&tree->slot[mine].bytes, bytes, memory_order_relaxed);
-}
+uint64_t tree_peak_bytes(void) { return tree ? (uint64_t)atomic_load(&tree->peak) * 4096 : 0; }

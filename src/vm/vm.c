@@ -23,18 +23,55 @@ uint64_t vm_own_pages(struct vm *vm)
 	return (uint64_t)(res > 0 ? res : 0) + pool;
 }
 
-/* What counts against the limit: our own usage and what others sharing
- * the budget use (vm_set_external). */
-uint64_t vm_usage_pages(struct vm *vm) { return vm_own_pages(vm) + atomic_load_relaxed(&vm->external_pages); }
-
-/* Others (the other processes of a `uswap run` tree) use pages of the
- * same budget: this vm keeps its own usage under limit - pages. */
-void vm_set_external(struct vm *vm, uint64_t pages)
+/* Publish own usage into the shared budget when it has moved a step
+ * from what was published (exact: always); returns what is published
+ * now. Atomics only: a fault in a SIGBUS handler may call it. */
+static int64_t share_publish(struct vm *vm, int64_t own, bool exact)
 {
-	uint64_t old = atomic_xchg_acq_rel(&vm->external_pages, pages);
+	int64_t mine = atomic_load_relaxed(vm->share.mine);
 
-	if (pages > old)
-		vm_charge(vm, 0); /* wakes the reclaim thread when now over the watermark */
+	if (!exact && own - mine < VM_SHARE_STEP && mine - own < VM_SHARE_STEP)
+		return mine;
+	int64_t old = atomic_xchg_acq_rel(vm->share.mine, own);
+	int64_t total = atomic_add_acq_rel(vm->share.total, own - old) + (own - old);
+	int64_t peak = atomic_load_relaxed(vm->share.peak);
+	while (total > peak && !atomic_cas_weak_relaxed(vm->share.peak, &peak, total))
+		;
+	return own;
+}
+
+/* What counts against the limit: our own usage, and with a shared
+ * budget what the others published. */
+uint64_t vm_usage_pages(struct vm *vm)
+{
+	uint64_t own = vm_own_pages(vm);
+
+	if (!atomic_load_acq(&vm->shared))
+		return own;
+	int64_t mine = share_publish(vm, (int64_t)own, false);
+	int64_t others = atomic_load_relaxed(vm->share.total) - mine;
+	return own + (uint64_t)(others > 0 ? others : 0);
+}
+
+/* This vm's budget is shared with other processes through share (their
+ * memory outlives the vm's use of it): it keeps its own usage under the
+ * limit less what the others published. */
+void vm_set_share(struct vm *vm, const struct vm_share *share)
+{
+	vm->share = *share;
+	atomic_store_rel(&vm->shared, true);
+	vm_share_sync(vm);
+}
+
+/* Publish own usage exactly (the pool also shrinks without a charge), and
+ * wake the reclaim thread if the others' growth took usage over the
+ * watermark. */
+void vm_share_sync(struct vm *vm)
+{
+	if (!atomic_load_acq(&vm->shared))
+		return;
+	share_publish(vm, (int64_t)vm_own_pages(vm), true);
+	vm_charge(vm, 0);
 }
 
 int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen)

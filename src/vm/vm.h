@@ -117,6 +117,17 @@ struct vm_range {
 };
 #define VM_LAZY_RANGES 32
 
+/* A budget shared with other processes (a `uswap run` tree), in pages, in
+ * memory they all map: the sum of what each published, this process's
+ * part of it, and the highest sum seen. A process publishes whenever its
+ * own usage has moved VM_SHARE_STEP pages from what it last published
+ * (vm_usage_pages, on every charge), so the sum is never more than a
+ * step per process behind. */
+struct vm_share {
+	_Atomic int64_t *total, *mine, *peak;
+};
+#define VM_SHARE_STEP 64
+
 struct vm {
 	struct vm_config cfg;
 	int uffd;                   /* the regions' userfaultfd (events; faults in handler mode) */
@@ -135,7 +146,8 @@ struct vm {
 	_Atomic unsigned nr_regions_hint; /* atomic: 1 + the highest slot ever used */
 
 	_Atomic uint64_t limit_pages;       /* atomic: 0 = no limit */
-	_Atomic uint64_t external_pages;    /* atomic: others' usage of the same budget (vm_set_external) */
+	struct vm_share share;              /* set once, before shared (vm_set_share) */
+	_Atomic bool shared;                /* atomic: share is set */
 	cache_aligned _Atomic int64_t resident; /* atomic: pages present in regions */
 	_Atomic int64_t resident_hwm;       /* atomic */
 	cache_aligned _Atomic uint32_t evictions; /* atomic: the eviction clock (shadow entries) */
@@ -177,9 +189,10 @@ int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *
 void vm_destroy(struct vm *vm);
 void vm_stats(struct vm *vm, struct vm_stats *st);
 int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen);
-uint64_t vm_usage_pages(struct vm *vm); /* own + external: what counts against the limit, in pages */
+uint64_t vm_usage_pages(struct vm *vm); /* own + the others sharing the budget: what counts against the limit, in pages */
 uint64_t vm_own_pages(struct vm *vm);   /* resident + (pool_in_limit) the pool, in pages */
-void vm_set_external(struct vm *vm, uint64_t pages);
+void vm_set_share(struct vm *vm, const struct vm_share *share);
+void vm_share_sync(struct vm *vm);
 static inline unsigned vm_barrier_enter(struct vm *vm) { return prw_read_lock(&vm->barrier); }
 static inline void vm_barrier_exit(struct vm *vm, unsigned b) { prw_read_unlock(&vm->barrier, b); }
 

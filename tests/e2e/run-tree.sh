@@ -4,7 +4,8 @@
 # --limit-per-process 48M each is kept within its own 48M; with --limit
 # 128M the four share one budget: sampled while they hold their memory,
 # their resident pages and pools together stay near 128M (they would need
-# 384M). Every program checks every byte.
+# 384M), sampled and by the tree's own high-water mark. Every program
+# checks every byte.
 set -uo pipefail
 . "$(dirname "$0")/../e2e-lib.sh"
 h=$root/build/tests/e2e/fill-helper
@@ -32,4 +33,16 @@ wait $runner || fail "make -j4 under one 128M budget failed: $(cat "$work/err")"
 echo "the four together used at most $worst MiB of the 128M budget"
 [ "$worst" -gt 0 ] || fail "never saw the four processes holding their memory"
 [ "$worst" -le 141 ] || fail "the tree used $worst MiB, over the 128M budget + 10%"
+
+# The tree's own high-water mark (tree_peak: the sum the processes
+# published, which they do as their usage moves): four processes that
+# start at once and fill as fast as they can must not take the limit each
+# before they see each other.
+under 128M make -s -j4 -C "$work" HOLD=0 || fail "make -j4 under one 128M budget failed: $(cat "$work/err")"
+peak=$(python3 -c "
+import json, sys
+print(max(p.get('tree_peak', 0) for p in json.load(open(sys.argv[1]))) >> 20)" "$work/stats.json")
+echo "the tree's peak while four processes filled 96 MiB each at once: $peak MiB"
+[ "$peak" -gt 100 ] || fail "tree_peak $peak MiB: the processes did not share the budget"
+[ "$peak" -le 134 ] || fail "the tree reached $peak MiB, over the 128M budget + 5%"
 echo ok
