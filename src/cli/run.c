@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,11 @@
 #include "base/base.h"
 #include "cli/cli.h"
 #include "options.h"
+#include "preload/tree.h"
 #include "uswap.h"
 #include "vm/uffd.h"
 
 #define JEMALLOC "libjemalloc.so.2"
-#define TREE_FILE_BYTES (1 << 17) /* at least src/preload/tree.c's struct tree (64 bytes, 4096 slots of 16) */
 
 static void run_usage(FILE *f)
 {
@@ -395,7 +396,7 @@ static int make_budget(const struct run_opts *r, const char *dir)
 	}
 	snprintf(path, sizeof(path), "%s/budget", dir);
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, TREE_FILE_BYTES)) {
+	if (fd < 0 || ftruncate(fd, sizeof(struct tree))) {
 		fprintf(stderr, "uswap run: cannot make the budget file %s: %s\n", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -406,6 +407,21 @@ static int make_budget(const struct run_opts *r, const char *dir)
 	return 0;
 }
 
+/* The tree's highest usage, from its budget file (src/preload/tree.c). */
+static void report_tree_peak(const struct run_opts *r, const char *path)
+{
+	int64_t head[2]; /* struct tree's total and peak, in pages */
+	_Static_assert(offsetof(struct tree, peak) == sizeof(head[0]), "struct tree starts with total, peak");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head);
+
+	if (fd >= 0)
+		close(fd);
+	if (ok)
+		fprintf(stderr, "  the tree together: at most %.1f MiB of the %.1f MiB budget\n",
+			(double)head[1] * PAGE_SIZE / (1 << 20), (double)opt_num(&r->opt, OPT_LIMIT) / (1 << 20));
+}
+
 /* The final statistics the processes left in dir: print, save, remove. */
 static void report(const struct run_opts *r, const char *dir, pid_t top, double secs, int status)
 {
@@ -413,6 +429,7 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 	FILE *out = r->stats_file ? fopen(r->stats_file, "we") : NULL;
 	struct dirent *e;
 	unsigned n = 0;
+	bool budget = false;
 
 	if (r->stats_file && !out)
 		fprintf(stderr, "uswap run: --stats-file %s: %s\n", r->stats_file, strerror(errno));
@@ -427,7 +444,7 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 		if (e->d_name[0] == '.' || snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
 			continue;
 		if (!strcmp(e->d_name, "budget")) {
-			unlink(path);
+			budget = true; /* reported after the processes, then removed */
 			continue;
 		}
 		size_t nl = strlen(e->d_name);
@@ -449,6 +466,12 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 	}
 	if (r->stats && !n)
 		fprintf(stderr, "  no statistics: no process ran under uswap to its exit (pid %d)\n", (int)top);
+	char path[PATH_MAX];
+	if (budget && snprintf(path, sizeof(path), "%s/budget", dir) < (int)sizeof(path)) {
+		if (r->stats)
+			report_tree_peak(r, path);
+		unlink(path);
+	}
 	if (d)
 		closedir(d);
 	rmdir(dir);

@@ -31,20 +31,6 @@
 #include "preload/tree.h"
 #include "uswap_internal.h"
 
-#define TREE_SLOTS 4096
-
-struct tree_slot {
-	_Atomic int pid;          /* 0: free */
-	_Atomic int64_t pages;    /* what the process uses, as it last published */
-};
-
-struct tree {
-	_Atomic int64_t total;    /* pages: the slots' sum */
-	_Atomic int64_t peak;     /* pages: the highest total */
-	char pad[48];
-	struct tree_slot slot[TREE_SLOTS];
-};
-
 static struct tree *tree;
 static int mine = -1;
 
