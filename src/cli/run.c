@@ -429,7 +429,6 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 	FILE *out = r->stats_file ? fopen(r->stats_file, "we") : NULL;
 	struct dirent *e;
 	unsigned n = 0;
-	bool budget = false;
 
 	if (r->stats_file && !out)
 		fprintf(stderr, "uswap run: --stats-file %s: %s\n", r->stats_file, strerror(errno));
@@ -443,10 +442,8 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 		char path[PATH_MAX], *text;
 		if (e->d_name[0] == '.' || snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
 			continue;
-		if (!strcmp(e->d_name, "budget")) {
-			budget = true; /* reported after the processes, then removed */
-			continue;
-		}
+		if (!strcmp(e->d_name, "budget"))
+			continue; /* reported after the processes, then removed */
 		size_t nl = strlen(e->d_name);
 		bool json = nl > 5 && !strcmp(e->d_name + nl - 5, ".json"); /* not a killed writer's .tmp */
 		if (json && !procstats_read(path, &text)) {
@@ -466,8 +463,8 @@ static void report(const struct run_opts *r, const char *dir, pid_t top, double 
 	}
 	if (r->stats && !n)
 		fprintf(stderr, "  no statistics: no process ran under uswap to its exit (pid %d)\n", (int)top);
-	char path[PATH_MAX];
-	if (budget && snprintf(path, sizeof(path), "%s/budget", dir) < (int)sizeof(path)) {
+	char path[PATH_MAX]; /* make_budget's file, if any */
+	if (snprintf(path, sizeof(path), "%s/budget", dir) < (int)sizeof(path)) {
 		if (r->stats)
 			report_tree_peak(r, path);
 		unlink(path);

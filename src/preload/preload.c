@@ -304,8 +304,9 @@ static void stats_json(FILE *f)
 		(unsigned long long)h.mapped_bytes, h.chunks, (unsigned long long)h.chunk_bytes,
 		(unsigned long long)h.maps, (unsigned long long)h.unmaps, (unsigned long long)h.remaps,
 		(unsigned long long)h.fixed_maps, (unsigned long long)h.lost_bytes);
-	if (tree_peak_bytes())
-		fprintf(f, "\"tree_peak\": %llu, ", (unsigned long long)tree_peak_bytes());
+	uint64_t tree_peak = tree_peak_bytes();
+	if (tree_peak)
+		fprintf(f, "\"tree_peak\": %llu, ", (unsigned long long)tree_peak);
 	fprintf(f, "\"uswap\": ");
 	uswap_stats_print(inst, f, 1);
 	fprintf(f, "}\n");

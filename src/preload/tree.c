@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "preload/sys.h"
 #include "preload/tree.h"
 #include "uswap_internal.h"
@@ -106,4 +107,4 @@ void tree_reap(void)
 	}
 }
 
-uint64_t tree_peak_bytes(void) { return tree ? (uint64_t)atomic_load(&tree->peak) * 4096 : 0; }
+uint64_t tree_peak_bytes(void) { return tree ? (uint64_t)atomic_load(&tree->peak) * PAGE_SIZE : 0; }

@@ -150,15 +150,15 @@ static int64_t open_remote(const struct swap_backing_config *cfg, struct redis_d
 static void discard_all_locked(struct swap_backing *b);
 static void *unlinker_main(void *arg);
 
+/* The slot bitmap's size (one bit a slot). */
+static size_t map_bytes(const struct swap_backing *b) { return MAX(1, (b->nr_slots + 63) / 64) * sizeof(uint64_t); }
+
 /*
  * Open a backing store: a file of cfg->size bytes, or a block device
  * (cfg->path; its whole size when cfg->size is 0). Returns 0, or -errno
  * with a message in err (bad size, cannot create, no space, io_uring
  * unavailable). Close with swap_backing_close().
  */
-/* The slot bitmap's size (one bit a slot). */
-static size_t map_bytes(const struct swap_backing *b) { return MAX(1, (b->nr_slots + 63) / 64) * sizeof(uint64_t); }
-
 int swap_backing_open(const struct swap_backing_config *cfg, struct swap_backing **out, char *err, size_t errlen)
 {
 	struct swap_backing *b = base_calloc(1, sizeof(*b));

@@ -12,9 +12,10 @@
  *
  * REMOVE (MADV_DONTNEED, MADV_FREE, MADV_REMOVE) and UNMAP (munmap) drop
  * the pages of the range (what MADV_FREE leaves in place and the program
- * writes again is adopted later: access.c); REMAP (mremap) of a whole region moves the region; a
- * partial mremap drops the pages it moved (they are no longer registered
- * at the new address and read as zero there: documented in uswap.h).
+ * writes again is adopted later: access.c); REMAP (mremap) of a whole
+ * region moves the region; a partial mremap drops the pages it moved
+ * (they are no longer registered at the new address and read as zero
+ * there: documented in uswap.h).
  *
  * Lock order: vm.barrier (exclusive) -> vm.regions_lock -> PTE_LOCKED;
  * vm.lazy under the barrier (access.c).
@@ -50,11 +51,6 @@ static void drop_removed(struct vm *vm, struct region *r, size_t first, size_t n
 	vm_access_note(vm, r, first, n);
 }
 
-static void drop_range(struct vm *vm, uintptr_t start, uint64_t len)
-{
-	each_region(vm, start, len, vm_page_drop);
-}
-
 static void remap(struct vm *vm, uintptr_t from, uintptr_t to, uint64_t len)
 {
 	mutex_lock(&vm->regions_lock);
@@ -65,7 +61,7 @@ static void remap(struct vm *vm, uintptr_t from, uintptr_t to, uint64_t len)
 		return;
 	}
 	mutex_unlock(&vm->regions_lock);
-	drop_range(vm, from, len);
+	each_region(vm, from, len, vm_page_drop);
 }
 
 static void apply(struct vm *vm, const struct uffd_msg *m)
@@ -95,11 +91,12 @@ void vm_events_read(struct vm *vm, struct vm_fault_msg *faults, unsigned *nr_fau
 
 	prw_write_lock(&vm->barrier);
 	ssize_t got = read(vm->uffd, msg, sizeof(msg[0]) * MIN(max, ARRAY_SIZE(msg)));
-	for (ssize_t k = 0; got > 0 && k < got / (ssize_t)sizeof(msg[0]); k++) /* first: the madvise goes on */
+	ssize_t n = got > 0 ? got / (ssize_t)sizeof(msg[0]) : 0;
+	for (ssize_t k = 0; k < n; k++) /* first: the madvise goes on */
 		if (msg[k].event == UFFD_EVENT_REMOVE)
 			each_region(vm, msg[k].arg.remove.start, msg[k].arg.remove.end - msg[k].arg.remove.start,
 				    vm_access_rearm);
-	for (ssize_t k = 0; got > 0 && k < got / (ssize_t)sizeof(msg[0]); k++) {
+	for (ssize_t k = 0; k < n; k++) {
 		if (msg[k].event == UFFD_EVENT_PAGEFAULT)
 			faults[nf++] = (struct vm_fault_msg){
 				.addr = (uintptr_t)msg[k].arg.pagefault.address,

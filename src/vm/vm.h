@@ -189,7 +189,8 @@ int vm_create(const struct vm_config *cfg, struct swap_sys *swap, struct zswap *
 void vm_destroy(struct vm *vm);
 void vm_stats(struct vm *vm, struct vm_stats *st);
 int vm_set_limit(struct vm *vm, uint64_t bytes, char *err, size_t errlen);
-uint64_t vm_usage_pages(struct vm *vm); /* own + the others sharing the budget: what counts against the limit, in pages */
+/* What counts against the limit, in pages: own usage and the others sharing the budget. */
+uint64_t vm_usage_pages(struct vm *vm);
 uint64_t vm_own_pages(struct vm *vm);   /* resident + (pool_in_limit) the pool, in pages */
 void vm_set_share(struct vm *vm, const struct vm_share *share);
 void vm_share_sync(struct vm *vm);

@@ -30,20 +30,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "helpers.h"
-#include "uswap.h"
+#include "api_helpers.h"
 #include "uswap_debug.h"
 
 #define PAGES 2048u
 #define PG    4096u
-
-static uint64_t stat_of(uswap_t *u, const char *name)
-{
-	uint64_t v = 0;
-
-	T_ASSERT(!uswap_stat(u, name, &v));
-	return v;
-}
 
 /* Poll resident_bytes (the reclaim thread looks every 100 ms) until it is
  * want pages, for up to 5 s; returns the last value, in pages. */
@@ -52,7 +43,7 @@ static uint64_t resident_becomes(uswap_t *u, uint64_t want)
 	uint64_t pages = 0;
 
 	for (int tries = 0; tries < 50; tries++) {
-		pages = stat_of(u, "resident_bytes") / PG;
+		pages = t_stat(u, "resident_bytes") / PG;
 		if (pages == want)
 			break;
 		usleep(100 * 1000);
@@ -86,9 +77,8 @@ static void run(const char *mode)
 	char opts[64];
 
 	snprintf(opts, sizeof(opts), "fault_mode=%s", mode);
-	uswap_t *u = uswap_open(opts);
-	T_ASSERT(u);
-	if (!stat_of(u, "written_bits")) {
+	uswap_t *u = t_open(opts);
+	if (!t_stat(u, "written_bits")) {
 		printf("%s: SKIP: no written bits on this kernel (UFFD_FEATURE_WP_ASYNC, PAGEMAP_SCAN)\n", mode);
 		uswap_close(u);
 		exit(T_EXIT_SKIP);
@@ -101,20 +91,20 @@ static void run(const char *mode)
 	T_ASSERT(!madvise(p, PAGES / 2 * PG, MADV_FREE));
 	T_VALIDATE(u, "after MADV_FREE"); /* also waits until uswap has applied the event (see the top) */
 	fill(p, 0, PAGES / 4, 2); /* written again: the kernel keeps them */
-	uint64_t res = resident_becomes(u, PAGES / 4 * 3);
+	resident_becomes(u, PAGES / 4 * 3);
 	usleep(300 * 1000); /* three more ticks: the unwritten ones must stay out */
-	res = stat_of(u, "resident_bytes") / PG;
+	uint64_t res = t_stat(u, "resident_bytes") / PG;
 	printf("%s: after MADV_FREE of %u pages and writing %u again: %llu resident pages, %llu adopted\n", mode,
-	       PAGES / 2, PAGES / 4, (unsigned long long)res, (unsigned long long)stat_of(u, "lazyfree_adopted"));
+	       PAGES / 2, PAGES / 4, (unsigned long long)res, (unsigned long long)t_stat(u, "lazyfree_adopted"));
 	T_ASSERT_EQ(res, (uint64_t)PAGES / 4 * 3);
-	T_ASSERT_EQ(stat_of(u, "lazyfree_adopted"), (uint64_t)PAGES / 4);
+	T_ASSERT_EQ(t_stat(u, "lazyfree_adopted"), (uint64_t)PAGES / 4);
 	T_VALIDATE(u, "after the writes");
 
-	uint64_t outs = stat_of(u, "swapouts");
+	uint64_t outs = t_stat(u, "swapouts");
 	T_ASSERT(uswap_pageout(u, p, (size_t)PAGES * PG) >= 0);
 	printf("%s: pageout: %llu swap-outs, %llu resident pages left\n", mode,
-	       (unsigned long long)(stat_of(u, "swapouts") - outs), (unsigned long long)stat_of(u, "resident_bytes") / PG);
-	T_ASSERT(stat_of(u, "swapouts") - outs >= PAGES / 4 * 3);
+	       (unsigned long long)(t_stat(u, "swapouts") - outs), (unsigned long long)t_stat(u, "resident_bytes") / PG);
+	T_ASSERT(t_stat(u, "swapouts") - outs >= PAGES / 4 * 3);
 	T_VALIDATE(u, "after pageout");
 	check(p, 0, PAGES / 4, 2, false);
 	check(p, PAGES / 4, PAGES / 2, 1, true);
@@ -124,8 +114,7 @@ static void run(const char *mode)
 	T_ASSERT(!madvise(p, PAGES / 2 * PG, MADV_FREE));
 	T_VALIDATE(u, "after the second MADV_FREE");
 	fill(p, 0, PAGES / 2, 3);
-	res = resident_becomes(u, PAGES);
-	T_ASSERT_EQ(res, (uint64_t)PAGES);
+	T_ASSERT_EQ(resident_becomes(u, PAGES), (uint64_t)PAGES);
 	T_VALIDATE(u, "after the second writes");
 	check(p, 0, PAGES / 2, 3, false);
 	check(p, PAGES / 2, PAGES, 1, false);
