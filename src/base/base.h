@@ -88,6 +88,24 @@ uint64_t os_now_coarse_ns(void);
 /* CLOCK_REALTIME ns from now, for pthread_cond_timedwait. */
 void os_deadline(struct timespec *ts, uint64_t ns);
 
+/* scratch.c: SCRATCH_SLOT bytes (page-aligned) of the calling thread's
+ * own, one per user; NULL only when a thread's first use cannot map them. */
+#define SCRATCH_SLOT (2 * PAGE_SIZE)
+enum scratch_slot {
+	SCRATCH_COMPRESS,       /* zswap: a store's compressor output */
+	SCRATCH_POOL_READ,      /* zswap: an object that spans two pages, copied out */
+	SCRATCH_DEDUP,          /* zswap: a shared object decompressed to compare */
+	SCRATCH_RECOMPRESS,     /* zswap: the recompressor's output */
+	SCRATCH_RECOMPRESS_PAGE, /* zswap: the page the recompressor works on */
+	SCRATCH_WRITEBACK,      /* zswap: writeback's page and object, one at a time */
+	SCRATCH_COMPACT,        /* zsmalloc: an object on its way between zspages */
+	SCRATCH_BOUNCE,         /* swap: an O_DIRECT bounce page */
+	SCRATCH_REDIS,          /* swap: a sealed object to open */
+	SCRATCH_UNUSE,          /* swap: a page read back by swapoff */
+	SCRATCH_NR
+};
+void *scratch_get(enum scratch_slot slot);
+
 /* percpu.c */
 unsigned pcpu_nr_possible(void); /* fixed for the life of the process */
 unsigned pcpu_current(void);     /* in [0, pcpu_nr_possible()) */

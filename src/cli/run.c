@@ -361,15 +361,29 @@ static int find_preload(char *out, size_t len)
 	return access(out, R_OK) ? -ENOENT : 0;
 }
 
+/* Can the loader find and load jemalloc? NULL if so, else why not.
+ * dlopen tells, but for one thing: jemalloc's TLS is initial-exec, which
+ * a library loaded after start gets only if the static TLS block has
+ * room left, and this process's may not (glibc keeps a few hundred bytes
+ * spare). That failure means the library was found and mapped; under
+ * LD_PRELOAD it is placed at start, where the room is made for it. */
+static const char *jemalloc_missing(void)
+{
+	if (dlopen(JEMALLOC, RTLD_LAZY | RTLD_LOCAL))
+		return NULL;
+	const char *why = dlerror();
+	return why && strstr(why, "static TLS") ? NULL : why ? why : "not found";
+}
+
 static int set_preload(const struct run_opts *r)
 {
 	char lib[PATH_MAX], list[3 * PATH_MAX];
-	const char *old = getenv("LD_PRELOAD");
+	const char *old = getenv("LD_PRELOAD"), *why;
 
-	if (!r->libc_malloc && !dlopen(JEMALLOC, RTLD_LAZY | RTLD_LOCAL)) {
+	if (!r->libc_malloc && (why = jemalloc_missing())) {
 		fprintf(stderr, "uswap run: %s cannot be loaded (%s): install jemalloc (Debian: libjemalloc2), or run "
 				"with --malloc libc (then only the program's own large mappings are managed)\n",
-			JEMALLOC, dlerror());
+			JEMALLOC, why);
 		return 2;
 	}
 	if (find_preload(lib, sizeof(lib))) {

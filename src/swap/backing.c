@@ -71,7 +71,7 @@ struct swap_backing {
 	struct io_uring ring;
 	_Atomic long inject_nth[2]; /* atomic: per op, fail the nth from now (0 = off) */
 	_Atomic int inject_err[2];
-	_Atomic uint64_t reads, writes, read_errors, write_errors, csum_errors, discards; /* atomic */
+	_Atomic uint64_t reads, writes, read_errors, write_errors, csum_errors, discards, discard_errors; /* atomic */
 	struct swap_cipher *cipher; /* constant: NULL = checksums, plain pages */
 	struct redis_dev *remote;   /* constant: slots are keys on a Redis Cluster (no fd) */
 	mutex_t buf_lock;           /* guards bufs */
@@ -309,8 +309,9 @@ static void discard_locked(struct swap_backing *b, uint64_t *batch, unsigned n)
 {
 	mutex_unlock(&b->map_lock);
 	if (b->remote) {
-		redis_dev_unlink(b->remote, batch, (int)n);
-		atomic_add_relaxed(&b->discards, n);
+		int failed = redis_dev_unlink(b->remote, batch, (int)n);
+		atomic_add_relaxed(&b->discards, n - (unsigned)failed);
+		atomic_add_relaxed(&b->discard_errors, (unsigned)failed);
 	} else {
 		punch_holes(b, batch, n);
 	}
@@ -483,12 +484,10 @@ static ssize_t sys_pwritev(int fd, const struct iovec *iov, int n, off_t off)
 	return syscall(SYS_pwritev, fd, iov, n, (unsigned long)off, 0ul);
 }
 
-/* One page, synchronously: a plain pread/pwrite. A lone buffered request
- * through io_uring is handed to its worker threads (measured: 17 us per
- * page against 2 us); batches go through the ring. */
-static int sync_io(struct swap_backing *b, enum backing_op op, uint64_t slot, void *page)
+/* sync_io through bounce (page-aligned) when page is not aligned for
+ * O_DIRECT, else straight. */
+static int sync_io_via(struct swap_backing *b, enum backing_op op, uint64_t slot, void *page, void *bounce)
 {
-	static _Thread_local _Alignas(PAGE_SIZE) unsigned char bounce[PAGE_SIZE];
 	bool bounced = b->direct && !page_aligned(page); /* O_DIRECT needs aligned memory */
 	void *buf = bounced ? bounce : page;
 	off_t off = (off_t)(slot * PAGE_SIZE);
@@ -499,6 +498,27 @@ static int sync_io(struct swap_backing *b, enum backing_op op, uint64_t slot, vo
 	if (bounced && op == BACKING_READ && n == (ssize_t)PAGE_SIZE)
 		os_memcpy(page, bounce, PAGE_SIZE);
 	return n == (ssize_t)PAGE_SIZE ? 0 : n < 0 ? -errno : -EIO;
+}
+
+/* sync_io_via for a thread without scratch memory (mapping it failed): a
+ * swap-in must not fail for want of a page, so the bounce is on the stack. */
+static __attribute__((noinline)) int sync_io_stack(struct swap_backing *b, enum backing_op op, uint64_t slot,
+						   void *page)
+{
+	_Alignas(PAGE_SIZE) unsigned char bounce[PAGE_SIZE];
+
+	return sync_io_via(b, op, slot, page, bounce);
+}
+
+/* One page, synchronously: a plain pread/pwrite. A lone buffered request
+ * through io_uring is handed to its worker threads (measured: 17 us per
+ * page against 2 us); batches go through the ring. */
+static int sync_io(struct swap_backing *b, enum backing_op op, uint64_t slot, void *page)
+{
+	if (!b->direct || page_aligned(page))
+		return sync_io_via(b, op, slot, page, NULL);
+	void *bounce = scratch_get(SCRATCH_BOUNCE);
+	return likely(bounce) ? sync_io_via(b, op, slot, page, bounce) : sync_io_stack(b, op, slot, page);
 }
 
 /* Submit n page-sized operations through the ring and wait for them;
@@ -818,6 +838,7 @@ void swap_backing_stats(struct swap_backing *b, struct swap_backing_stats *st)
 	st->write_errors = atomic_load_relaxed(&b->write_errors);
 	st->csum_errors = atomic_load_relaxed(&b->csum_errors);
 	st->discards = atomic_load_relaxed(&b->discards);
+	st->discard_errors = atomic_load_relaxed(&b->discard_errors);
 	st->resent = b->remote ? redis_dev_resent(b->remote) : 0;
 	st->objects = b->remote ? redis_dev_objects(b->remote) : 0;
 }

@@ -278,20 +278,38 @@ static int obj_unpack(struct redis_dev *d, const char *v, size_t len, void *page
 	return p && !codec_decompress(p, nul + 1, len - (size_t)(nul + 1 - v), page) ? 0 : -EIO;
 }
 
-/* A KIND_SOBJ value (after its kind byte) for slot: opened with seal,
- * then decompressed into page. REDIS_OPENED, -EBADMSG (not what was
- * sealed) or -EIO. */
-static int sobj_unpack(struct redis_dev *d, uint64_t slot, const struct swap_seal *seal, const char *v, size_t len,
-		       void *page)
+/* A KIND_SOBJ value (after its kind byte) for slot: opened with seal in
+ * buf (a page), then decompressed into page. REDIS_OPENED, -EBADMSG (not
+ * what was sealed) or -EIO. */
+static int sobj_unpack_via(struct redis_dev *d, uint64_t slot, const struct swap_seal *seal, const char *v,
+			   size_t len, void *page, char *buf)
 {
-	static _Thread_local char buf[PAGE_SIZE];
-
-	if (!d || !d->cipher || !seal || len > sizeof(buf))
+	if (!d || !d->cipher || !seal || len > PAGE_SIZE)
 		return -EIO;
 	memcpy(buf, v, len);
 	if (swap_seal_open_buf(d->cipher, slot, buf, len, seal))
 		return -EBADMSG;
 	return obj_unpack(d, buf, len, page) ? -EIO : REDIS_OPENED;
+}
+
+/* sobj_unpack_via for a thread without scratch memory (mapping it
+ * failed): a swap-in must not fail for want of a page, so on the stack. */
+static __attribute__((noinline)) int sobj_unpack_stack(struct redis_dev *d, uint64_t slot,
+						       const struct swap_seal *seal, const char *v, size_t len,
+						       void *page)
+{
+	char buf[PAGE_SIZE];
+
+	return sobj_unpack_via(d, slot, seal, v, len, page, buf);
+}
+
+static int sobj_unpack(struct redis_dev *d, uint64_t slot, const struct swap_seal *seal, const char *v, size_t len,
+		       void *page)
+{
+	char *buf = scratch_get(SCRATCH_REDIS);
+
+	return likely(buf) ? sobj_unpack_via(d, slot, seal, v, len, page, buf)
+			   : sobj_unpack_stack(d, slot, seal, v, len, page);
 }
 
 /* A value as packed into page: 0 (page to be checked or opened against
@@ -600,11 +618,17 @@ void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots
 /* The cipher that seals objects (backing.c's, made after the open). */
 void redis_dev_set_cipher(struct redis_dev *d, struct swap_cipher *c) { d->cipher = c; }
 
-/* Delete the keys of n freed slots (UNLINK: the server frees them later). */
-void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n)
+/* Did a command get a reply that is not an error? */
+static bool cmd_ok(const struct rc_cmd *c) { return c->reply && c->reply->type != REDIS_REPLY_ERROR; }
+
+/* Delete the keys of n freed slots (UNLINK: the server frees them later).
+ * Returns how many could not be deleted (the cluster unreachable past the
+ * retry time, or an error reply): those keys stay until remote-gc. */
+int redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n)
 {
 	char keys[BATCH][KEY_MAX];
 	struct rc_cmd cmds[BATCH];
+	int failed = 0;
 
 	if (d->durable)
 		window_drop(d, slots, n);
@@ -616,16 +640,21 @@ void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n)
 			cmds[i] = (struct rc_cmd){.argc = 2, .argv = {"UNLINK", keys[i]}, .argvlen = {6, klen}};
 		}
 		rc_run(d->bg, cmds, m);
+		for (int i = 0; i < m; i++)
+			failed += !cmd_ok(&cmds[i]);
 		rc_cmds_free(cmds, m);
 	}
+	return failed;
 }
 
 /* Every key of the instance goes: the slots still in use (bit set in map
- * of nr_slots) and the lease. */
+ * of nr_slots) and the lease. Keys that cannot be deleted are named on
+ * stderr with what removes them (close has nobody else to tell). */
 void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots)
 {
 	uint64_t batch[BATCH];
 	int n = 0;
+	long long left = 0;
 
 	if (!d)
 		return;
@@ -635,17 +664,23 @@ void redis_dev_close(struct redis_dev *d, const uint64_t *map, uint64_t nr_slots
 		if (map[s / 64] & (1ull << (s % 64))) {
 			batch[n++] = s;
 			if (n == BATCH) {
-				redis_dev_unlink(d, batch, n);
+				left += redis_dev_unlink(d, batch, n);
 				n = 0;
 			}
 		}
 	if (n)
-		redis_dev_unlink(d, batch, n);
+		left += redis_dev_unlink(d, batch, n);
 	char key[KEY_MAX];
 	struct rc_cmd c = {.argc = 2, .argv = {"UNLINK", key}, .argvlen = {6, 0}};
 	lease_key(d->instance, key, &c.argvlen[1]);
 	rc_run(d->bg, &c, 1);
+	left += !cmd_ok(&c);
 	rc_cmds_free(&c, 1);
+	if (left)
+		fprintf(stderr,
+			"uswap: %lld keys of instance %016llx could not be deleted from the Redis Cluster; "
+			"`uswap remote-gc` removes them once the lease has expired\n",
+			left, (unsigned long long)d->instance);
 	dev_free(d);
 }
 

@@ -50,6 +50,7 @@ struct redis_cluster {
 	char auth_user[64], auth_pass[256]; /* constant; never printed */
 	_Atomic int masters, down, unserved; /* atomic: rc_state's summary, set under lock */
 	bool state_stale;            /* the map or a node's state changed since the summary */
+	uint64_t map_ms;             /* when the map was last fetched */
 	uint64_t conns;              /* connections made so far */
 };
 
@@ -183,8 +184,10 @@ static int map_refresh(struct redis_cluster *rc)
 			continue;
 		redisReply *r = node_command(rc, &rc->node[i], 2, (const char *[]){"CLUSTER", "SLOTS"}, NULL);
 		bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
-		if (ok)
+		if (ok) {
 			map_from(rc, r);
+			rc->map_ms = now_ms();
+		}
 		if (r)
 			freeReplyObject(r);
 		if (ok)
@@ -463,15 +466,20 @@ failed:
 	return false;
 }
 
-/* Is command c's node down for the whole retry time already? Its slots
- * did not move to a replica meanwhile: it had none (a lost master), and
- * its commands fail at once instead of each batch waiting again. A later
- * batch still tries to reach it once, so a node that comes back serves. */
+/* Is command c's node down for the whole retry time already, and does a
+ * map fetched since it went down still route c to it? Then its slots did
+ * not move to a replica: it had none (a lost master), and its commands
+ * fail at once instead of each batch waiting again. A later batch still
+ * tries to reach it once, so a node that comes back serves. (Without the
+ * map's age, a map older than the failure, left as it was by a client
+ * that sent nothing to that node for a while, failed commands whose
+ * slots had long moved to a replica.) */
 static bool node_lost(struct redis_cluster *rc, const struct rc_cmd *c, uint64_t now)
 {
 	int i = route(rc, c);
+	uint64_t down = i >= 0 ? rc->node[i].down_since_ms : 0;
 
-	return i >= 0 && rc->node[i].down_since_ms && now - rc->node[i].down_since_ms >= rc->retry_ms;
+	return down && now - down >= rc->retry_ms && rc->map_ms > down;
 }
 
 static int run(struct redis_cluster *rc, struct rc_cmd *cmds, int n, bool durable)

@@ -182,13 +182,13 @@ void redis_dev_io(struct redis_dev *d, enum backing_op op, const uint64_t *slots
 void redis_dev_set_cipher(struct redis_dev *d, struct swap_cipher *c);
 bool redis_obj_fits(const struct zswap_obj *o);
 #define REDIS_OPENED 1 /* redis_dev_io's res: a read already opened and checked (a sealed object) */
-void redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n);
+int redis_dev_unlink(struct redis_dev *d, const uint64_t *slots, int n);
 void redis_dev_sync(struct redis_dev *d);
 uint64_t redis_dev_resent(struct redis_dev *d);
 uint64_t redis_dev_objects(struct redis_dev *d);
 
 struct swap_backing_stats {
-	uint64_t reads, writes, read_errors, write_errors, csum_errors, discards;
+	uint64_t reads, writes, read_errors, write_errors, csum_errors, discards, discard_errors;
 	uint64_t resent;            /* a cluster's: pages sent again, their master's connection
 				       lost before a replica acknowledged them */
 	uint64_t objects;           /* a cluster's: pages that went as zswap's compressed copy */

@@ -57,9 +57,11 @@ void swap_sys_set_unuse(struct swap_sys *s, swap_unuse_fn fn, void *arg)
  * -errno. Caller holds the claim. */
 static int unuse_entry(struct swap_sys *s, swp_entry_t e, int idx)
 {
-	static _Thread_local _Alignas(4096) unsigned char page[PAGE_SIZE];
+	unsigned char *page = scratch_get(SCRATCH_UNUSE);
 	struct swap_meta *m = meta_get(s, e);
 
+	if (!page)
+		return -ENOMEM; /* swapoff fails, and says so */
 	if (!m || m->dev != idx + 1)
 		return 0; /* not there (any more) */
 	int ret = swap_read_device(s, e, m, page);

@@ -1010,11 +1010,11 @@ static struct zspage *pick_locked(struct size_class *c, bool emptiest, struct zs
 	return NULL;
 }
 
-/* Move src's objects into dst until src is empty or dst is full. pool.lock
- * (write), class.lock and both zspage locks (write) held. */
-static void move_objects(struct zs_pool *pool, struct size_class *c, struct zspage *src, struct zspage *dst)
+/* Move src's objects into dst (through buf) until src is empty or dst is
+ * full. pool.lock (write), class.lock and both zspage locks (write) held. */
+static void move_objects(struct zs_pool *pool, struct size_class *c, struct zspage *src, struct zspage *dst,
+			 char *buf)
 {
-	static _Thread_local char buf[PAGE_SIZE];
 	size_t len = c->size - HDR_SIZE;
 
 	for (unsigned idx = 0; idx < c->objs_per_zspage && src->inuse && dst->freeobj != OBJ_NONE; idx++) {
@@ -1031,16 +1031,20 @@ static void move_objects(struct zs_pool *pool, struct size_class *c, struct zspa
 }
 
 /* One compaction step on c: returns 1 if it emptied a zspage, 0 if it
- * only filled one, -1 when there is nothing (more) to do. */
+ * only filled one, -1 when there is nothing (more) to do (or no scratch
+ * memory to move objects through). */
 static int compact_step(struct zs_pool *pool, struct size_class *c)
 {
 	struct zspage *src = NULL, *dst = NULL;
+	char *buf = scratch_get(SCRATCH_COMPACT);
 	int ret = -1;
 
+	if (!buf)
+		return -1;
 	prw_write_lock(&pool->lock);
 	mutex_lock(&c->lock);
 	if (class_freeable_pages(c) && (src = pick_locked(c, true, NULL)) && (dst = pick_locked(c, false, src))) {
-		move_objects(pool, c, src, dst);
+		move_objects(pool, c, src, dst, buf);
 		fix_fullness(c, src);
 		fix_fullness(c, dst);
 		ret = src->inuse == 0;

@@ -450,8 +450,13 @@ static void erase_old(struct zswap *z, struct rtree *t, swp_entry_t e)
  * the small room stopped early, included; zstd the same either way). */
 static int compress_into(struct zswap *z, struct zswap_pool *p, const void *page, struct zswap_entry *ent)
 {
-	static _Thread_local unsigned char buf[CODEC_MAX_OUT];
-	int len = codec_compress(p->codec, page, buf, sizeof(buf));
+	_Static_assert(CODEC_MAX_OUT <= SCRATCH_SLOT, "a compressor's worst case fits a scratch slot");
+	unsigned char *buf = scratch_get(SCRATCH_COMPRESS);
+	if (unlikely(!buf)) {
+		zswap_count(z, ZC_REJECT_ALLOC_FAIL);
+		return -ENOMEM;
+	}
+	int len = codec_compress(p->codec, page, buf, CODEC_MAX_OUT);
 	const void *src = buf;
 
 	if (len > (int)p->huge_size)

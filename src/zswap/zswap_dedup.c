@@ -165,7 +165,7 @@ static void obj_put(struct zswap *z, struct zswap_dedup_obj *o)
  */
 int zswap_dedup_find(struct zswap *z, struct zswap_entry *ent, const void *page, uint64_t hash[2])
 {
-	static _Thread_local _Alignas(64) unsigned char buf[PAGE_SIZE];
+	unsigned char *buf = scratch_get(SCRATCH_DEDUP); /* NULL: nothing to compare in, stored alone */
 	struct zswap_dedup *d = z->dedup;
 	struct zswap_dedup_obj *o;
 
@@ -180,8 +180,9 @@ int zswap_dedup_find(struct zswap *z, struct zswap_entry *ent, const void *page,
 	if (!o)
 		return -ENOENT;
 	/* The reference keeps the object: compare outside the lock. */
-	if (zswap_pool_read(o->pool, o->handle, o->length, o->raw, buf) || memcmp(buf, page, PAGE_SIZE)) {
-		atomic_add_relaxed(&d->collisions, 1);
+	if (!buf || zswap_pool_read(o->pool, o->handle, o->length, o->raw, buf) || memcmp(buf, page, PAGE_SIZE)) {
+		if (buf)
+			atomic_add_relaxed(&d->collisions, 1);
 		obj_put(z, o);
 		return -EEXIST;
 	}

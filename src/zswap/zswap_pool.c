@@ -117,20 +117,36 @@ uint64_t zswap_pool_bytes(struct zswap *z)
 	return pages * PAGE_SIZE;
 }
 
-/* Decompress (or copy, when raw) the object handle of length bytes into
- * page. 0 or -EIO. */
-int zswap_pool_read(struct zswap_pool *p, unsigned long handle, uint16_t length, bool raw, void *page)
+/* Decompress the object handle of length bytes into page, copied out to
+ * local first if it spans two pages. 0 or -EIO. */
+static int read_via(struct zswap_pool *p, unsigned long handle, uint16_t length, void *page, void *local)
 {
-	static _Thread_local unsigned char local[PAGE_SIZE];
-
-	if (raw) {
-		zs_read(p->zs, handle, page, PAGE_SIZE);
-		return 0;
-	}
 	const void *src = zs_read_begin(p->zs, handle, local, length);
 	int ret = codec_decompress(p->codec, src, length, page);
 	zs_read_end(p->zs, handle);
 	return ret ? -EIO : 0;
+}
+
+/* read_via for a thread without scratch memory (mapping it failed): a
+ * load must not fail for want of a page, so the copy goes on the stack. */
+static __attribute__((noinline)) int read_via_stack(struct zswap_pool *p, unsigned long handle, uint16_t length,
+						    void *page)
+{
+	unsigned char local[PAGE_SIZE];
+
+	return read_via(p, handle, length, page, local);
+}
+
+/* Decompress (or copy, when raw) the object handle of length bytes into
+ * page. 0 or -EIO. */
+int zswap_pool_read(struct zswap_pool *p, unsigned long handle, uint16_t length, bool raw, void *page)
+{
+	if (raw) {
+		zs_read(p->zs, handle, page, PAGE_SIZE);
+		return 0;
+	}
+	void *local = scratch_get(SCRATCH_POOL_READ);
+	return likely(local) ? read_via(p, handle, length, page, local) : read_via_stack(p, handle, length, page);
 }
 
 /* Decompress (or fill, or copy) e into page. 0 or -EIO. */

@@ -111,8 +111,8 @@ static void lru_replace(struct zswap *z, struct zswap_entry *old, struct zswap_e
  * swapped in; or -E2BIG (no gain) / -ENOMEM, e untouched. */
 static int replace(struct zswap *z, struct rtree *t, struct zswap_entry *e, void *page)
 {
-	static _Thread_local unsigned char buf[CODEC_MAX_OUT];
-	int len = codec_compress(z->recomp->codec, page, buf, z->recomp->huge_size);
+	unsigned char *buf = scratch_get(SCRATCH_RECOMPRESS);
+	int len = buf ? codec_compress(z->recomp->codec, page, buf, z->recomp->huge_size) : -ENOMEM;
 
 	if (len < 0 || len + RECOMPRESS_MIN_SAVING > e->length)
 		return -E2BIG;
@@ -163,13 +163,13 @@ static int recompress_one(struct zswap *z, swp_entry_t id, const struct zswap_en
  */
 long zswap_recompress(struct zswap *z, long nr, unsigned min_age)
 {
-	static _Thread_local _Alignas(4096) unsigned char page[PAGE_SIZE];
+	unsigned char *page = scratch_get(SCRATCH_RECOMPRESS_PAGE);
 	long done = 0;
 	swp_entry_t id;
 	const struct zswap_entry *token;
 	enum pick got;
 
-	if (!z->recomp || !atomic_load_acq(&z->have_wb))
+	if (!z->recomp || !atomic_load_acq(&z->have_wb) || !page)
 		return 0;
 	while (done < nr && (got = pick_next(z, min_age, &id, &token)) != NONE)
 		if (got == PICKED && recompress_one(z, id, token, page) == 0)

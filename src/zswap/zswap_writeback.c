@@ -221,9 +221,11 @@ static long shrink(struct zswap *z, long nr, struct zswap_group *only, unsigned 
 	mutex_lock(&z->lru_lock);
 	uint64_t budget = 2 * z->lru_len + 2;
 	mutex_unlock(&z->lru_lock);
-	static _Thread_local _Alignas(4096) unsigned char one[2 * PAGE_SIZE];
-	unsigned char *buf = wb_pages();
+	unsigned char *buf = wb_pages(), *one = buf ? NULL : scratch_get(SCRATCH_WRITEBACK);
 	int cap = buf ? WB_BATCH : 1; /* no memory for a batch: one page at a time */
+
+	if (!buf && !one)
+		return 0;
 	struct wb_batch b = {.n = 0};
 	for (uint64_t scanned = 0; written + b.n < nr && scanned < budget; scanned++) {
 		swp_entry_t id;

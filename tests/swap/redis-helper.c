@@ -300,6 +300,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < PAGES; i += 2)
 		swap_sys_free(s, ent[i]);
 	swap_backing_flush(b);
+	swap_backing_stats(b, &bst);
+	T_ASSERT_EQ(bst.discard_errors, 0); /* every freed slot's key unlinked */
 	printf("expect %llu keys\n", (unsigned long long)swap_backing_inuse(b) + 1); /* + the lease */
 	fflush(stdout);
 	if (!strcmp(argv[2], "basic")) {

@@ -93,7 +93,10 @@ no_keys_left() { # after what [instance]: fail if the masters still hold keys of
   local got
   got=$(keys "${2:-}")
   [ "$got" = 0 ] && return
-  for p in $(masters); do redis-cli -p "$p" --scan --pattern "uswap:${2:-}*" | head -2; done
+  for p in $(masters); do # which master holds them, of which instance, and which slots it serves
+    echo "  master $p: $(redis-cli -p "$p" --scan --pattern "uswap:${2:-}*" | cut -d: -f2 | sort | uniq -c | tr '\n' ' ')"
+  done
+  redis-cli -p "$(masters | head -1)" cluster nodes | sed 's/^/  /'
   fail "$got keys left after $1"
 }
 url="redis://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}"
