@@ -208,6 +208,8 @@ void uswap_forget(uswap_t *u)
 		close(u->vm->park_uffd);
 	u->vm->uffd = u->vm->park_uffd = -1;
 	vm_access_close(u->vm); /* it reads the parent's page tables */
+	if (u->vm->cfg.mode == FAULT_SIGBUS)
+		vm_sigbus_forget(u->vm);
 }
 
 uint64_t uswap_remote_instance(uswap_t *u)

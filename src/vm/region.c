@@ -166,7 +166,12 @@ fail:
  * used_len on were never touched and read as zero. The range is
  * registered before the table is read from mincore, so a page that
  * appears in between is in the table, and one that does not faults and
- * is zero-filled. 0, or -errno with a message.
+ * is zero-filled. The program's other threads may use the memory
+ * meanwhile (a forked child adopts its heap after its start): the barrier
+ * is held exclusive from the registration until the region is published,
+ * so that a fault in between waits for the table instead of finding no
+ * region (which in SIGBUS mode would kill the program). 0, or -errno with
+ * a message.
  */
 int vm_region_adopt(struct vm *vm, void *addr, size_t len, size_t used_len, char *err, size_t errlen)
 {
@@ -185,8 +190,11 @@ int vm_region_adopt(struct vm *vm, void *addr, size_t len, size_t used_len, char
 		goto fail;
 	}
 	r->start = (uintptr_t)addr;
-	if ((ret = region_register(vm, r, err, errlen)))
+	prw_write_lock(&vm->barrier);
+	if ((ret = region_register(vm, r, err, errlen))) {
+		prw_write_unlock(&vm->barrier);
 		goto fail;
+	}
 	if (scan && mincore(addr, scan * PAGE_SIZE, vec)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot adopt %zu bytes at %p: mincore: %s", len, addr, strerror(-ret));
@@ -204,11 +212,13 @@ int vm_region_adopt(struct vm *vm, void *addr, size_t len, size_t used_len, char
 		snprintf(err, errlen, "too many regions (at most %d)", VM_MAX_REGIONS);
 		goto fail_registered;
 	}
+	prw_write_unlock(&vm->barrier);
 	base_free(vec);
 	vm_charge(vm, 0);
 	return 0;
 fail_registered:
 	region_unregister(vm, r);
+	prw_write_unlock(&vm->barrier);
 fail:
 	base_free(vec);
 	if (r)

@@ -104,3 +104,14 @@ void vm_sigbus_remove(struct vm *vm)
 	}
 	pthread_mutex_unlock(&sig_lock);
 }
+
+/* In a forked child, its only thread: the parent's vm no longer serves
+ * faults here (its copy of the tables would answer for the child's own
+ * instance, through a userfaultfd that is closed, and the fault would
+ * come back forever). sig_lock is made anew first: a parent thread may
+ * have held it at the fork. */
+void vm_sigbus_forget(struct vm *vm)
+{
+	pthread_mutex_init(&sig_lock, NULL);
+	vm_sigbus_remove(vm);
+}

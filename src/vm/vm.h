@@ -226,6 +226,7 @@ void vm_events_read(struct vm *vm, struct vm_fault_msg *faults, unsigned *nr_fau
 /* sigbus.c */
 int vm_sigbus_install(struct vm *vm, char *err, size_t errlen);
 void vm_sigbus_remove(struct vm *vm);
+void vm_sigbus_forget(struct vm *vm);
 
 /* evict.c */
 long vm_evict(struct vm *vm, unsigned *barrier_slot, struct region *r, size_t *idx, unsigned n);

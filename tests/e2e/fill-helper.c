@@ -4,7 +4,7 @@
  * page-distinct contents, passes buffers to system calls, optionally
  * forks, and checks every byte.
  *
- *   fill-helper MIB [fork RESULT | hold SECONDS | mlock | mlockall | mremap | unmap]
+ *   fill-helper MIB [fork RESULT | childfill MIB2 | hold SECONDS | mlock | mlockall | mremap | unmap]
  *
  * hold: after the first check, sleep, then check again (memory held while
  * a test looks at the budget). mlock: the first 8 MiB are mlock'ed once
@@ -21,8 +21,12 @@
  * fork: after filling, fork; the parent exits at once and the child waits
  * until it is gone, then checks every page (the parent's pages that were
  * evicted and written back must be in the child's copy) and writes "ok"
- * or "bad" to the file RESULT. Exit 0 when every byte is right; 1 (with
- * the first bad page on stderr) otherwise.
+ * or "bad" to the file RESULT. childfill: after filling, fork; the child
+ * at once fills MIB2 more (while uswap run starts its instance, which
+ * adopts the memory the child has so far), then checks every page, old
+ * and new; the parent waits and exits with the child's status. Exit 0
+ * when every byte is right; 1 (with the first bad page on stderr)
+ * otherwise.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -180,6 +184,33 @@ static int map_unmap(void)
 	return 0;
 }
 
+/* Allocate and fill block b; 0, or 2 when out of memory. */
+static int fill_block(unsigned char **blocks, size_t b)
+{
+	if (!(blocks[b] = aligned_alloc(PAGE, BLOCK)))
+		return 2;
+	for (size_t o = 0; o < BLOCK; o += PAGE)
+		fill(blocks[b] + o, b * (BLOCK / PAGE) + o / PAGE);
+	return 0;
+}
+
+/* The childfill mode (see the top). */
+static int child_fill(unsigned char **blocks, size_t nblocks, size_t more)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return 2;
+	if (pid > 0)
+		return waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+	unsigned char **all = realloc(blocks, (nblocks + more) * sizeof(*blocks));
+	for (size_t b = nblocks; b < nblocks + more; b++)
+		if (!all || fill_block(all, b))
+			_exit(2);
+	_exit(check(all, nblocks + more, "child, after its own fill") ? 1 : 0);
+}
+
 int main(int argc, char **argv)
 {
 	size_t nblocks = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
@@ -190,10 +221,8 @@ int main(int argc, char **argv)
 		return 2;
 	int do_mlock = argc > 2 && !strcmp(argv[2], "mlock");
 	for (size_t b = 0; b < nblocks; b++) {
-		if (!(blocks[b] = aligned_alloc(PAGE, BLOCK)))
+		if (fill_block(blocks, b))
 			return 2;
-		for (size_t o = 0; o < BLOCK; o += PAGE)
-			fill(blocks[b] + o, b * (BLOCK / PAGE) + o / PAGE);
 		if (do_mlock && b < 8 && mlock(blocks[b], BLOCK)) {
 			perror("fill-helper: mlock");
 			return 2;
@@ -213,6 +242,8 @@ int main(int argc, char **argv)
 		sleep((unsigned)atoi(argv[3]));
 		return check(blocks, nblocks, "after the hold");
 	}
+	if (argc > 3 && !strcmp(argv[2], "childfill"))
+		return child_fill(blocks, nblocks, strtoul(argv[3], NULL, 10));
 	if (!do_fork)
 		return 0;
 	pid_t parent = getpid(), pid = fork();

@@ -8,7 +8,8 @@
 # locked pages stay resident under pressure, and uswap never even tries to
 # move them (the kernel would refuse: evict_refused). And mlockall: every
 # page comes back and stays. And mremap with MREMAP_FIXED, and the return
-# of emptied chunks.
+# of emptied chunks. And a forked child filling memory of its own, in both
+# fault modes.
 set -uo pipefail
 . "$(dirname "$0")/../e2e-lib.sh"
 h=$root/build/tests/e2e/fill-helper
@@ -45,4 +46,16 @@ for i in $(seq 600); do [ -s "$work/child" ] && break; sleep 0.1; done
 [ "$(cat "$work/child" 2>/dev/null)" = ok ] || fail "the forked child found wrong pages ($(cat "$work/child" 2>/dev/null))"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); w=sum(p['uswap']['written_back_pages'] for p in d); print('written back before the fork:', w); sys.exit(0 if w > 0 else 1)" \
   "$work/stats.json" || echo "SKIP: no page reached the swap file before the fork"
+
+# A forked child that fills memory of its own under a budget, in both
+# fault modes: in SIGBUS mode the child's faults once went to the
+# parent's instance (its copy still listed in the SIGBUS handler's
+# table), whose closed userfaultfd could not resolve them: the child
+# faulted forever. Each process keeps its own 32M.
+for mode in handler sigbus; do
+  USWAP_FAULT_MODE=$mode timeout 120 "$u" run --limit-per-process 32M --stats-file "$work/stats.json" -- \
+    "$h" 16 childfill 96 >"$work/out" 2>"$work/err" || fail "fill-helper childfill ($mode): status $?: $(cat "$work/err")"
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); c=[p for p in d if p['ppid'] in [q['pid'] for q in d]]; print('$mode: the child evicted', c[0]['uswap']['swapouts'], 'pages'); sys.exit(not c or c[0]['uswap']['swapouts'] < 10000)" \
+    "$work/stats.json" || fail "the forked child did not keep its budget ($mode)"
+done
 echo ok
