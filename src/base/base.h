@@ -89,19 +89,21 @@ uint64_t os_now_coarse_ns(void);
 void os_deadline(struct timespec *ts, uint64_t ns);
 
 /* scratch.c: SCRATCH_SLOT bytes (page-aligned) of the calling thread's
- * own, one per user; NULL only when a thread's first use cannot map them. */
-#define SCRATCH_SLOT (2 * PAGE_SIZE)
+ * own, one per user (SCRATCH_WRITEBACK_BYTES for the last); NULL only
+ * when a thread's first use cannot map them. */
+#define SCRATCH_SLOT            (2 * PAGE_SIZE)
+#define SCRATCH_WRITEBACK_BYTES (32 * PAGE_SIZE)
 enum scratch_slot {
 	SCRATCH_COMPRESS,       /* zswap: a store's compressor output */
 	SCRATCH_POOL_READ,      /* zswap: an object that spans two pages, copied out */
 	SCRATCH_DEDUP,          /* zswap: a shared object decompressed to compare */
 	SCRATCH_RECOMPRESS,     /* zswap: the recompressor's output */
 	SCRATCH_RECOMPRESS_PAGE, /* zswap: the page the recompressor works on */
-	SCRATCH_WRITEBACK,      /* zswap: writeback's page and object, one at a time */
 	SCRATCH_COMPACT,        /* zsmalloc: an object on its way between zspages */
 	SCRATCH_BOUNCE,         /* swap: an O_DIRECT bounce page */
 	SCRATCH_REDIS,          /* swap: a sealed object to open */
 	SCRATCH_UNUSE,          /* swap: a page read back by swapoff */
+	SCRATCH_WRITEBACK,      /* zswap: a writeback batch's pages and objects (last: larger) */
 	SCRATCH_NR
 };
 void *scratch_get(enum scratch_slot slot);

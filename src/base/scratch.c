@@ -7,7 +7,7 @@
  * clears when it makes a thread, so every thread of a program under
  * `uswap run` faulted in 16 pages at its start, whether it ever touched
  * uswap or not (16 of a thread's page faults, measured). Now a thread
- * maps its scratch area (SCRATCH_NR slots) at its first use, with a raw
+ * maps its scratch area (one slot per user) at its first use, with a raw
  * mmap (async-signal-safe: a program thread's first use may be in the
  * SIGBUS handler), only the pages it touches are faulted in, and the
  * area is unmapped when the thread exits (a pthread key's destructor;
@@ -21,7 +21,7 @@
 
 #include "base/base.h"
 
-#define SCRATCH_BYTES ((size_t)SCRATCH_NR * SCRATCH_SLOT)
+#define SCRATCH_BYTES ((size_t)SCRATCH_WRITEBACK * SCRATCH_SLOT + SCRATCH_WRITEBACK_BYTES)
 
 static _Thread_local unsigned char *area; /* this thread's, or NULL */
 static pthread_key_t area_key;

@@ -157,28 +157,6 @@ static long wb_finish(struct zswap *z, struct wb_batch *b)
 	return written;
 }
 
-/*
- * The batch's pages and their compressed copies, per thread (128 KiB:
- * writeback runs on the worker and
- * inline in stores over a group limit, on any thread, whose stack should
- * not pay for it), allocated at the thread's first writeback and freed
- * when it exits; NULL when out of memory.
- */
-static pthread_key_t wb_pages_key;
-static pthread_once_t wb_pages_once = PTHREAD_ONCE_INIT;
-static _Thread_local unsigned char *wb_pages_buf;
-
-static void wb_pages_key_init(void) { pthread_key_create(&wb_pages_key, base_free); }
-
-static unsigned char *wb_pages(void)
-{
-	if (!wb_pages_buf && (wb_pages_buf = base_aligned_alloc(PAGE_SIZE, 2 * WB_BATCH * PAGE_SIZE))) {
-		pthread_once(&wb_pages_once, wb_pages_key_init);
-		pthread_setspecific(wb_pages_key, wb_pages_buf);
-	}
-	return wb_pages_buf;
-}
-
 /* Step 1: the next entry to write back, copied out. min_age > 0 (idle
  * writeback): only an entry stored at least min_age seconds ago, second
  * chance or not. */
@@ -221,10 +199,11 @@ static long shrink(struct zswap *z, long nr, struct zswap_group *only, unsigned 
 	mutex_lock(&z->lru_lock);
 	uint64_t budget = 2 * z->lru_len + 2;
 	mutex_unlock(&z->lru_lock);
-	unsigned char *buf = wb_pages(), *one = buf ? NULL : scratch_get(SCRATCH_WRITEBACK);
-	int cap = buf ? WB_BATCH : 1; /* no memory for a batch: one page at a time */
+	/* the batch's pages, then their compressed copies */
+	_Static_assert(2 * WB_BATCH * PAGE_SIZE <= SCRATCH_WRITEBACK_BYTES, "a batch fits writeback's scratch");
+	unsigned char *buf = scratch_get(SCRATCH_WRITEBACK);
 
-	if (!buf && !one)
+	if (!buf)
 		return 0;
 	struct wb_batch b = {.n = 0};
 	for (uint64_t scanned = 0; written + b.n < nr && scanned < budget; scanned++) {
@@ -235,13 +214,13 @@ static long shrink(struct zswap *z, long nr, struct zswap_group *only, unsigned 
 			break;
 		if (got == PASSED)
 			continue;
-		unsigned char *page = buf ? buf + (size_t)b.n * PAGE_SIZE : one;
-		unsigned char *obj = buf ? buf + (size_t)(WB_BATCH + b.n) * PAGE_SIZE : one + PAGE_SIZE;
+		unsigned char *page = buf + (size_t)b.n * PAGE_SIZE;
+		unsigned char *obj = buf + (size_t)(WB_BATCH + b.n) * PAGE_SIZE;
 		if (wb_prepare(z, id, token, page, obj, &b.obj[b.n], &b.e[b.n]) == 0) {
 			b.id[b.n] = id;
 			b.page[b.n++] = page;
 		}
-		if (b.n == cap)
+		if (b.n == WB_BATCH)
 			written += wb_finish(z, &b);
 	}
 	if (b.n)

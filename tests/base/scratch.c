@@ -1,6 +1,7 @@
 /*
  * Description: scratch_get gives each thread its own page-aligned slots,
- * distinct and writable, the same ones on every call; a thread's area is
+ * distinct and writable (the writeback slot all its larger size), the
+ * same ones on every call; a thread's area is
  * unmapped when it exits (msync on it fails with ENOMEM after the join).
  */
 #include <errno.h>
@@ -27,6 +28,9 @@ static void check_slots(void **out)
 	}
 	for (int i = 0; i < SCRATCH_NR; i++)
 		T_ASSERT(((unsigned char *)out[i])[SCRATCH_SLOT - 1] == i + 1);
+	memset(out[SCRATCH_WRITEBACK], 0x5a, SCRATCH_WRITEBACK_BYTES); /* the last slot is larger */
+	T_ASSERT(((unsigned char *)out[SCRATCH_WRITEBACK])[SCRATCH_WRITEBACK_BYTES - 1] == 0x5a);
+	memset(out[SCRATCH_WRITEBACK], SCRATCH_WRITEBACK + 1, SCRATCH_SLOT);
 }
 
 static void *thread_main(void *arg)
